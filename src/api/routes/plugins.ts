@@ -1,0 +1,91 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createBearerCheck } from '../auth.js';
+import type { ApiBackend } from '../backend.js';
+import { answerError, quoteName, rejectMethod } from '../errors.js';
+import { toPluginDetailBody, uptimeSecondsOf } from '../plugin-body.js';
+import { readRestartTarget } from '../restart-target.js';
+import { overallStatus, summarize } from '../../supervisor/overall.js';
+
+const readMethods = 'GET, HEAD';
+const maxBodyBytes = 16 * 1024;
+
+/**
+ * GET /plugins/status, GET /plugins/health and POST /plugins/restart; the
+ * restart needs `Authorization: Bearer <token>` when a token is set.
+ *
+ * @example
+ * app.route('/plugins', createPluginRoutes({ backend: supervisor, token: null }));
+ */
+export const createPluginRoutes = (options: { backend: ApiBackend; token: string | null }): Hono => {
+  const { backend } = options;
+  const checkBearer = createBearerCheck(options.token);
+  const routes = new Hono();
+
+  routes.get('/status', (c) => {
+    const snapshot = backend.snapshot();
+    const plugins = snapshot.plugins.map((p) => ({
+      name: p.name,
+      version: p.info?.version ?? '',
+      description: p.info?.description ?? '',
+      connected: p.connected,
+      executable: p.command,
+      args: p.args,
+      pid: p.pid,
+      state: p.state,
+      critical: p.critical,
+      address: p.address,
+      uptimeSeconds: uptimeSecondsOf(p, snapshot.now),
+      restartCount: p.restartCount,
+    }));
+    return c.json({
+      enabled: true,
+      // Every plugin has been started at least once.
+      initialized: snapshot.plugins.every((p) => p.generation > 0),
+      total: plugins.length,
+      connected: plugins.filter((p) => p.connected).length,
+      plugins,
+    });
+  });
+
+  routes.get('/health', (c) => {
+    const snapshot = backend.snapshot();
+    return c.json({
+      status: overallStatus(snapshot.plugins),
+      timestamp: new Date(snapshot.now).toISOString(),
+      plugins: Object.fromEntries(snapshot.plugins.map((p) => [p.name, toPluginDetailBody(p, snapshot.now)])),
+      summary: summarize(snapshot.plugins),
+    });
+  });
+
+  routes.post(
+    '/restart',
+    async (c, next) => {
+      const auth = checkBearer(c.req.header('Authorization'));
+      if (auth.ok) return next();
+      const challenge = auth.reason === 'mismatch' ? 'Bearer realm="hale", error="invalid_token"' : 'Bearer realm="hale"';
+      return answerError(c, 401, 'unauthorized', auth.message, { 'WWW-Authenticate': challenge });
+    },
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => answerError(c, 413, 'payload_too_large', `the request body is larger than ${maxBodyBytes} bytes`),
+    }),
+    async (c) => {
+      const query = c.req.query('plugin');
+      const body = query === undefined ? await c.req.text() : '';
+      const target = readRestartTarget({ query, body, contentType: c.req.header('Content-Type') ?? '' });
+      if (!target.ok) return answerError(c, 400, target.code, target.message);
+      const result = backend.restart(target.name, 'restart requested over the HTTP API');
+      if (!result.ok) return answerError(c, 404, 'plugin_not_found', `no plugin named ${quoteName(target.name)}`);
+      return c.json(
+        { plugin: result.plugin, state: result.state, message: `restart of ${quoteName(result.plugin)} begun` },
+        202,
+      );
+    },
+  );
+
+  routes.all('/status', rejectMethod(readMethods));
+  routes.all('/health', rejectMethod(readMethods));
+  routes.all('/restart', rejectMethod('POST'));
+  return routes;
+};

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { countField, durationField, optionalDurationField } from './fields.js';
+import type { PolicyConfig, StopSignal } from './types.js';
+
+/**
+ * The policy every plugin gets unless `defaults:` or the plugin says
+ * otherwise (DESIGN §3; the first seven mirror the Hockeypuck monitor).
+ */
+export const defaultPolicy: Readonly<PolicyConfig> = {
+  checkInterval: 30_000,
+  checkTimeout: 10_000,
+  failureThreshold: 3,
+  successThreshold: 2,
+  maxRestarts: 5,
+  restartBackoff: 5_000,
+  maxRestartBackoff: 300_000,
+  startInterval: 1_000,
+  startTimeout: 30_000,
+  stopTimeout: 10_000,
+  resetAfter: 600_000,
+  degradedLatency: null,
+  stopSignal: 'SIGTERM',
+};
+
+/** Every StopSignal; `satisfies` fails to compile when the union gains one. */
+export const stopSignals = {
+  SIGTERM: 'SIGTERM',
+  SIGINT: 'SIGINT',
+  SIGQUIT: 'SIGQUIT',
+  SIGHUP: 'SIGHUP',
+  SIGUSR1: 'SIGUSR1',
+  SIGUSR2: 'SIGUSR2',
+} as const satisfies { [S in StopSignal]: S };
+
+/**
+ * Every policy key, each optional: the same shape serves `defaults:` and each
+ * plugin, and overridePolicy lays them over the built-in defaults.
+ */
+export const policyShape = {
+  // A zero interval or timeout would check in a busy loop or fail every check.
+  checkInterval: durationField({ min: 1 }).optional(),
+  checkTimeout: durationField({ min: 1 }).optional(),
+  failureThreshold: countField({ min: 1 }).optional(),
+  successThreshold: countField({ min: 1 }).optional(),
+  maxRestarts: countField({ min: 0 }).optional(),
+  restartBackoff: durationField().optional(),
+  maxRestartBackoff: durationField().optional(),
+  startInterval: durationField({ min: 1 }).optional(),
+  startTimeout: durationField({ min: 1 }).optional(),
+  stopTimeout: durationField().optional(),
+  resetAfter: durationField().optional(),
+  degradedLatency: optionalDurationField().optional(),
+  stopSignal: z.enum(stopSignals).optional(),
+};
+
+/**
+ * `base` with every policy key that `overrides` sets (null included: it turns
+ * degradedLatency off) laid over it; keys that are not policy keys are ignored.
+ *
+ * @example
+ * overridePolicy(defaultPolicy, { checkInterval: 5_000 }).checkInterval; // 5000
+ */
+export const overridePolicy = (base: Readonly<PolicyConfig>, overrides: Partial<PolicyConfig>): PolicyConfig => {
+  const set = Object.entries(overrides).filter(([key, value]) => value !== undefined && Object.hasOwn(base, key));
+  return { ...base, ...Object.fromEntries(set) };
+};

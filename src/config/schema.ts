@@ -1,0 +1,151 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { defaultCookie } from '../protocol.js';
+import { describeValue } from './describe-value.js';
+import { addressField, countField, customField, missingMessage, type FieldResult } from './fields.js';
+import { defaultPolicy, overridePolicy, policyShape } from './policy.js';
+import { suggestKey } from './suggest.js';
+import type { LogLevel, SupervisorConfig } from './types.js';
+
+const listedKeysMax = 8;
+
+const unknownKeyMessage = (key: string, known: readonly string[]): string => {
+  const suggestion = suggestKey(key, known);
+  if (suggestion !== undefined) return `unknown key "${key}" (did you mean ${suggestion}?)`;
+  return known.length <= listedKeysMax ? `unknown key "${key}" (known keys: ${known.join(', ')})` : `unknown key "${key}"`;
+};
+
+/**
+ * An object that reports every key it does not know, one issue per key at
+ * the key (params.at), so a typo is an error that names the right spelling.
+ */
+const closedObject = <Shape extends z.ZodRawShape>(shape: Shape) => {
+  const known = Object.keys(shape);
+  return z.object(shape).catchall(
+    z.unknown().refine(() => false, {
+      error: (issue) => unknownKeyMessage(String(issue.path?.at(-1)), known),
+      params: { at: 'key' },
+    }),
+  );
+};
+
+const pluginName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+const nameField = customField((input): FieldResult<string> => {
+  if (input === undefined) return { ok: false, message: missingMessage };
+  if (typeof input === 'string' && pluginName.test(input)) return { ok: true, value: input };
+  return {
+    ok: false,
+    message: `invalid name ${describeValue(input)}: use up to 63 lowercase letters, digits, ".", "_" and "-", starting with a letter or digit`,
+  };
+});
+
+const logLevels = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+  silent: 'silent',
+} as const satisfies { [L in LogLevel]: L };
+
+const handshakeSchema = closedObject({
+  cookieKey: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }).default(defaultCookie.key),
+  cookieValue: z.string().min(1).default(defaultCookie.value),
+});
+
+const envName = z.string().regex(/^[^=\0]+$/, { error: 'an environment variable name cannot be empty or hold "="' });
+
+const pluginSchema = closedObject({
+  name: nameField,
+  command: z.string().min(1),
+  args: z.array(z.string()).default(() => []),
+  env: z
+    .record(envName, z.string())
+    .default(() => ({})),
+  cwd: z.string().min(1).optional(),
+  critical: z.boolean().default(true),
+  address: addressField({ listen: false }).nullable().default(null),
+  handshake: handshakeSchema.default(() => ({ cookieKey: defaultCookie.key, cookieValue: defaultCookie.value })),
+  ...policyShape,
+});
+
+// Runs even when a plugin has other errors, so every issue shows at once.
+const reportDuplicateNames = (plugins: readonly unknown[], ctx: z.RefinementCtx): void => {
+  const firstIndex = new Map<string, number>();
+  plugins.forEach((plugin, index) => {
+    const name: unknown = typeof plugin === 'object' && plugin !== null && 'name' in plugin ? plugin.name : undefined;
+    if (typeof name !== 'string') return;
+    const first = firstIndex.get(name);
+    if (first === undefined) firstIndex.set(name, index);
+    else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate name "${name}" (plugins[${first}] has it already)`, input: name });
+  });
+};
+
+const pluginsSchema = z
+  .array(pluginSchema, {
+    error: (issue) => (issue.input === undefined ? `${missingMessage} (the plugins to supervise; "plugins: []" for none)` : undefined),
+  })
+  .superRefine((plugins, ctx) => reportDuplicateNames(Array.isArray(plugins) ? plugins : [], ctx), { when: () => true });
+
+/** Where a config came from, which the schema needs to resolve paths. */
+export interface ConfigContext {
+  /** Becomes `config.source`. */
+  source: string;
+  /** Relative plugin `cwd`s are resolved against it; a plugin without `cwd` runs here. */
+  baseDir: string;
+}
+
+/**
+ * The schema of supervisor.yaml: checks a parsed (and interpolated) document
+ * and resolves it into a SupervisorConfig with every default applied.
+ *
+ * @example
+ * const result = createConfigSchema({ source: '/etc/hale/supervisor.yaml', baseDir: '/etc/hale' })
+ *   .safeParse({ plugins: [{ name: 'greeter', command: 'node' }] });
+ */
+export const createConfigSchema = ({ source, baseDir }: ConfigContext) =>
+  closedObject({
+    api: closedObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: countField({ min: 0, max: 65_535 }).default(8080),
+      // `token: ${HALE_API_TOKEN:-}` with the variable unset means no token.
+      token: z.string().nullable().default(null),
+    }).default(() => ({ host: '127.0.0.1', port: 8080, token: null })),
+    grpc: closedObject({
+      address: addressField({ listen: true }).default('127.0.0.1:50051'),
+    }).default(() => ({ address: '127.0.0.1:50051' })),
+    log: closedObject({ level: z.enum(logLevels).default('info') }).default(() => ({ level: 'info' as const })),
+    defaults: closedObject(policyShape).default(() => ({})),
+    plugins: pluginsSchema,
+  }).transform((raw): SupervisorConfig => {
+    const defaults = overridePolicy(defaultPolicy, raw.defaults);
+    return {
+      source,
+      api: { host: raw.api.host, port: raw.api.port, token: raw.api.token === '' ? null : raw.api.token },
+      grpc: { address: raw.grpc.address },
+      log: { level: raw.log.level },
+      defaults,
+      plugins: raw.plugins.map((plugin) => ({
+        ...overridePolicy(defaults, plugin),
+        name: plugin.name,
+        command: plugin.command,
+        args: plugin.args,
+        env: plugin.env,
+        cwd: resolve(baseDir, plugin.cwd ?? '.'),
+        critical: plugin.critical,
+        address: plugin.address,
+        handshake: { cookieKey: plugin.handshake.cookieKey, cookieValue: plugin.handshake.cookieValue },
+      })),
+    };
+  });
+
+/** The schema createConfigSchema makes. */
+export type ConfigSchema = ReturnType<typeof createConfigSchema>;
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+
+/** Fails to compile unless the schema's output is exactly SupervisorConfig. */
+export type ConfigSchemaOutputMatches = Assert<Equals<z.output<ConfigSchema>, SupervisorConfig>>;

@@ -1,0 +1,61 @@
+/** Timing and restart policy of a plugin. Durations are in milliseconds. */
+export interface PolicyConfig {
+  checkInterval: number;
+  checkTimeout: number;
+  failureThreshold: number;
+  successThreshold: number;
+  maxRestarts: number;
+  restartBackoff: number;
+  maxRestartBackoff: number;
+  startInterval: number;
+  startTimeout: number;
+  stopTimeout: number;
+  resetAfter: number;
+  /** A passing check slower than this counts as degraded; null turns it off. */
+  degradedLatency: number | null;
+  /** The signal of the second stop stage, sent to the plugin's process group. */
+  stopSignal: StopSignal;
+}
+
+export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
+
+/** The magic cookie a plugin checks to know it was started by a supervisor. */
+export interface HandshakeConfig {
+  cookieKey: string;
+  cookieValue: string;
+}
+
+export interface PluginConfig extends PolicyConfig {
+  name: string;
+  command: string;
+  args: string[];
+  /** Added to the supervisor's own environment. */
+  env: Record<string, string>;
+  /** Absolute; defaults to the config file's directory. */
+  cwd: string;
+  /** A critical plugin that is down makes the whole supervisor unhealthy. */
+  critical: boolean;
+  /** A fixed address (`unix:/path` or `host:port`): no handshake line is read. */
+  address: string | null;
+  handshake: HandshakeConfig;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  /** Management routes need `Authorization: Bearer <token>` when set. */
+  token: string | null;
+}
+
+export interface SupervisorConfig {
+  /** Absolute path of the file this was read from, or a label such as "<inline>". */
+  source: string;
+  api: ApiConfig;
+  grpc: { address: string };
+  log: { level: LogLevel };
+  defaults: PolicyConfig;
+  /** Every plugin with the defaults already applied. */
+  plugins: PluginConfig[];
+}

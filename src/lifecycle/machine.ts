@@ -1,0 +1,189 @@
+import { restartDelay } from './backoff.js';
+import type {
+  CheckOutcome,
+  Effect,
+  Lifecycle,
+  LifecycleEvent,
+  LifecyclePolicy,
+  PluginState,
+  Transition,
+} from './state.js';
+
+/** Every plugin begins stopped; the supervisor's start request brings it up. */
+export const initialLifecycle = (now: number): Lifecycle => ({
+  state: 'stopped',
+  reason: 'not started yet',
+  since: now,
+  restarts: 0,
+  restartCount: 0,
+  consecutiveFailures: 0,
+  consecutiveSuccesses: 0,
+  stableSince: null,
+  restartAt: null,
+});
+
+/** States in which a process is up and its health checks count. */
+export const checkedStates: ReadonlySet<PluginState> = new Set(['unknown', 'healthy', 'degraded']);
+
+/**
+ * The lifecycle of one plugin (DESIGN §3) as a pure function: no timers, no
+ * I/O, no clock. An event that does not apply in the current state leaves it
+ * unchanged with no effects.
+ *
+ * @example
+ * const { lifecycle, effects } = next(current, { type: 'exited', reason: 'killed by SIGKILL' }, policy, Date.now());
+ * // lifecycle.state === 'unhealthy', effects: stop, then scheduleRestart after restartDelay(restarts)
+ */
+export const next = (
+  lifecycle: Lifecycle,
+  event: LifecycleEvent,
+  policy: LifecyclePolicy,
+  now: number,
+): Transition => {
+  const { state } = lifecycle;
+  switch (event.type) {
+    case 'started':
+      return state === 'unknown' || state === 'restarting'
+        ? move(lifecycle, 'unknown', 'started, waiting for the first health verdict', now, [], {
+            consecutiveFailures: 0,
+            consecutiveSuccesses: 0,
+          })
+        : unchanged(lifecycle);
+    case 'checked':
+      return checkedStates.has(state) ? judgeCheck(lifecycle, event.outcome, event.reason, policy, now) : unchanged(lifecycle);
+    case 'exited':
+      return checkedStates.has(state) || state === 'restarting'
+        ? enterUnhealthy(lifecycle, event.reason, policy, now)
+        : unchanged(lifecycle);
+    case 'startFailed':
+      return state === 'unknown' || state === 'restarting'
+        ? enterUnhealthy(lifecycle, event.reason, policy, now)
+        : unchanged(lifecycle);
+    case 'restartDue':
+      return state === 'unhealthy' ? restartAutomatically(lifecycle, policy, now) : unchanged(lifecycle);
+    case 'restartRequested':
+      return restartManually(lifecycle, event.reason, now);
+    case 'stopRequested':
+      return state === 'stopped'
+        ? unchanged(lifecycle)
+        : move(lifecycle, 'stopped', event.reason, now, [{ type: 'cancelRestart' }, { type: 'stop', reason: event.reason }]);
+    case 'startRequested':
+      if (state === 'failed') return restartManually(lifecycle, event.reason, now);
+      return state === 'stopped'
+        ? move(lifecycle, 'unknown', event.reason, now, [{ type: 'spawn' }], {
+            consecutiveFailures: 0,
+            consecutiveSuccesses: 0,
+          })
+        : unchanged(lifecycle);
+  }
+};
+
+const unchanged = (lifecycle: Lifecycle): Transition => ({ lifecycle, effects: [] });
+
+const move = (
+  lifecycle: Lifecycle,
+  state: PluginState,
+  reason: string,
+  now: number,
+  effects: Effect[],
+  changes: Partial<Lifecycle> = {},
+): Transition => {
+  const stable = state === 'healthy' || state === 'degraded';
+  const wasStable = lifecycle.state === 'healthy' || lifecycle.state === 'degraded';
+  return {
+    lifecycle: {
+      ...lifecycle,
+      ...changes,
+      state,
+      reason,
+      since: state === lifecycle.state ? lifecycle.since : now,
+      // healthy ↔ degraded keeps the plugin stable; any other state ends it.
+      stableSince: stable ? (wasStable ? lifecycle.stableSince : now) : null,
+      restartAt: state === 'unhealthy' ? (changes.restartAt ?? lifecycle.restartAt) : null,
+    },
+    effects,
+  };
+};
+
+const judgeCheck = (
+  lifecycle: Lifecycle,
+  outcome: CheckOutcome,
+  reason: string,
+  policy: LifecyclePolicy,
+  now: number,
+): Transition => {
+  if (outcome === 'fail') {
+    const consecutiveFailures = lifecycle.consecutiveFailures + 1;
+    if (consecutiveFailures >= policy.failureThreshold) {
+      const why = `${consecutiveFailures} consecutive failed health checks, the last: ${reason}`;
+      return enterUnhealthy({ ...lifecycle, consecutiveFailures }, why, policy, now);
+    }
+    return { lifecycle: { ...lifecycle, consecutiveFailures, consecutiveSuccesses: 0 }, effects: [] };
+  }
+  const counted: Lifecycle = {
+    ...lifecycle,
+    consecutiveFailures: 0,
+    consecutiveSuccesses: lifecycle.consecutiveSuccesses + 1,
+  };
+  const verdict: PluginState = outcome === 'degraded' ? 'degraded' : 'healthy';
+  if (lifecycle.state === 'unknown' && counted.consecutiveSuccesses < policy.successThreshold) {
+    return { lifecycle: counted, effects: [] };
+  }
+  const moved =
+    verdict === lifecycle.state ? { lifecycle: counted, effects: [] } : move(counted, verdict, reason, now, []);
+  return resetWhenStable(moved, policy, now);
+};
+
+// A plugin that has stayed up for resetAfter earns a clean slate, so one crash a day never adds up to failed.
+const resetWhenStable = (transition: Transition, policy: LifecyclePolicy, now: number): Transition => {
+  const { lifecycle } = transition;
+  if (lifecycle.restarts === 0 || lifecycle.stableSince === null) return transition;
+  if (now - lifecycle.stableSince < policy.resetAfter) return transition;
+  return { ...transition, lifecycle: { ...lifecycle, restarts: 0 } };
+};
+
+const enterUnhealthy = (lifecycle: Lifecycle, reason: string, policy: LifecyclePolicy, now: number): Transition => {
+  // When no restart is left, the due timer still fires (at once), so unhealthy → failed is seen as its own step.
+  const delayMs = lifecycle.restarts >= policy.maxRestarts ? 0 : restartDelay(lifecycle.restarts, policy);
+  return move(
+    lifecycle,
+    'unhealthy',
+    reason,
+    now,
+    [
+      { type: 'stop', reason },
+      { type: 'scheduleRestart', delayMs },
+    ],
+    { consecutiveSuccesses: 0, restartAt: now + delayMs },
+  );
+};
+
+const restartAutomatically = (lifecycle: Lifecycle, policy: LifecyclePolicy, now: number): Transition => {
+  if (lifecycle.restarts >= policy.maxRestarts) {
+    const reason = `gave up after ${lifecycle.restarts} restarts; the last failure: ${lifecycle.reason}`;
+    return move(lifecycle, 'failed', reason, now, []);
+  }
+  const attempt = lifecycle.restarts + 1;
+  return move(lifecycle, 'restarting', `automatic restart ${attempt} of ${policy.maxRestarts}`, now, [{ type: 'spawn' }], {
+    restarts: attempt,
+    restartCount: lifecycle.restartCount + 1,
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+  });
+};
+
+// Manual restarts never count toward maxRestarts; from failed they also start the count afresh.
+const restartManually = (lifecycle: Lifecycle, reason: string, now: number): Transition =>
+  move(
+    lifecycle,
+    'restarting',
+    reason,
+    now,
+    [{ type: 'cancelRestart' }, { type: 'stop', reason }, { type: 'spawn' }],
+    {
+      restarts: lifecycle.state === 'failed' ? 0 : lifecycle.restarts,
+      restartCount: lifecycle.restartCount + 1,
+      consecutiveFailures: 0,
+      consecutiveSuccesses: 0,
+    },
+  );

@@ -1,0 +1,88 @@
+/**
+ * Where a plugin stands. `stopped` is also where every plugin begins, before
+ * the supervisor starts it.
+ */
+export type PluginState =
+  | 'unknown'
+  | 'healthy'
+  | 'degraded'
+  | 'unhealthy'
+  | 'restarting'
+  | 'failed'
+  | 'stopped';
+
+export const pluginStates: readonly PluginState[] = [
+  'unknown',
+  'healthy',
+  'degraded',
+  'unhealthy',
+  'restarting',
+  'failed',
+  'stopped',
+];
+
+/** The verdict of one health check, after the plugin's answer was judged. */
+export type CheckOutcome = 'pass' | 'degraded' | 'fail';
+
+/** Something that happened to a plugin, fed to the lifecycle. */
+export type LifecycleEvent =
+  /** The handshake is done and the gRPC client is connected. */
+  | { type: 'started' }
+  /** One health check finished. */
+  | { type: 'checked'; outcome: CheckOutcome; reason: string }
+  /** The process ended without being asked to. */
+  | { type: 'exited'; reason: string }
+  /** The process could not be brought up: spawn error, bad or late handshake, early exit. */
+  | { type: 'startFailed'; reason: string }
+  /** The backoff delay of an automatic restart has passed. */
+  | { type: 'restartDue' }
+  /** A person or program asked for a restart. */
+  | { type: 'restartRequested'; reason: string }
+  | { type: 'stopRequested'; reason: string }
+  | { type: 'startRequested'; reason: string };
+
+export type LifecycleEventType = LifecycleEvent['type'];
+
+/** The thresholds and delays that drive the lifecycle, in milliseconds. */
+export interface LifecyclePolicy {
+  failureThreshold: number;
+  successThreshold: number;
+  maxRestarts: number;
+  restartBackoff: number;
+  maxRestartBackoff: number;
+  resetAfter: number;
+}
+
+/** The lifecycle's whole memory: a plain value, replaced on every event. */
+export interface Lifecycle {
+  state: PluginState;
+  /** Why the current state was entered, in words. */
+  reason: string;
+  /** When the current state was entered (epoch ms). */
+  since: number;
+  /** Automatic restarts since the last reset; drives backoff and maxRestarts. */
+  restarts: number;
+  /** Every restart, automatic or manual, since the supervisor began. */
+  restartCount: number;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  /** When the plugin last became healthy or degraded from another state. */
+  stableSince: number | null;
+  /** When the pending automatic restart is due. */
+  restartAt: number | null;
+}
+
+/** What the runner must do after a transition, in order. */
+export type Effect =
+  /** Start a new process generation, once any stop in flight has finished. */
+  | { type: 'spawn' }
+  /** Stop the current process in stages (Shutdown RPC, SIGTERM, SIGKILL). */
+  | { type: 'stop'; reason: string }
+  /** Feed `restartDue` back after `delayMs`. */
+  | { type: 'scheduleRestart'; delayMs: number }
+  | { type: 'cancelRestart' };
+
+export interface Transition {
+  lifecycle: Lifecycle;
+  effects: Effect[];
+}

@@ -1,0 +1,66 @@
+import type { Logger } from '../log.js';
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+const pinoLevels: Record<number, Level> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const namedLevels: Record<string, Level> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+  panic: 'fatal',
+};
+
+// Fields the plugin's logger adds that ours adds again.
+const dropped = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'plugin', 'stream', '@level', '@message', '@timestamp', 'v']);
+
+const toLevel = (raw: unknown): Level | undefined => {
+  if (typeof raw === 'number') return pinoLevels[raw];
+  if (typeof raw === 'string') return namedLevels[raw.toLowerCase()];
+  return undefined;
+};
+
+/** A plugin's JSON log line (pino's level/msg or go-plugin's @level/@message), or null for plain text. */
+export const parseJsonLogLine = (line: string): { level: Level; msg: string; fields: Record<string, unknown> } | null => {
+  if (!line.startsWith('{')) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const record = parsed as Record<string, unknown>;
+  const level = toLevel(record.level ?? record['@level']);
+  const message = record.msg ?? record['@message'];
+  if (level === undefined && message === undefined) return null;
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (!dropped.has(key)) fields[key.startsWith('@') ? key.slice(1) : key] = value;
+  }
+  return { level: level ?? 'info', msg: typeof message === 'string' ? message : JSON.stringify(message ?? ''), fields };
+};
+
+/**
+ * Logs one line of a plugin's stdout or stderr. JSON lines are merged into
+ * ours (not double-encoded); `plugin` and `stream` always win.
+ *
+ * @example
+ * logPluginLine(log.child({ plugin: 'greeter' }), 'stderr', '{"level":40,"msg":"cache cold"}', false);
+ */
+export const logPluginLine = (
+  log: Logger,
+  stream: 'stdout' | 'stderr',
+  line: string,
+  truncated: boolean,
+): void => {
+  const json = truncated ? null : parseJsonLogLine(line);
+  if (json !== null) {
+    log[json.level]({ ...json.fields, stream }, json.msg);
+    return;
+  }
+  log.info(truncated ? { stream, truncated } : { stream }, line);
+};

@@ -1,0 +1,37 @@
+import type { PluginState } from '../lifecycle/state.js';
+import type { CheckRecord } from './status.js';
+
+/** How a stop ended: answered the Shutdown RPC, gave in to the stop signal, killed, or already gone. */
+export type StopStage = 'graceful' | 'terminated' | 'killed' | 'exited';
+
+/** Everything the supervisor reports, one typed event per fact. Times are epoch ms. */
+export type SupervisorEvent =
+  | {
+      type: 'transition';
+      plugin: string;
+      from: PluginState;
+      to: PluginState;
+      reason: string;
+      at: number;
+      restarts: number;
+      restartCount: number;
+    }
+  | { type: 'check'; plugin: string; generation: number; check: CheckRecord }
+  | { type: 'spawned'; plugin: string; generation: number; pid: number; at: number }
+  | { type: 'ready'; plugin: string; generation: number; pid: number; address: string; at: number; startMs: number }
+  | { type: 'startFailed'; plugin: string; generation: number; reason: string; at: number }
+  | {
+      type: 'exited';
+      plugin: string;
+      generation: number;
+      pid: number;
+      code: number | null;
+      signal: string | null;
+      /** False when the supervisor did not ask for it: a crash. */
+      expected: boolean;
+      at: number;
+    }
+  | { type: 'stopped'; plugin: string; generation: number; pid: number; stage: StopStage; durationMs: number; at: number }
+  | { type: 'restartScheduled'; plugin: string; delayMs: number; at: number };
+
+export type SupervisorEventType = SupervisorEvent['type'];

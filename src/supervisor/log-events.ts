@@ -1,0 +1,47 @@
+import type { Logger } from '../log.js';
+import type { EventBus } from './event-bus.js';
+import type { SupervisorEvent } from './events.js';
+
+const worse = new Set(['unhealthy', 'failed']);
+
+/**
+ * Writes every supervisor event as one pino line with `plugin` and `event`;
+ * failures at warn or error, routine at info, passing checks at debug.
+ *
+ * @example
+ * const off = logEvents(supervisor.events, log);
+ */
+export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => void) =>
+  bus.subscribe((event) => {
+    const { type, plugin, ...fields } = event;
+    const line = { plugin, event: type, ...fields };
+    switch (event.type) {
+      case 'transition':
+        log[event.to === 'failed' ? 'error' : worse.has(event.to) ? 'warn' : 'info'](
+          line,
+          `${plugin}: ${event.from} → ${event.to} (${event.reason})`,
+        );
+        return;
+      case 'check':
+        log[event.check.outcome === 'fail' ? 'warn' : 'debug'](line, `${plugin}: health check ${event.check.outcome}`);
+        return;
+      case 'startFailed':
+        log.warn(line, `${plugin}: start failed: ${event.reason}`);
+        return;
+      case 'exited':
+        log[event.expected ? 'info' : 'warn'](line, `${plugin}: process ${event.pid} exited${event.expected ? '' : ' unexpectedly'}`);
+        return;
+      case 'spawned':
+        log.info(line, `${plugin}: spawned pid ${event.pid}`);
+        return;
+      case 'ready':
+        log.info(line, `${plugin}: connected at ${event.address} in ${event.startMs} ms`);
+        return;
+      case 'stopped':
+        log.info(line, `${plugin}: stopped pid ${event.pid} (${event.stage}, ${event.durationMs} ms)`);
+        return;
+      case 'restartScheduled':
+        log.info(line, `${plugin}: restart in ${event.delayMs} ms`);
+        return;
+    }
+  });

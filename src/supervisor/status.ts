@@ -1,0 +1,74 @@
+import type { CheckOutcome, PluginState } from '../lifecycle/state.js';
+import type { ComponentHealth, HealthStatus, PluginInfo } from '../plugin/health-report.js';
+
+/** One health check as it happened. Times are epoch ms. */
+export interface CheckRecord {
+  at: number;
+  outcome: CheckOutcome;
+  /** What the plugin said, or `unknown` when it did not answer. */
+  status: HealthStatus;
+  latencyMs: number;
+  /** The plugin's message, or why the check failed (deadline, RPC error). */
+  message: string;
+}
+
+export interface ExitRecord {
+  at: number;
+  code: number | null;
+  signal: string | null;
+}
+
+/** Everything known about one plugin at one moment; a plain value. Times are epoch ms. */
+export interface PluginStatus {
+  name: string;
+  state: PluginState;
+  /** Why the current state was entered. */
+  reason: string;
+  since: number;
+  critical: boolean;
+  command: string;
+  args: string[];
+  pid: number | null;
+  /** Counts process starts; a check of an older generation is ignored. */
+  generation: number;
+  address: string | null;
+  connected: boolean;
+  info: PluginInfo | null;
+  startedAt: number | null;
+  lastCheck: CheckRecord | null;
+  lastHealthyAt: number | null;
+  /** The most recent checks, oldest first, at most `recentCheckLimit`. */
+  recentChecks: CheckRecord[];
+  /** The plugin's own message from its last answered check. */
+  message: string;
+  components: ComponentHealth[];
+  /** Consecutive failed checks. */
+  failureCount: number;
+  /** Every restart since the supervisor began. */
+  restartCount: number;
+  /** Automatic restarts since the last reset (what maxRestarts counts). */
+  restarts: number;
+  nextRestartAt: number | null;
+  lastExit: ExitRecord | null;
+  /** The last start failure, with the tail of the plugin's stderr. */
+  lastError: string | null;
+}
+
+export const recentCheckLimit = 20;
+
+export interface EventLoopLag {
+  /** Milliseconds, over the last sampling window. */
+  meanMs: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface SupervisorSnapshot {
+  version: string;
+  pid: number;
+  startedAt: number;
+  now: number;
+  shuttingDown: boolean;
+  eventLoopLag: EventLoopLag;
+  plugins: PluginStatus[];
+}

@@ -1,0 +1,69 @@
+import type { ApiBackend, RestartResult } from '../../src/api/backend.js';
+import type { PluginStatus, SupervisorSnapshot } from '../../src/supervisor/status.js';
+
+/** A fixed clock for snapshots: 2024-01-15T10:30:00.000Z. */
+export const snapshotNow = Date.UTC(2024, 0, 15, 10, 30, 0);
+
+/** A healthy, connected, critical plugin; override what the test is about. */
+export const buildPluginStatus = (name: string, overrides: Partial<PluginStatus> = {}): PluginStatus => ({
+  name,
+  state: 'healthy',
+  reason: 'checks pass',
+  since: snapshotNow - 60_000,
+  critical: true,
+  command: `/opt/plugins/${name}`,
+  args: ['--serve'],
+  pid: 4242,
+  generation: 1,
+  address: `unix:/tmp/hale-test/${name}.sock`,
+  connected: true,
+  info: { name, version: '1.0.0', description: `the ${name} plugin` },
+  startedAt: snapshotNow - 90_000,
+  lastCheck: { at: snapshotNow - 15_000, outcome: 'pass', status: 'healthy', latencyMs: 15, message: 'ok' },
+  lastHealthyAt: snapshotNow - 15_000,
+  recentChecks: [
+    { at: snapshotNow - 45_000, outcome: 'pass', status: 'healthy', latencyMs: 12, message: 'ok' },
+    { at: snapshotNow - 15_000, outcome: 'pass', status: 'healthy', latencyMs: 15, message: 'ok' },
+  ],
+  message: 'ok',
+  components: [{ name: 'database', status: 'healthy', critical: true, latencyMs: 3, message: 'reachable' }],
+  failureCount: 0,
+  restartCount: 0,
+  restarts: 0,
+  nextRestartAt: null,
+  lastExit: null,
+  lastError: null,
+  ...overrides,
+});
+
+export const buildSnapshot = (plugins: PluginStatus[], overrides: Partial<SupervisorSnapshot> = {}): SupervisorSnapshot => ({
+  version: '0.1.0-test',
+  pid: 999,
+  startedAt: snapshotNow - 120_000,
+  now: snapshotNow,
+  shuttingDown: false,
+  eventLoopLag: { meanMs: 0.5, p99Ms: 2, maxMs: 4 },
+  plugins,
+  ...overrides,
+});
+
+/** A backend over a snapshot the test may replace; it records every restart asked of it. */
+export interface RecordingBackend extends ApiBackend {
+  current: SupervisorSnapshot;
+  restarts: Array<{ name: string; reason: string }>;
+}
+
+export const createRecordingBackend = (snapshot: SupervisorSnapshot): RecordingBackend => {
+  const backend: RecordingBackend = {
+    current: snapshot,
+    restarts: [],
+    snapshot: () => backend.current,
+    restart: (name, reason): RestartResult => {
+      backend.restarts.push({ name, reason });
+      const plugin = backend.current.plugins.find((p) => p.name === name);
+      if (plugin === undefined) return { ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` };
+      return { ok: true, plugin: name, state: 'restarting' };
+    },
+  };
+  return backend;
+};

@@ -1,0 +1,75 @@
+import { Writable } from 'node:stream';
+import type { PluginConfig, SupervisorConfig } from '../../src/config/types.js';
+import { defaultCookie } from '../../src/protocol.js';
+import { createLogger } from '../../src/log.js';
+import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import { createSupervisor, type Supervisor } from '../../src/supervisor/supervisor.js';
+import { repoRoot } from './paths.js';
+import { waitForEvent } from './wait-for-event.js';
+
+/** A plugin config with test-sized durations (around 100 ms) unless overridden. */
+export const pluginConfig = (name: string, args: string[], overrides: Partial<PluginConfig> = {}): PluginConfig => ({
+  name,
+  command: process.execPath,
+  args,
+  env: {},
+  cwd: repoRoot,
+  critical: true,
+  address: null,
+  handshake: { cookieKey: defaultCookie.key, cookieValue: defaultCookie.value },
+  checkInterval: 100,
+  checkTimeout: 100,
+  failureThreshold: 2,
+  successThreshold: 1,
+  maxRestarts: 3,
+  restartBackoff: 100,
+  maxRestartBackoff: 1_000,
+  startInterval: 50,
+  startTimeout: 5_000,
+  stopTimeout: 1_000,
+  resetAfter: 600_000,
+  degradedLatency: null,
+  stopSignal: 'SIGTERM',
+  ...overrides,
+});
+
+export const supervisorConfig = (plugins: PluginConfig[]): SupervisorConfig => ({
+  source: '<test>',
+  api: { host: '127.0.0.1', port: 0, token: null },
+  grpc: { address: '127.0.0.1:0' },
+  log: { level: 'debug' },
+  defaults: { ...pluginConfig('defaults', []) },
+  plugins,
+});
+
+export interface Supervised {
+  supervisor: Supervisor;
+  /** Every log line the supervisor wrote, parsed. */
+  logLines: Array<Record<string, unknown>>;
+  events: SupervisorEvent[];
+  /** The first event that matches, whether it already happened or is yet to come. */
+  first<M extends SupervisorEvent>(match: (event: SupervisorEvent) => event is M, timeoutMs?: number): Promise<M>;
+  first(match: (event: SupervisorEvent) => boolean, timeoutMs?: number): Promise<SupervisorEvent>;
+}
+
+/** Starts a supervisor whose log lines are kept in memory; stop it with `supervisor.stop`. */
+export const startSupervised = async (plugins: PluginConfig[]): Promise<Supervised> => {
+  const logLines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split('\n')) if (line !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  const log = createLogger({ level: 'debug', destination });
+  const supervisor = createSupervisor(supervisorConfig(plugins), { log });
+  const events: SupervisorEvent[] = [];
+  supervisor.events.subscribe((event) => events.push(event));
+  const first = (match: (event: SupervisorEvent) => boolean, timeoutMs = 10_000) => {
+    const past = events.find(match);
+    return past !== undefined ? Promise.resolve(past) : waitForEvent(supervisor.events, match, timeoutMs);
+  };
+  await supervisor.start();
+  return { supervisor, logLines, events, first: first as Supervised['first'] };
+};
+

@@ -10,6 +10,7 @@ export type HaleErrorCode =
   | 'plugin_not_found'
   | 'not_a_plugin'
   | 'listen_failed'
+  | 'service_invalid'
   | 'shutting_down';
 
 /**

@@ -3,7 +3,7 @@ import type { SupervisorSnapshot } from '../supervisor/status.js';
 
 export type RestartResult =
   | { ok: true; plugin: string; state: PluginState }
-  | { ok: false; code: 'plugin_not_found'; message: string };
+  | { ok: false; code: 'plugin_not_found' | 'shutting_down'; message: string };
 
 /** What the HTTP API reads and asks of the supervisor; the API changes nothing else. */
 export interface ApiBackend {

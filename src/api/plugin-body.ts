@@ -16,6 +16,8 @@ export interface ExitBody {
   time: string;
   code: number | null;
   signal: string | null;
+  /** The tail of stderr when the exit was a crash. */
+  stderr: string;
 }
 
 /** One plugin as the API shows it: Hockeypuck's fields first, ours beside them. */
@@ -110,7 +112,12 @@ export const toPluginBody = (status: PluginStatus, now: number): PluginBody => (
   lastExit:
     status.lastExit === null
       ? null
-      : { time: new Date(status.lastExit.at).toISOString(), code: status.lastExit.code, signal: status.lastExit.signal },
+      : {
+          time: new Date(status.lastExit.at).toISOString(),
+          code: status.lastExit.code,
+          signal: status.lastExit.signal,
+          stderr: status.lastExit.stderr,
+        },
   lastError: status.lastError,
   components: status.components.map((c) => ({
     name: c.name,

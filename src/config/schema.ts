@@ -30,9 +30,14 @@ const closedObject = <Shape extends z.ZodRawShape>(shape: Shape) => {
 };
 
 const pluginName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+// /health/:plugin would never reach a plugin with these names.
+const reservedNames = new Set(['liveness', 'readiness']);
 
 const nameField = customField((input): FieldResult<string> => {
   if (input === undefined) return { ok: false, message: missingMessage };
+  if (typeof input === 'string' && reservedNames.has(input)) {
+    return { ok: false, message: `the name "${input}" is taken by the API's /health/${input} probe; choose another` };
+  }
   if (typeof input === 'string' && pluginName.test(input)) return { ok: true, value: input };
   return {
     ok: false,

@@ -19,7 +19,7 @@ export interface ExtraService {
 }
 
 const invalid = (service: string, why: string): HaleError =>
-  new HaleError('listen_failed', `cannot serve ${service}: ${why}`);
+  new HaleError('service_invalid', `cannot serve ${service}: ${why}`);
 
 const loadDefinition = (extra: ExtraService): grpc.ServiceDefinition => {
   try {

@@ -129,8 +129,8 @@ const judgeCheck = (
   if (lifecycle.state === 'unknown' && counted.consecutiveSuccesses < policy.successThreshold) {
     return { lifecycle: counted, effects: [] };
   }
-  const moved =
-    verdict === lifecycle.state ? { lifecycle: counted, effects: [] } : move(counted, verdict, reason, now, []);
+  const why = reason || (verdict === 'healthy' ? 'health checks pass' : 'the plugin reported DEGRADED');
+  const moved = verdict === lifecycle.state ? { lifecycle: counted, effects: [] } : move(counted, verdict, why, now, []);
   return resetWhenStable(moved, policy, now);
 };
 

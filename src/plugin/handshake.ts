@@ -19,7 +19,9 @@ export type HandshakeLine =
 // go-plugin's line starts with the core protocol version: digits, then a bar.
 const looksLikeHandshake = /^\s*\d+\s*\|/;
 
-const shown = (line: string): string => JSON.stringify(line.length > 200 ? `${line.slice(0, 200)}…` : line);
+// A bad line is echoed in the error, but never more than a screenful of it.
+const shorten = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}…` : text);
+const shown = (text: string, max = 200): string => JSON.stringify(shorten(text, max));
 
 /**
  * Reads one stdout line of a starting plugin:
@@ -40,26 +42,26 @@ export const parseHandshakeLine = (line: string): HandshakeLine => {
   const [core = '', app = '', network = '', address = '', protocol = ''] = fields;
   const coreVersion = Number(core);
   if (coreVersion !== coreProtocolVersion) {
-    return invalid(`core protocol version ${core} is not supported (hale speaks ${coreProtocolVersion})`);
+    return invalid(`core protocol version ${shorten(core, 20)} is not supported (hale speaks ${coreProtocolVersion})`);
   }
   const appVersion = Number(app);
   if (!/^\d+$/.test(app) || !Number.isSafeInteger(appVersion)) {
-    return invalid(`app protocol version ${JSON.stringify(app)} is not a whole number`);
+    return invalid(`app protocol version ${shown(app, 40)} is not a whole number`);
   }
   if (protocol !== 'grpc') {
-    return invalid(`protocol ${JSON.stringify(protocol)} is not supported (only grpc; go-plugin's netrpc is not)`);
+    return invalid(`protocol ${shown(protocol, 40)} is not supported (only grpc; go-plugin's netrpc is not)`);
   }
   if (network === 'unix') {
     return isAbsolute(address)
       ? { kind: 'handshake', handshake: { coreVersion, appVersion, protocol, address: { network, address } } }
-      : invalid(`unix socket path ${JSON.stringify(address)} is not absolute`);
+      : invalid(`unix socket path ${shown(address, 120)} is not absolute`);
   }
   if (network === 'tcp') {
     return isHostPort(address)
       ? { kind: 'handshake', handshake: { coreVersion, appVersion, protocol, address: { network, address } } }
-      : invalid(`tcp address ${JSON.stringify(address)} is not host:port`);
+      : invalid(`tcp address ${shown(address, 120)} is not host:port`);
   }
-  return invalid(`network ${JSON.stringify(network)} is not unix or tcp`);
+  return invalid(`network ${shown(network, 40)} is not unix or tcp`);
 };
 
 /** `127.0.0.1:4000`, `[::1]:4000`, `localhost:4000`. */

@@ -39,9 +39,11 @@ export const parseJsonLogLine = (line: string): { level: Level; msg: string; fie
   if (level === undefined && message === undefined) return null;
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
-    if (!dropped.has(key)) fields[key.startsWith('@') ? key.slice(1) : key] = value;
+    const name = key.startsWith('@') ? key.slice(1) : key;
+    if (!dropped.has(key) && !dropped.has(name)) fields[name] = value;
   }
-  return { level: level ?? 'info', msg: typeof message === 'string' ? message : JSON.stringify(message ?? ''), fields };
+  const msg = message === undefined ? '' : typeof message === 'string' ? message : JSON.stringify(message);
+  return { level: level ?? 'info', msg, fields };
 };
 
 /**

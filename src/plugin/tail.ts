@@ -25,7 +25,12 @@ export const createTail = (maxBytes: number): Tail => {
     },
     text: () => {
       const text = lines.join('\n');
-      return Buffer.byteLength(text) <= maxBytes ? text : Buffer.from(text).subarray(-maxBytes).toString();
+      if (Buffer.byteLength(text) <= maxBytes) return text;
+      const bytes = Buffer.from(text);
+      let start = bytes.length - maxBytes;
+      // Never begin inside a character: skip UTF-8 continuation bytes (10xxxxxx).
+      while (start < bytes.length && ((bytes[start] ?? 0) & 0xc0) === 0x80) start += 1;
+      return bytes.subarray(start).toString();
     },
   };
 };

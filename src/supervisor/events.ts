@@ -29,6 +29,8 @@ export type SupervisorEvent =
       signal: string | null;
       /** False when the supervisor did not ask for it: a crash. */
       expected: boolean;
+      /** The last lines of the plugin's stderr when it crashed; empty for an expected exit. */
+      stderr: string;
       at: number;
     }
   | { type: 'stopped'; plugin: string; generation: number; pid: number; stage: StopStage; durationMs: number; at: number }

@@ -13,7 +13,8 @@ const worse = new Set(['unhealthy', 'failed']);
  */
 export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => void) =>
   bus.subscribe((event) => {
-    const { type, plugin, ...fields } = event;
+    // pino stamps its own time; `at` would say it twice.
+    const { type, plugin, at: _at, ...fields } = event as SupervisorEvent & { at?: number };
     const line = { plugin, event: type, ...fields };
     switch (event.type) {
       case 'transition':

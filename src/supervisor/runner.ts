@@ -124,7 +124,8 @@ export class PluginRunner {
     const at = this.now();
     const { lifecycle, effects } = next(before, event, this.policy, at);
     this.lifecycle = lifecycle;
-    if (lifecycle.state !== before.state) {
+    // A restart asked for while restarting stays in that state, but is news all the same.
+    if (lifecycle.state !== before.state || (event.type === 'restartRequested' && lifecycle !== before)) {
       this.publish({
         type: 'transition',
         plugin: this.name,
@@ -216,11 +217,13 @@ export class PluginRunner {
       },
       exited: (exit, { pid, stderrTail, expected, ready }) => {
         const at = this.now();
-        this.lastExit = { at, code: exit.code, signal: exit.signal };
-        this.publish({ type: 'exited', plugin, generation, pid, code: exit.code, signal: exit.signal, expected, at });
+        const stderr = expected ? '' : stderrTail;
+        this.publish({ type: 'exited', plugin, generation, pid, code: exit.code, signal: exit.signal, expected, stderr, at });
+        if (!isCurrent()) return;
+        this.lastExit = { at, code: exit.code, signal: exit.signal, stderr };
         // Before the handshake, the launch reports the exit as a failed start.
-        if (!isCurrent() || expected || !ready) return;
-        this.dispatch({ type: 'exited', reason: `${describeExit(exit)}${stderrTail === '' ? '' : `; stderr: ${stderrTail}`}` });
+        if (expected || !ready) return;
+        this.dispatch({ type: 'exited', reason: describeExit(exit) });
       },
       checked: (result) => {
         this.publish({ type: 'check', plugin, generation, check: result.check });

@@ -16,6 +16,8 @@ export interface ExitRecord {
   at: number;
   code: number | null;
   signal: string | null;
+  /** The last lines of stderr (up to 4 KiB) when the exit was a crash. */
+  stderr: string;
 }
 
 /** Everything known about one plugin at one moment; a plain value. Times are epoch ms. */

@@ -59,6 +59,8 @@ export const createSupervisor = (config: SupervisorConfig, options: SupervisorOp
   const restart = (name: string, reason: string): RestartResult => {
     const runner = runners.get(name);
     if (runner === undefined) return { ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` };
+    // A restart now would start a process that the stop in progress has already passed by.
+    if (shuttingDown) return { ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' };
     runner.restart(reason);
     return { ok: true, plugin: name, state: runner.state };
   };

@@ -142,7 +142,7 @@ describe('GET /health', () => {
           restartCount: 2,
           restarts: 1,
           nextRestartAt: snapshotNow + 5_000,
-          lastExit: { at: snapshotNow - 1_000, code: 1, signal: null },
+          lastExit: { at: snapshotNow - 1_000, code: 1, signal: null, stderr: 'panic: boom' },
           lastCheck: { at: snapshotNow - 2_000, outcome: 'fail', status: 'unknown', latencyMs: 1_200, message: 'deadline exceeded' },
         }),
       ]),
@@ -162,7 +162,7 @@ describe('GET /health', () => {
       responseTime: '1.2s',
       responseTimeMs: 1_200,
       nextRestartTime: '2024-01-15T10:30:05.000Z',
-      lastExit: { time: '2024-01-15T10:29:59.000Z', code: 1, signal: null },
+      lastExit: { time: '2024-01-15T10:29:59.000Z', code: 1, signal: null, stderr: 'panic: boom' },
     });
   });
 
@@ -360,6 +360,15 @@ describe('POST /plugins/restart', () => {
     const { status, body } = await call(server, '/plugins/restart?plugin=nope', { method: 'POST' });
     expect(status).toBe(404);
     expect(body).toMatchObject({ error: { code: 'plugin_not_found' } });
+  });
+
+  it('answers 503 while the supervisor shuts down', async () => {
+    const backend = twoPlugins();
+    backend.restart = () => ({ ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' });
+    const { server } = await serve(backend);
+    const { status, body } = await call(server, '/plugins/restart?plugin=greeter', { method: 'POST' });
+    expect(status).toBe(503);
+    expect(body).toEqual({ error: { code: 'shutting_down', message: 'the supervisor is shutting down' } });
   });
 
   it('answers 405 with Allow for GET', async () => {

@@ -76,14 +76,14 @@ describe('a supervised plugin', () => {
     await backHealthy;
 
     const unhealthy = events.find(becomes('greeter', 'unhealthy'));
-    expect(unhealthy?.reason).toContain('killed by SIGKILL');
+    expect(unhealthy?.reason).toBe('killed by SIGKILL');
     // Exit is learnt from the process, not from the next check 5 s away.
     expect((unhealthy?.at ?? Infinity) - killedAt).toBeLessThan(1_000);
     expect(transitionsOf(events, 'greeter')).toEqual(['unknown', 'healthy', 'unhealthy', 'restarting', 'unknown', 'healthy']);
     const status = supervisor.plugin('greeter');
     expect(status).toMatchObject({ state: 'healthy', restartCount: 1, restarts: 1 });
     expect(status?.pid).not.toBe(firstPid);
-    expect(status?.lastExit).toMatchObject({ signal: 'SIGKILL', code: null });
+    expect(status?.lastExit).toMatchObject({ signal: 'SIGKILL', code: null, stderr: expect.stringContaining('serving greeter') });
     expect(alive(firstPid)).toBe(false);
   });
 
@@ -224,6 +224,25 @@ describe('a supervised plugin', () => {
     expect(events.find((e) => e.type === 'stopped')).toMatchObject({ stage: 'graceful', pid });
     expect(alive(pid)).toBe(false);
     expect(supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', pid: null });
+  });
+
+  test('a restart asked for during the shutdown is refused, and nothing is left running', async () => {
+    const { supervisor, first } = await supervise([pluginConfig('greeter', [greeterMain])]);
+    await first(becomes('greeter', 'healthy'));
+    const pid = supervisor.plugin('greeter')?.pid ?? 0;
+    const stopping = supervisor.stop('test');
+    expect(supervisor.restart('greeter', 'late')).toEqual({ ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' });
+    await stopping;
+    expect(supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', pid: null, generation: 1 });
+    expect(alive(pid)).toBe(false);
+  });
+
+  test('a stop during a start ends the starting process too', async () => {
+    const { supervisor, first } = await supervise([pluginConfig('greeter', [greeterMain])]);
+    const spawned = await first((e) => e.type === 'spawned');
+    await supervisor.stop('test');
+    expect(supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', pid: null });
+    expect(spawned.type === 'spawned' && alive(spawned.pid)).toBe(false);
   });
 
   test('plugin output becomes log lines with plugin and stream; JSON lines are merged, not re-encoded', async () => {

@@ -76,6 +76,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; token: string
       const target = readRestartTarget({ query, body, contentType: c.req.header('Content-Type') ?? '' });
       if (!target.ok) return answerError(c, 400, target.code, target.message);
       const result = backend.restart(target.name, 'restart requested over the HTTP API');
+      if (!result.ok && result.code === 'shutting_down') return answerError(c, 503, 'shutting_down', result.message);
       if (!result.ok) return answerError(c, 404, 'plugin_not_found', `no plugin named ${quoteName(target.name)}`);
       return c.json(
         { plugin: result.plugin, state: result.state, message: `restart of ${quoteName(result.plugin)} begun` },

@@ -69,6 +69,12 @@ describe('each kind of error points at its file:line:col and path', () => {
     expect(issuesOf(`plugins:\n  - name: ${'a'.repeat(64)}\n    command: x\n`)[0]).toMatch(/^supervisor\.yaml:2:11: plugins\[0\]\.name: invalid name/);
   });
 
+  test('a name that one of the API probes takes', () => {
+    expect(issuesOf('plugins:\n  - name: readiness\n    command: x\n')).toEqual([
+      'supervisor.yaml:2:11: plugins[0].name: the name "readiness" is taken by the API\'s /health/readiness probe; choose another',
+    ]);
+  });
+
   test('a YAML syntax error, at its position, without the noise that follows it', () => {
     expect(issuesOf('plugins:\n  - name: a\n   command: x\n')).toEqual(['supervisor.yaml:3:1: invalid YAML: Sequence item without - indicator']);
     expect(issuesOf('api:\n  port: 1\n  port: 2\nplugins: []\n')).toEqual(['supervisor.yaml:3:3: invalid YAML: Map keys must be unique']);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startHale, stopAllHale, type LogLine } from '../helpers/hale-process.js';
+import { alive } from '../helpers/alive.js';
 import { flakyMain, greeterMain, requireBuilt } from '../helpers/paths.js';
 
 let dir: string;
@@ -17,15 +18,6 @@ const writeConfig = (name: string, text: string): string => {
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;
-};
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 const becomes = (plugin: string, to: string) => (line: LogLine) =>

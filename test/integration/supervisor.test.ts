@@ -6,6 +6,7 @@ import { createApp } from '../../src/api/app.js';
 import { startApiServer, type ApiServer } from '../../src/api/serve.js';
 import type { SupervisorEvent } from '../../src/supervisor/events.js';
 import type { Supervisor } from '../../src/supervisor/supervisor.js';
+import { alive } from '../helpers/alive.js';
 import { flakyMain, greeterMain, requireBuilt } from '../helpers/paths.js';
 import { pluginConfig, startSupervised, type Supervised } from '../helpers/supervised.js';
 import { waitForEvent } from '../helpers/wait-for-event.js';
@@ -41,16 +42,6 @@ afterEach(async () => {
 
 const transitionsOf = (events: SupervisorEvent[], plugin: string) =>
   events.filter(isTransition).filter((e) => e.plugin === plugin).map((e) => e.to);
-
-/** True while a process with this pid exists. */
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a supervised plugin', () => {
   test('starts healthy: connected, named by GetInfo, checked, nothing restarted', async () => {

@@ -4,15 +4,17 @@ import { createLogger } from '../../../src/log.js';
 import type { Logger } from '../../../src/log.js';
 import { logPluginLine, parseJsonLogLine } from '../../../src/plugin/plugin-log.js';
 
+const pinoLevels: Array<[number, string]> = [
+  [10, 'trace'],
+  [20, 'debug'],
+  [30, 'info'],
+  [40, 'warn'],
+  [50, 'error'],
+  [60, 'fatal'],
+];
+
 describe('parseJsonLogLine', () => {
-  test.each([
-    [10, 'trace'],
-    [20, 'debug'],
-    [30, 'info'],
-    [40, 'warn'],
-    [50, 'error'],
-    [60, 'fatal'],
-  ])('pino level %d is %s', (level, name) => {
+  test.each(pinoLevels)('pino level %d is %s', (level, name) => {
     expect(parseJsonLogLine(JSON.stringify({ level, msg: 'hi' }))).toEqual({ level: name, msg: 'hi', fields: {} });
   });
 
@@ -160,14 +162,7 @@ describe('logPluginLine', () => {
     expect(occurrences(raw[0] ?? '', '"plugin"')).toBe(1);
   });
 
-  test.each([
-    [10, 'trace'],
-    [20, 'debug'],
-    [30, 'info'],
-    [40, 'warn'],
-    [50, 'error'],
-    [60, 'fatal'],
-  ])('a plugin line at pino level %d is logged at %s', (level, name) => {
+  test.each(pinoLevels)('a plugin line at pino level %d is logged at %s', (level, name) => {
     const { log, records } = createCapture();
     logPluginLine(log, 'stdout', JSON.stringify({ level, msg: 'm' }), false);
     expect(records()).toEqual([expect.objectContaining({ level: name, msg: 'm' })]);

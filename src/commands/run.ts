@@ -58,6 +58,8 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
         void shutdown(signal, 0).then(resolve);
       });
     }
+    // SIGHUP would end hale without stopping its plugins; reloading the config is not built yet.
+    process.on('SIGHUP', () => log.warn('SIGHUP: reloading the config is not supported yet; ignored'));
     process.on('uncaughtException', (error) => {
       log.fatal({ err: error }, 'internal error; stopping every plugin');
       void shutdown('internal error', 1).then(resolve);

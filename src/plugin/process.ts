@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 
@@ -66,7 +67,7 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
   const spawned = await new Promise<{ ok: true } | { ok: false; code: string; message: string }>((resolve) => {
     subprocess.once('spawn', () => resolve({ ok: true }));
     subprocess.once('error', (error: NodeJS.ErrnoException) =>
-      resolve({ ok: false, code: error.code ?? 'UNKNOWN', message: describeSpawnError(options.command, error) }),
+      resolve({ ok: false, code: error.code ?? 'UNKNOWN', message: describeSpawnError(options.command, options.cwd, error) }),
     );
   });
   const { pid, stdout, stderr, stdin } = subprocess;
@@ -107,10 +108,11 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
   };
 };
 
-const describeSpawnError = (command: string, error: NodeJS.ErrnoException): string => {
+const describeSpawnError = (command: string, cwd: string, error: NodeJS.ErrnoException): string => {
   switch (error.code) {
     case 'ENOENT':
-      return `command not found: ${command} (not on PATH, or the cwd does not exist)`;
+      // spawn says ENOENT for a missing cwd too; tell the two apart.
+      return existsSync(cwd) ? `command not found: ${command} (not on PATH)` : `the working directory does not exist: ${cwd}`;
     case 'EACCES':
       return `permission denied: ${command} is not executable`;
     default:

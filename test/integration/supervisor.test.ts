@@ -164,8 +164,20 @@ describe('a supervised plugin', () => {
       { ...pluginConfig('missing', []), command: '/nonexistent/plugin-binary', maxRestarts: 0 },
     ]);
     const failed = await first((e) => e.type === 'startFailed' && e.plugin === 'missing');
-    expect(failed.type === 'startFailed' && failed.reason).toBe('command not found: /nonexistent/plugin-binary (not on PATH, or the cwd does not exist)');
+    expect(failed.type === 'startFailed' && failed.reason).toBe('command not found: /nonexistent/plugin-binary (not on PATH)');
     await first(becomes('missing', 'failed'));
+  });
+
+  test('a working directory that does not exist is a failed start that says so', async () => {
+    const { first } = await supervise([pluginConfig('lost', [greeterMain], { cwd: '/nonexistent/dir', maxRestarts: 0 })]);
+    const failed = await first((e) => e.type === 'startFailed' && e.plugin === 'lost');
+    expect(failed.type === 'startFailed' && failed.reason).toBe('the working directory does not exist: /nonexistent/dir');
+  });
+
+  test('a command that is not executable is a failed start that says so', async () => {
+    const { first } = await supervise([{ ...pluginConfig('noexec', []), command: greeterMain, maxRestarts: 0 }]);
+    const failed = await first((e) => e.type === 'startFailed' && e.plugin === 'noexec');
+    expect(failed.type === 'startFailed' && failed.reason).toBe(`permission denied: ${greeterMain} is not executable`);
   });
 
   test('a DEGRADED plugin: /health answers 200 "degraded"', async () => {

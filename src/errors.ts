@@ -1,16 +1,10 @@
 /** What went wrong, as a value a caller can switch on. */
 export type HaleErrorCode =
-  | 'config_invalid'
-  | 'config_unreadable'
-  | 'spawn_failed'
-  | 'handshake_invalid'
-  | 'handshake_timeout'
-  | 'exited_before_handshake'
-  | 'connect_failed'
-  | 'plugin_not_found'
-  | 'not_a_plugin'
+  /** A server (the API, or a plugin's gRPC server) could not bind its address. */
   | 'listen_failed'
+  /** A plugin author's extra gRPC service does not match its proto. */
   | 'service_invalid'
+  /** The supervisor is stopping and takes no new work. */
   | 'shutting_down';
 
 /**
@@ -19,7 +13,7 @@ export type HaleErrorCode =
  * that stop an operation, and carries what caused it.
  *
  * @example
- * throw new HaleError('plugin_not_found', `no plugin named "${name}"`);
+ * throw new HaleError('listen_failed', `cannot listen on ${address}`);
  */
 export class HaleError extends Error {
   override readonly name = 'HaleError';

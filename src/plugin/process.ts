@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { groupHasLiveMembers } from './process-group.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -21,7 +22,7 @@ export interface PluginProcess {
   exitInfo(): ExitInfo | null;
   /** Sends a signal to the whole process group; false when nothing was there to get it. */
   signalGroup(signal: NodeJS.Signals): boolean;
-  /** True while any process of the group is alive, the leader's children included. */
+  /** True while any process of the group runs (zombies aside), the leader's children included. */
   groupAlive(): boolean;
 }
 
@@ -85,7 +86,7 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
     });
   });
 
-  const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
+  const signalGroup = (signal: NodeJS.Signals): boolean => {
     try {
       process.kill(-pid, signal);
       return true;
@@ -103,7 +104,7 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
       exited,
       exitInfo: () => exit,
       signalGroup,
-      groupAlive: () => signalGroup(0),
+      groupAlive: () => groupHasLiveMembers(pid),
     },
   };
 };

@@ -12,3 +12,5 @@ export const requireBuilt = (): void => {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`);
   }
 };
+
+export const fixture = (name: string): string => `${repoRoot}test/fixtures/${name}`;

@@ -25,9 +25,3 @@ export const waitForEvent = <T, M extends T = T>(
     });
   });
 
-/** Collects every event from now on, for assertions on sequences. */
-export const recordEvents = <T>(bus: EventBus<T>): { events: T[]; stop: () => void } => {
-  const events: T[] = [];
-  const stop = bus.subscribe((event) => events.push(event));
-  return { events, stop };
-};

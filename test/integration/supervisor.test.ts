@@ -7,7 +7,7 @@ import { startApiServer, type ApiServer } from '../../src/api/serve.js';
 import type { SupervisorEvent } from '../../src/supervisor/events.js';
 import type { Supervisor } from '../../src/supervisor/supervisor.js';
 import { alive } from '../helpers/alive.js';
-import { flakyMain, greeterMain, requireBuilt } from '../helpers/paths.js';
+import { fixture, flakyMain, greeterMain, requireBuilt } from '../helpers/paths.js';
 import { pluginConfig, startSupervised, type Supervised } from '../helpers/supervised.js';
 import { waitForEvent } from '../helpers/wait-for-event.js';
 
@@ -246,6 +246,25 @@ describe('a supervised plugin', () => {
     await supervisor.stop('test');
     expect(supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', pid: null });
     expect(spawned.type === 'spawned' && alive(spawned.pid)).toBe(false);
+  });
+
+  test('stdout lines before the handshake are the plugin’s log, not a failed start', async () => {
+    const { logLines, first } = await supervise([pluginConfig('chatty', [fixture('chatty-plugin.mjs')])]);
+    await first(becomes('chatty', 'healthy'));
+    const early = logLines.filter((line) => line.plugin === 'chatty' && line.stream === 'stdout');
+    expect(early).toEqual([
+      expect.objectContaining({ level: 'info', msg: 'booting: loading 3 modules' }),
+      expect.objectContaining({ level: 'info', msg: 'config read', modules: 3 }),
+    ]);
+  });
+
+  test('a stop ends what the plugin forked too (its whole process group)', async () => {
+    const { supervisor, logLines, first } = await supervise([pluginConfig('forker', [fixture('forking-plugin.mjs')])]);
+    await first(becomes('forker', 'healthy'));
+    const helperPid = Number(logLines.find((line) => line.plugin === 'forker' && 'helperPid' in line)?.helperPid);
+    expect(alive(helperPid)).toBe(true);
+    await supervisor.stop('test');
+    expect(alive(helperPid)).toBe(false);
   });
 
   test('plugin output becomes log lines with plugin and stream; JSON lines are merged, not re-encoded', async () => {

@@ -26,7 +26,8 @@ const startBare = async (body: string) => {
     env: { ...process.env, BENCH_BODY: body },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const [port] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [String(r.value)]);
+  const first = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+  const port = Number(first.value);
   return { url: `http://127.0.0.1:${port}/health`, stop: () => child.kill('SIGTERM') };
 };
 

@@ -30,7 +30,9 @@ const hasProc = (() => {
  * if (groupHasLiveMembers(child.pid)) process.kill(-child.pid, 'SIGKILL');
  */
 export const groupHasLiveMembers = (pgid: number): boolean => {
-  if (!hasProc) return signalExists(-pgid);
+  // The usual case, an empty group, needs no walk through /proc.
+  if (!signalExists(-pgid)) return false;
+  if (!hasProc) return true;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(entry);

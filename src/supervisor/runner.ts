@@ -46,6 +46,8 @@ export class PluginRunner {
   private readonly log: Logger;
   private readonly now: () => number;
   private generation = 0;
+  /** The newest generation whose process was spawned. */
+  private lastSpawned = 0;
   private current: PluginInstance | null = null;
   /** Stops in flight; a new generation starts only once the old one is gone. */
   private stops: Promise<void> = Promise.resolve();
@@ -197,6 +199,7 @@ export class PluginRunner {
     return {
       spawned: (pid) => {
         spawnedAt = this.now();
+        this.lastSpawned = generation;
         this.publish({ type: 'spawned', plugin, generation, pid, at: spawnedAt });
       },
       ready: (launched) => {
@@ -219,10 +222,10 @@ export class PluginRunner {
         const at = this.now();
         const stderr = expected ? '' : stderrTail;
         this.publish({ type: 'exited', plugin, generation, pid, code: exit.code, signal: exit.signal, expected, stderr, at });
-        if (!isCurrent()) return;
-        this.lastExit = { at, code: exit.code, signal: exit.signal, stderr };
+        // A stopped generation's exit is still the last one, until a newer generation has a process.
+        if (generation >= this.lastSpawned) this.lastExit = { at, code: exit.code, signal: exit.signal, stderr };
         // Before the handshake, the launch reports the exit as a failed start.
-        if (expected || !ready) return;
+        if (!isCurrent() || expected || !ready) return;
         this.dispatch({ type: 'exited', reason: describeExit(exit) });
       },
       checked: (result) => {

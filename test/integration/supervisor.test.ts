@@ -90,7 +90,7 @@ describe('a supervised plugin', () => {
     const checks = events.filter((e) => e.type === 'check' && e.plugin === 'hangs' && e.generation === 1);
     const failed = checks.filter((e) => e.type === 'check' && e.check.outcome === 'fail');
     expect(failed.length).toBe(2);
-    expect(supervisor.plugin('hangs')).toMatchObject({ restartCount: 1 });
+    expect(supervisor.plugin('hangs')).toMatchObject({ restartCount: 1, lastExit: { signal: 'SIGKILL', code: null } });
   });
 
   test('a crash loop: restarted after 0, 150, 300 ms, then failed after maxRestarts with the reason and stderr', async () => {
@@ -226,7 +226,7 @@ describe('a supervised plugin', () => {
     await supervisor.stop('test');
     expect(events.find((e) => e.type === 'stopped')).toMatchObject({ stage: 'graceful', pid });
     expect(alive(pid)).toBe(false);
-    expect(supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', pid: null });
+    expect(supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', pid: null, lastExit: { code: 0, signal: null, stderr: '' } });
   });
 
   test('a restart asked for during the shutdown is refused, and nothing is left running', async () => {

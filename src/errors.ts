@@ -5,7 +5,11 @@ export type HaleErrorCode =
   /** A plugin author's extra gRPC service does not match its proto. */
   | 'service_invalid'
   /** The supervisor is stopping and takes no new work. */
-  | 'shutting_down';
+  | 'shutting_down'
+  /** Another supervisor that is still running holds the state dir. */
+  | 'state_locked'
+  /** The state dir cannot be made, read or written. */
+  | 'state_unavailable';
 
 /**
  * The one error class of hale. Expected outcomes (a failed health check, a

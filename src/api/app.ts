@@ -2,7 +2,11 @@ import { Hono } from 'hono';
 import { isHaleError } from '../errors.js';
 import type { ApiBackend } from './backend.js';
 import { answerError, quoteName } from './errors.js';
+import { createConfigRoutes } from './routes/config.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createOperationRoutes } from './routes/operations.js';
+import { createPluginControlRoutes } from './routes/plugin-control.js';
+import { createPluginLogRoutes } from './routes/plugin-logs.js';
 import { createPluginRoutes } from './routes/plugins.js';
 
 /** The little of a logger the API needs; a pino Logger fits. */
@@ -41,6 +45,10 @@ export const createApp = (options: AppOptions): Hono => {
 
   app.route('/health', createHealthRoutes(backend));
   app.route('/plugins', createPluginRoutes({ backend, token: options.token }));
+  app.route('/plugins', createPluginControlRoutes({ backend, token: options.token }));
+  app.route('/plugins', createPluginLogRoutes({ backend }));
+  app.route('/operations', createOperationRoutes(backend));
+  app.route('/config', createConfigRoutes({ backend, token: options.token }));
 
   app.notFound((c) => answerError(c, 404, 'not_found', `no route for ${c.req.method} ${quoteName(c.req.path)}`));
 

@@ -1,14 +1,44 @@
 import type { PluginState } from '../lifecycle/state.js';
+import type { OutputLine, OutputStats } from '../plugin/output.js';
+import type { ControlAction, Operation } from '../supervisor/operation.js';
+import type { ReloadResult } from '../supervisor/reload-result.js';
 import type { SupervisorSnapshot } from '../supervisor/status.js';
 
-export type RestartResult =
-  | { ok: true; plugin: string; state: PluginState }
+export type ControlResult =
+  | {
+      ok: true;
+      operation: Operation;
+      /** True when the request joined an operation already under way. */
+      coalesced: boolean;
+      state: PluginState;
+    }
   | { ok: false; code: 'plugin_not_found' | 'shutting_down'; message: string };
+
+/** The signals a person may send a plugin by hand, for fault drills. */
+export type DrillSignal = 'SIGSTOP' | 'SIGCONT' | 'SIGKILL' | 'SIGTERM' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
+
+export type SignalResult =
+  | { ok: true; plugin: string; pid: number; signal: DrillSignal }
+  | { ok: false; code: 'plugin_not_found' | 'not_running' | 'shutting_down'; message: string };
+
+export interface PluginLogs {
+  plugin: string;
+  lines: OutputLine[];
+  stats: OutputStats;
+}
 
 /** What the HTTP API reads and asks of the supervisor; the API changes nothing else. */
 export interface ApiBackend {
   /** The current state of everything, taken without running any check. */
   snapshot(): SupervisorSnapshot;
-  /** Begins a manual restart and answers at once. */
-  restart(name: string, reason: string): RestartResult;
+  /** Begins a restart, stop or start; resolves once the wish is recorded, not when it is done. */
+  control(name: string, action: ControlAction, reason: string): Promise<ControlResult>;
+  /** Sends a signal to the plugin's process group at once. */
+  signal(name: string, signal: DrillSignal): SignalResult;
+  /** A recent operation by id. */
+  operation(id: string): Operation | undefined;
+  /** The last `count` lines of a plugin's output; undefined for an unknown name. */
+  logs(name: string, count: number): PluginLogs | undefined;
+  /** Re-reads the config file and applies what changed. */
+  reload(reason: string): Promise<ReloadResult>;
 }

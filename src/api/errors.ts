@@ -13,6 +13,12 @@ export type ApiErrorCode =
   | 'payload_too_large'
   | 'unauthorized'
   | 'shutting_down'
+  | 'invalid_signal'
+  | 'not_running'
+  | 'invalid_tail'
+  | 'operation_not_found'
+  | 'invalid_config'
+  | 'reload_unavailable'
   | 'internal_error';
 
 export interface ApiErrorBody {

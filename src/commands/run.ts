@@ -10,8 +10,8 @@ const flush = (log: Logger) => new Promise<void>((resolve) => log.flush(() => re
 
 /**
  * `hale run -c FILE`: loads the config (nothing starts when it is invalid),
- * opens the API, starts every plugin, and on SIGTERM or SIGINT stops them all
- * in stages and exits 0.
+ * opens the API, starts every plugin, reloads the config on SIGHUP, and on
+ * SIGTERM or SIGINT stops them all in stages and exits 0.
  */
 export const runCommand = async ({ configFile }: { configFile: string }): Promise<number> => {
   const loaded = await loadConfig(configFile);
@@ -58,8 +58,11 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
         void shutdown(signal, 0).then(resolve);
       });
     }
-    // SIGHUP would end hale without stopping its plugins; reloading the config is not built yet.
-    process.on('SIGHUP', () => log.warn('SIGHUP: reloading the config is not supported yet; ignored'));
+    process.on('SIGHUP', () => {
+      log.info(`SIGHUP: reading ${config.source} again`);
+      // The outcome (what changed, or why nothing did) is logged by the reload itself.
+      void supervisor.reload('SIGHUP');
+    });
     process.on('uncaughtException', (error) => {
       log.fatal({ err: error }, 'internal error; stopping every plugin');
       void shutdown('internal error', 1).then(resolve);
@@ -67,6 +70,14 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   });
 
   log.info({ version, config: config.source, api: server.url, plugins: config.plugins.length }, `hale ${version} listening on ${server.url}`);
-  await supervisor.start();
+  try {
+    await supervisor.start();
+  } catch (error) {
+    log.fatal({ err: error }, `cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    await supervisor.stop('start failed');
+    await server.close();
+    await flush(log);
+    return 1;
+  }
   return exited;
 };

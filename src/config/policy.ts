@@ -20,6 +20,8 @@ export const defaultPolicy: Readonly<PolicyConfig> = {
   resetAfter: 600_000,
   degradedLatency: null,
   stopSignal: 'SIGTERM',
+  // EX_CONFIG (sysexits.h): the plugin says its configuration is wrong, and a restart would not mend it.
+  noRestartExitCodes: [78],
 };
 
 /** Every StopSignal; `satisfies` fails to compile when the union gains one. */
@@ -51,6 +53,7 @@ export const policyShape = {
   resetAfter: durationField().optional(),
   degradedLatency: optionalDurationField().optional(),
   stopSignal: z.enum(stopSignals).optional(),
+  noRestartExitCodes: z.array(countField({ min: 0, max: 255 })).optional(),
 };
 
 /**
@@ -62,5 +65,7 @@ export const policyShape = {
  */
 export const overridePolicy = (base: Readonly<PolicyConfig>, overrides: Partial<PolicyConfig>): PolicyConfig => {
   const set = Object.entries(overrides).filter(([key, value]) => value !== undefined && Object.hasOwn(base, key));
-  return { ...base, ...Object.fromEntries(set) };
+  const merged: PolicyConfig = { ...base, ...Object.fromEntries(set) };
+  // A list of its own, so changing one plugin's never changes another's.
+  return { ...merged, noRestartExitCodes: [...merged.noRestartExitCodes] };
 };

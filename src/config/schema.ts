@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultCookie } from '../protocol.js';
 import { describeValue } from './describe-value.js';
+import { defaultStateDir } from './state-dir.js';
 import { addressField, countField, customField, missingMessage, type FieldResult } from './fields.js';
 import { defaultPolicy, overridePolicy, policyShape } from './policy.js';
 import { suggestKey } from './suggest.js';
@@ -122,6 +123,7 @@ export const createConfigSchema = ({ source, baseDir }: ConfigContext) =>
       address: addressField({ listen: true }).default('127.0.0.1:50051'),
     }).default(() => ({ address: '127.0.0.1:50051' })),
     log: closedObject({ level: z.enum(logLevels).default('info') }).default(() => ({ level: 'info' as const })),
+    stateDir: z.string().min(1).optional(),
     defaults: closedObject(policyShape).default(() => ({})),
     plugins: pluginsSchema,
   }).transform((raw): SupervisorConfig => {
@@ -131,6 +133,7 @@ export const createConfigSchema = ({ source, baseDir }: ConfigContext) =>
       api: { host: raw.api.host, port: raw.api.port, token: raw.api.token === '' ? null : raw.api.token },
       grpc: { address: raw.grpc.address },
       log: { level: raw.log.level },
+      stateDir: raw.stateDir === undefined ? defaultStateDir(source) : resolve(baseDir, raw.stateDir),
       defaults,
       plugins: raw.plugins.map((plugin) => ({
         ...overridePolicy(defaults, plugin),

@@ -15,6 +15,8 @@ export interface PolicyConfig {
   degradedLatency: number | null;
   /** The signal of the second stop stage, sent to the plugin's process group. */
   stopSignal: StopSignal;
+  /** Exit codes that mean "do not restart me" (78, EX_CONFIG, by default): such an exit goes to failed at once. */
+  noRestartExitCodes: number[];
 }
 
 export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
@@ -55,6 +57,8 @@ export interface SupervisorConfig {
   api: ApiConfig;
   grpc: { address: string };
   log: { level: LogLevel };
+  /** Absolute: where the lock, the records of running processes and the desired state live. */
+  stateDir: string;
   defaults: PolicyConfig;
   /** Every plugin with the defaults already applied. */
   plugins: PluginConfig[];

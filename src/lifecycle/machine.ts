@@ -10,9 +10,9 @@ import type {
 } from './state.js';
 
 /** Every plugin begins stopped; the supervisor's start request brings it up. */
-export const initialLifecycle = (now: number): Lifecycle => ({
+export const initialLifecycle = (now: number, reason = 'not started yet'): Lifecycle => ({
   state: 'stopped',
-  reason: 'not started yet',
+  reason,
   since: now,
   restarts: 0,
   restartCount: 0,
@@ -53,11 +53,11 @@ export const next = (
       return checkedStates.has(state) ? judgeCheck(lifecycle, event.outcome, event.reason, policy, now) : unchanged(lifecycle);
     case 'exited':
       return checkedStates.has(state) || state === 'restarting'
-        ? enterUnhealthy(lifecycle, event.reason, policy, now)
+        ? enterDown(lifecycle, event.reason, event.code, policy, now)
         : unchanged(lifecycle);
     case 'startFailed':
       return state === 'unknown' || state === 'restarting'
-        ? enterUnhealthy(lifecycle, event.reason, policy, now)
+        ? enterDown(lifecycle, event.reason, event.code, policy, now)
         : unchanged(lifecycle);
     case 'restartDue':
       return state === 'unhealthy' ? restartAutomatically(lifecycle, policy, now) : unchanged(lifecycle);
@@ -140,6 +140,15 @@ const resetWhenStable = (transition: Transition, policy: LifecyclePolicy, now: n
   if (lifecycle.restarts === 0 || lifecycle.stableSince === null) return transition;
   if (now - lifecycle.stableSince < policy.resetAfter) return transition;
   return { ...transition, lifecycle: { ...lifecycle, restarts: 0 } };
+};
+
+// An exit code the plugin uses to say "restarting me will not help" skips the backoff and goes to failed.
+const enterDown = (lifecycle: Lifecycle, reason: string, code: number | null, policy: LifecyclePolicy, now: number): Transition => {
+  if (code === null || !policy.noRestartExitCodes.includes(code)) return enterUnhealthy(lifecycle, reason, policy, now);
+  const why = `${reason}; exit code ${code} is in noRestartExitCodes, so it is not restarted`;
+  return move(lifecycle, 'failed', why, now, [{ type: 'cancelRestart' }, { type: 'stop', reason: why }], {
+    consecutiveSuccesses: 0,
+  });
 };
 
 const enterUnhealthy = (lifecycle: Lifecycle, reason: string, policy: LifecyclePolicy, now: number): Transition => {

@@ -30,10 +30,13 @@ export type LifecycleEvent =
   | { type: 'started' }
   /** One health check finished. */
   | { type: 'checked'; outcome: CheckOutcome; reason: string }
-  /** The process ended without being asked to. */
-  | { type: 'exited'; reason: string }
-  /** The process could not be brought up: spawn error, bad or late handshake, early exit. */
-  | { type: 'startFailed'; reason: string }
+  /** The process ended without being asked to; `code` is null when a signal ended it. */
+  | { type: 'exited'; reason: string; code: number | null }
+  /**
+   * The process could not be brought up: spawn error, bad or late handshake,
+   * early exit (then `code` is its exit code).
+   */
+  | { type: 'startFailed'; reason: string; code: number | null }
   /** The backoff delay of an automatic restart has passed. */
   | { type: 'restartDue' }
   /** A person or program asked for a restart. */
@@ -51,6 +54,8 @@ export interface LifecyclePolicy {
   restartBackoff: number;
   maxRestartBackoff: number;
   resetAfter: number;
+  /** Exit codes after which the plugin goes to failed at once, never restarted. */
+  noRestartExitCodes: readonly number[];
 }
 
 /** The lifecycle's whole memory: a plain value, replaced on every event. */

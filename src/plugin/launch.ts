@@ -5,7 +5,7 @@ import { pluginNameEnv, socketDirEnv } from '../protocol.js';
 import { parseHandshakeLine } from './handshake.js';
 import type { PluginInfo } from './health-report.js';
 import { readLines } from './lines.js';
-import { logPluginLine } from './plugin-log.js';
+import type { PluginOutput } from './output.js';
 import { describeExit, spawnPlugin, type PluginProcess } from './process.js';
 import { createTail } from './tail.js';
 
@@ -23,6 +23,8 @@ export interface LaunchOptions {
   /** Aborted when the start is no longer wanted (a stop or another restart). */
   signal: AbortSignal;
   log: Logger;
+  /** Where the plugin's stdout and stderr lines go. */
+  output: PluginOutput;
   /** Called as soon as the process exists, so a stop can reach it mid-start. */
   onSpawned: (process: PluginProcess) => void;
 }
@@ -67,9 +69,9 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
   const stderrTail = createTail(stderrTailBytes);
   readLines(child.stderr, { maxLength: maxLineLength }, (line, truncated) => {
     stderrTail.push(line);
-    logPluginLine(log, 'stderr', line, truncated);
+    options.output.write('stderr', line, truncated);
   });
-  const handshake = readHandshake(child, log, config.address === null);
+  const handshake = readHandshake(child, options.output, config.address === null);
 
   // Every wait below ends on whichever comes first: the awaited thing, the process exit, the deadline, or an abort.
   const wait = <T>(thing: Promise<Waited<T>>, phase: { exited: string; late: string }): Promise<Waited<T>> => {
@@ -120,7 +122,8 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
     client.close();
     return fail(ready.reason);
   }
-  const info = await client.getInfo(Math.max(1, Math.min(config.checkTimeout, deadline - Date.now())));
+  // GetInfo is part of the start: it may use what is left of startTimeout, up to a check's worth (at least 1 s).
+  const info = await client.getInfo(Math.max(1, Math.min(Math.max(config.checkTimeout, 1_000), deadline - Date.now())));
   if (!info.ok) log.warn({ reason: info.message }, 'GetInfo failed; the plugin runs without a name and version');
   return {
     ok: true,
@@ -151,7 +154,7 @@ const parseFixedAddress = (address: string): PluginAddress =>
   address.startsWith('unix:') ? { network: 'unix', address: address.slice('unix:'.length) } : { network: 'tcp', address };
 
 /** Reads stdout: lines before the handshake are logs; after it, everything is. */
-const readHandshake = (child: PluginProcess, log: Logger, expected: boolean) => {
+const readHandshake = (child: PluginProcess, output: PluginOutput, expected: boolean) => {
   let settle: (result: Waited<PluginAddress>) => void = () => {};
   const promise = new Promise<Waited<PluginAddress>>((resolve) => {
     settle = resolve;
@@ -168,7 +171,7 @@ const readHandshake = (child: PluginProcess, log: Logger, expected: boolean) => 
         if (parsed.kind === 'handshake') return;
       }
     }
-    logPluginLine(log, 'stdout', line, truncated);
+    output.write('stdout', line, truncated);
   });
   return { promise, earlyOutput: () => (waiting ? early.text() : '') };
 };

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { execa } from 'execa';
+import type { Readable, Writable } from 'node:stream';
+import { execa, type Options, type ResultPromise } from 'execa';
+import { findSetpriv, supportsPdeathsig, withParentDeath } from './parent-death.js';
 import { groupHasLiveMembers } from './process-group.js';
+import { resolveCommand } from './resolve-command.js';
+import { readStartTime } from '../state/proc-stat.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -38,46 +41,47 @@ export type SpawnResult =
   | { ok: true; process: PluginProcess }
   | { ok: false; code: string; message: string };
 
-/**
- * Starts a plugin: an argument array (never a shell), its own process group,
- * stdin kept open as a pipe (a plugin exits when it closes: its parent is gone).
- *
- * @example
- * const spawned = await spawnPlugin({ command: 'node', args: ['main.js'], cwd: '/srv', env: {} });
- * if (spawned.ok) spawned.process.signalGroup('SIGTERM');
- */
-export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> => {
-  const subprocess = execa(options.command, options.args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    shell: false,
-    // Its own process group (setsid), so a stop reaches every process it forked.
-    detached: true,
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    stripFinalNewline: false,
-    forceKillAfterDelay: false,
-  });
+type SpawnFailure = { ok: false; code: string; message: string };
+
+let setprivProbe: Promise<string | null> | undefined;
+
+/** The setpriv that knows --pdeathsig, looked for once per supervisor; null where there is none. */
+const findParentDeathLauncher = (): Promise<string | null> => {
+  setprivProbe ??= (async () => {
+    const setpriv = findSetpriv(process.platform, process.env.PATH);
+    if (setpriv === null) return null;
+    const help = await execa(setpriv, ['--help'], { reject: false, timeout: 2_000, stdin: 'ignore', stderr: 'ignore' });
+    return help.exitCode === 0 && supportsPdeathsig(String(help.stdout)) ? setpriv : null;
+  })();
+  return setprivProbe;
+};
+
+/** The command line to spawn: under setpriv with a parent-death signal where it can, else the command as given. */
+const planCommand = async (options: SpawnOptions): Promise<{ ok: true; command: string; args: string[] } | SpawnFailure> => {
+  const setpriv = await findParentDeathLauncher();
+  if (setpriv === null) return { ok: true, command: options.command, args: options.args };
+  // setpriv execs the command itself; finding it first keeps a missing or non-executable one our clear spawn error.
+  const found = resolveCommand(options.command, { cwd: options.cwd, path: options.env.PATH });
+  if (!found.ok) {
+    const error = Object.assign(new Error(found.code), { code: found.code });
+    return { ok: false, code: found.code, message: describeSpawnError(options.command, options.cwd, error) };
+  }
+  return { ok: true, ...withParentDeath(setpriv, found.path, options.args) };
+};
+
+/** Resolves once the subprocess has started or failed to. */
+const awaitSpawn = (subprocess: ResultPromise, command: string, cwd: string): Promise<{ ok: true } | SpawnFailure> => {
   // execa settles once the pipes close too; exit is read from the 'exit' event instead.
   void subprocess.catch(() => undefined);
-
-  const spawned = await new Promise<{ ok: true } | { ok: false; code: string; message: string }>((resolve) => {
+  return new Promise((resolve) => {
     subprocess.once('spawn', () => resolve({ ok: true }));
     subprocess.once('error', (error: NodeJS.ErrnoException) =>
-      resolve({ ok: false, code: error.code ?? 'UNKNOWN', message: describeSpawnError(options.command, options.cwd, error) }),
+      resolve({ ok: false, code: error.code ?? 'UNKNOWN', message: describeSpawnError(command, cwd, error) }),
     );
   });
-  const { pid, stdout, stderr, stdin } = subprocess;
-  if (!spawned.ok || pid === undefined || stdout === null || stderr === null) {
-    return spawned.ok ? { ok: false, code: 'UNKNOWN', message: `could not start ${options.command}` } : spawned;
-  }
-  // A write to a plugin that is gone is not our error to throw.
-  stdin?.on('error', () => undefined);
+};
 
+const watchExit = (subprocess: ResultPromise): { exited: Promise<ExitInfo>; exitInfo: () => ExitInfo | null } => {
   let exit: ExitInfo | null = null;
   const exited = new Promise<ExitInfo>((resolve) => {
     subprocess.once('exit', (code, signal) => {
@@ -85,16 +89,60 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
       resolve(exit);
     });
   });
+  return { exited, exitInfo: () => exit };
+};
 
-  const signalGroup = (signal: NodeJS.Signals): boolean => {
-    try {
-      process.kill(-pid, signal);
-      return true;
-    } catch {
-      return false;
-    }
+const signalTarget = (target: number, signal: NodeJS.Signals): boolean => {
+  try {
+    process.kill(target, signal);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const commonOptions = (options: SpawnOptions) =>
+  ({
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    shell: false,
+    // Its own process group (setsid), so a stop reaches every process it forked.
+    detached: true,
+    buffer: false,
+    reject: false,
+    cleanup: false,
+    stripFinalNewline: false,
+    forceKillAfterDelay: false,
+  }) satisfies Options;
+
+/**
+ * Starts a plugin: an argument array (never a shell), its own process group,
+ * stdin kept open as a pipe (a plugin exits when it closes: its parent is gone),
+ * and on Linux with setpriv, SIGTERM as its parent-death signal.
+ *
+ * @example
+ * const spawned = await spawnPlugin({ command: 'node', args: ['main.js'], cwd: '/srv', env: {} });
+ * if (spawned.ok) spawned.process.signalGroup('SIGTERM');
+ */
+export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> => {
+  const plan = await planCommand(options);
+  if (!plan.ok) return plan;
+  const subprocess = execa(plan.command, plan.args, { ...commonOptions(options), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+  const spawned = await awaitSpawn(subprocess, options.command, options.cwd);
+  const { pid, stdout, stderr, stdin } = subprocess;
+  if (!spawned.ok || pid === undefined || stdout === null || stderr === null) {
+    return spawned.ok ? { ok: false, code: 'UNKNOWN', message: `could not start ${options.command}` } : spawned;
+  }
+  // A write to a plugin that is gone is not our error to throw.
+  stdin?.on('error', () => undefined);
+  const { exited, exitInfo } = watchExit(subprocess);
+  const leaderStart = readStartTime(pid);
+  // The group's number is free again once the group is empty; a live process holding it with another start time is someone else's.
+  const stillOurs = (): boolean => {
+    const holder = readStartTime(pid);
+    return holder === null || leaderStart === null || holder === leaderStart;
   };
-
   return {
     ok: true,
     process: {
@@ -102,11 +150,46 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
       stdout,
       stderr,
       exited,
-      exitInfo: () => exit,
-      signalGroup,
-      groupAlive: () => groupHasLiveMembers(pid),
+      exitInfo,
+      signalGroup: (signal) => stillOurs() && signalTarget(-pid, signal),
+      groupAlive: () => stillOurs() && groupHasLiveMembers(pid),
     },
   };
+};
+
+/** A helper process of the supervisor itself (the watchdog), talked to over its stdin. */
+export interface HelperProcess {
+  readonly pid: number;
+  readonly stdin: Writable;
+  readonly exited: Promise<ExitInfo>;
+  exitInfo(): ExitInfo | null;
+  /** Sends a signal to the helper alone; false when it was not there to get it. */
+  kill(signal: NodeJS.Signals): boolean;
+}
+
+export type HelperSpawnResult = { ok: true; process: HelperProcess } | SpawnFailure;
+
+/**
+ * Starts a helper that must outlive the supervisor's death: its own process
+ * group and session (so a Ctrl-C or a hangup of the terminal does not reach
+ * it), no parent-death signal, stdin a pipe from us, stdout ignored and
+ * stderr shared with ours.
+ *
+ * @example
+ * const spawned = await spawnHelper({ command: process.execPath, args: ['dist/watchdog/main.js'], cwd: '/', env: {} });
+ * if (spawned.ok) spawned.process.stdin.end();
+ */
+export const spawnHelper = async (options: SpawnOptions): Promise<HelperSpawnResult> => {
+  const subprocess = execa(options.command, options.args, { ...commonOptions(options), stdin: 'pipe', stdout: 'ignore', stderr: 'inherit' });
+  const spawned = await awaitSpawn(subprocess, options.command, options.cwd);
+  const { pid, stdin } = subprocess;
+  if (!spawned.ok || pid === undefined || stdin === null) {
+    return spawned.ok ? { ok: false, code: 'UNKNOWN', message: `could not start ${options.command}` } : spawned;
+  }
+  // A write to a helper that is gone is seen on its exit, not thrown here.
+  stdin.on('error', () => undefined);
+  const { exited, exitInfo } = watchExit(subprocess);
+  return { ok: true, process: { pid, stdin, exited, exitInfo, kill: (signal) => signalTarget(pid, signal) } };
 };
 
 const describeSpawnError = (command: string, cwd: string, error: NodeJS.ErrnoException): string => {

@@ -1,4 +1,5 @@
 import type { PluginState } from '../lifecycle/state.js';
+import type { Operation } from './operation.js';
 import type { CheckRecord } from './status.js';
 
 /** How a stop ended: answered the Shutdown RPC, gave in to the stop signal, killed, or already gone. */
@@ -34,6 +35,19 @@ export type SupervisorEvent =
       at: number;
     }
   | { type: 'stopped'; plugin: string; generation: number; pid: number; stage: StopStage; durationMs: number; at: number }
-  | { type: 'restartScheduled'; plugin: string; delayMs: number; at: number };
+  | { type: 'restartScheduled'; plugin: string; delayMs: number; at: number }
+  /** A restart, stop or start asked for by hand began or finished (a copy, taken then). */
+  | { type: 'operation'; plugin: string; operation: Operation; at: number }
+  /** The config file was read again and applied. */
+  | {
+      type: 'reloaded';
+      plugin?: undefined;
+      added: string[];
+      removed: string[];
+      changed: string[];
+      unchanged: string[];
+      ignored: string[];
+      at: number;
+    };
 
 export type SupervisorEventType = SupervisorEvent['type'];

@@ -44,5 +44,17 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
       case 'restartScheduled':
         log.info(line, `${plugin}: restart in ${event.delayMs} ms`);
         return;
+      case 'operation': {
+        const { action, status, outcome, id } = event.operation;
+        const words = status === 'pending' ? `${action} requested (${event.operation.reason})` : `${action} ${status}: ${outcome ?? ''}`;
+        log[status === 'failed' ? 'warn' : 'info']({ plugin, event: type, operation: id, action, status }, `${plugin}: ${words}`);
+        return;
+      }
+      case 'reloaded': {
+        const counts = (['added', 'removed', 'changed', 'unchanged'] as const).map((k) => `${event[k].length} ${k}`).join(', ');
+        log.info(line, `config reloaded: ${counts}`);
+        if (event.ignored.length > 0) log.warn({ event: type, ignored: event.ignored }, `config reloaded, but these take effect only when hale restarts: ${event.ignored.join(', ')}`);
+        return;
+      }
     }
   });

@@ -6,14 +6,24 @@ import type { Logger } from '../log.js';
 import { launchPlugin, type Launched } from '../plugin/launch.js';
 import type { ExitInfo, PluginProcess } from '../plugin/process.js';
 import { probeHealth, type ProbeResult } from '../plugin/probe.js';
+import type { PluginOutput } from '../plugin/output.js';
 import { stopPlugin } from '../plugin/stop.js';
+import type { ProcessGuard } from '../state/process-guard.js';
 import type { StopStage } from './events.js';
+
+export interface InstanceDeps {
+  socketRoot: string;
+  log: Logger;
+  output: PluginOutput;
+  guard: ProcessGuard;
+}
 
 /** What one process generation reports to its runner. */
 export interface InstanceHooks {
   spawned(pid: number): void;
   ready(launched: Launched): void;
-  startFailed(reason: string): void;
+  /** `code` is the exit code when the process exited before it was up. */
+  startFailed(reason: string, code: number | null): void;
   /**
    * The process ended. `expected` when a stop asked for it; `ready` when it had
    * finished its start (an exit before that also fails the start).
@@ -29,7 +39,7 @@ export interface InstanceHooks {
  * it. A generation never restarts; the runner makes a new one.
  *
  * @example
- * const instance = new PluginInstance(config, 1, { socketRoot, log }, hooks);
+ * const instance = new PluginInstance(config, 1, { socketRoot, log, output, guard }, hooks);
  * instance.launch(Promise.resolve());
  * instance.checkEvery(1_000);
  * await instance.stop('restart');
@@ -49,7 +59,7 @@ export class PluginInstance {
   constructor(
     private readonly config: PluginConfig,
     readonly generation: number,
-    private readonly deps: { socketRoot: string; log: Logger },
+    private readonly deps: InstanceDeps,
     private readonly hooks: InstanceHooks,
   ) {}
 
@@ -72,7 +82,7 @@ export class PluginInstance {
       .then(() => this.bringUp())
       .catch((error: unknown) => {
         if (this.abort.signal.aborted) return;
-        this.hooks.startFailed(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+        this.hooks.startFailed(`could not start: ${error instanceof Error ? error.message : String(error)}`, null);
       });
     return this.launching;
   }
@@ -87,6 +97,13 @@ export class PluginInstance {
     } else if (starting && !this.checking && this.checkTimer === undefined) {
       this.scheduleCheck(0);
     }
+  }
+
+  /** Sends a signal to the running process group; the leader's pid, or null when nothing ran to get it. */
+  signal(signal: NodeJS.Signals): number | null {
+    const process = this.process;
+    if (process === null || process.exitInfo() !== null) return null;
+    return process.signalGroup(signal) ? process.pid : null;
   }
 
   /** Stops in stages; calling it again returns the same stop. */
@@ -108,6 +125,8 @@ export class PluginInstance {
       stopTimeout: this.config.stopTimeout,
       stopSignal: this.config.stopSignal,
     });
+    // stopPlugin returns once the whole group is gone, leftovers included.
+    this.deps.guard.release(process.pid);
     this.hooks.stopped(process.pid, stage, Date.now() - started);
   }
 
@@ -121,6 +140,7 @@ export class PluginInstance {
       socketDir,
       signal,
       log: this.deps.log,
+      output: this.deps.output,
       onSpawned: (process) => this.adopt(process),
     });
     if (signal.aborted) {
@@ -129,7 +149,7 @@ export class PluginInstance {
       return;
     }
     if (!result.ok) {
-      this.hooks.startFailed(result.reason);
+      this.hooks.startFailed(result.reason, result.process?.exitInfo()?.code ?? null);
       return;
     }
     this.client = result.launched.client;
@@ -140,6 +160,7 @@ export class PluginInstance {
 
   private adopt(process: PluginProcess): void {
     this.process = process;
+    this.deps.guard.track(process.pid);
     this.hooks.spawned(process.pid);
     void process.exited.then((exit) => {
       this.checkEvery(null);

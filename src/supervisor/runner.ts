@@ -4,19 +4,41 @@ import type { Effect, Lifecycle, LifecycleEvent, LifecyclePolicy, PluginState } 
 import type { Logger } from '../log.js';
 import type { PluginInfo } from '../plugin/health-report.js';
 import { toTarget } from '../grpc/plugin-client.js';
+import { createPluginOutput, type OutputLine, type OutputStats, type PluginOutput } from '../plugin/output.js';
 import { describeExit } from '../plugin/process.js';
+import type { ProcessGuard } from '../state/process-guard.js';
 import { CheckHistory } from './check-history.js';
 import type { EventBus } from './event-bus.js';
 import type { SupervisorEvent } from './events.js';
+import type { ControlAction, Operation } from './operation.js';
+import { OperationTracker } from './operation-tracker.js';
 import { PluginInstance, type InstanceHooks } from './plugin-instance.js';
 import type { ExitRecord, PluginStatus } from './status.js';
+
+const requestEvent = (action: ControlAction, reason: string): LifecycleEvent => {
+  switch (action) {
+    case 'restart':
+      return { type: 'restartRequested', reason };
+    case 'stop':
+      return { type: 'stopRequested', reason };
+    case 'start':
+      return { type: 'startRequested', reason };
+  }
+};
 
 export interface RunnerDeps {
   bus: EventBus<SupervisorEvent>;
   log: Logger;
   /** The supervisor's private directory; each plugin gets a folder in it. */
   socketRoot: string;
+  guard: ProcessGuard;
   now?: () => number;
+}
+
+/** What a request to restart, stop or start came to. */
+export interface ControlOutcome {
+  operation: Operation;
+  coalesced: boolean;
 }
 
 const policyOf = (config: PluginConfig): LifecyclePolicy => ({
@@ -26,6 +48,7 @@ const policyOf = (config: PluginConfig): LifecyclePolicy => ({
   restartBackoff: config.restartBackoff,
   maxRestartBackoff: config.maxRestartBackoff,
   resetAfter: config.resetAfter,
+  noRestartExitCodes: config.noRestartExitCodes,
 });
 
 /**
@@ -35,7 +58,7 @@ const policyOf = (config: PluginConfig): LifecyclePolicy => ({
  * are published but change nothing.
  *
  * @example
- * const runner = new PluginRunner(config, { bus, log, socketRoot });
+ * const runner = new PluginRunner(config, { bus, log, socketRoot, guard });
  * runner.start('supervisor started');
  * await runner.stop('supervisor stopping');
  */
@@ -58,16 +81,24 @@ export class PluginRunner {
   private readyAt: number | null = null;
   private lastExit: ExitRecord | null = null;
   private lastError: string | null = null;
+  private readonly output: PluginOutput;
+  private readonly operations: OperationTracker;
 
+  /** `stoppedReason` says why a plugin that is not started yet stays stopped. */
   constructor(
     readonly config: PluginConfig,
     private readonly deps: RunnerDeps,
+    stoppedReason?: string,
   ) {
     this.name = config.name;
     this.now = deps.now ?? Date.now;
-    this.lifecycle = initialLifecycle(this.now());
+    this.lifecycle = initialLifecycle(this.now(), stoppedReason);
     this.policy = policyOf(config);
     this.log = deps.log.child({ plugin: config.name });
+    this.output = createPluginOutput({ log: this.log });
+    this.operations = new OperationTracker(config.name, this.now, (operation) =>
+      this.publish({ type: 'operation', plugin: this.name, operation: { ...operation }, at: this.now() }),
+    );
   }
 
   get state(): PluginState {
@@ -80,6 +111,35 @@ export class PluginRunner {
 
   restart(reason: string): void {
     this.dispatch({ type: 'restartRequested', reason });
+  }
+
+  /**
+   * A restart, stop or start asked for by hand. One that asks for what is
+   * already under way joins it: two restarts at once are one restart.
+   */
+  control(action: ControlAction, reason: string): ControlOutcome {
+    const admission = this.operations.admit(action, this.lifecycle.state);
+    if (admission.type === 'join') return { operation: this.operations.join(admission.operation), coalesced: true };
+    if (admission.type === 'done') return { operation: this.operations.done(action, reason, admission.outcome), coalesced: false };
+    const operation = this.operations.begin(action, reason);
+    if (admission.dispatch) this.dispatch(requestEvent(action, reason));
+    if (action === 'stop') {
+      void this.stops.then(() => this.operations.finish(operation, 'succeeded', 'stopped; no process of it is left'));
+    } else {
+      // A start that found the plugin coming up may already be settled by the state it is in.
+      this.operations.observe(this.lifecycle.state, this.lifecycle.reason);
+    }
+    return { operation, coalesced: false };
+  }
+
+  /** Sends `signal` to the current process group; the pid it went to, or null when none runs. */
+  signal(signal: NodeJS.Signals): number | null {
+    return this.current?.signal(signal) ?? null;
+  }
+
+  /** The last `count` lines the plugin printed, across its generations. */
+  logs(count: number): { lines: OutputLine[]; stats: OutputStats } {
+    return { lines: this.output.tail(count), stats: this.output.stats() };
   }
 
   /** Stops the plugin in stages and resolves once its processes are gone. */
@@ -139,6 +199,7 @@ export class PluginRunner {
         restartCount: lifecycle.restartCount,
       });
     }
+    if (lifecycle.state !== before.state) this.operations.observe(lifecycle.state, lifecycle.reason);
     for (const effect of effects) this.perform(effect);
     const { state } = this.lifecycle;
     this.current?.checkEvery(
@@ -186,7 +247,7 @@ export class PluginRunner {
     const instance: PluginInstance = new PluginInstance(
       this.config,
       generation,
-      { socketRoot: this.deps.socketRoot, log: this.log },
+      { socketRoot: this.deps.socketRoot, log: this.log, output: this.output, guard: this.deps.guard },
       this.hooksFor(generation, () => this.current === instance),
     );
     this.current = instance;
@@ -212,11 +273,11 @@ export class PluginRunner {
         this.history.forgetReport();
         this.dispatch({ type: 'started' });
       },
-      startFailed: (reason) => {
+      startFailed: (reason, code) => {
         this.publish({ type: 'startFailed', plugin, generation, reason, at: this.now() });
         if (!isCurrent()) return;
         this.lastError = reason;
-        this.dispatch({ type: 'startFailed', reason });
+        this.dispatch({ type: 'startFailed', reason, code });
       },
       exited: (exit, { pid, stderrTail, expected, ready }) => {
         const at = this.now();
@@ -226,7 +287,7 @@ export class PluginRunner {
         if (generation >= this.lastSpawned) this.lastExit = { at, code: exit.code, signal: exit.signal, stderr };
         // Before the handshake, the launch reports the exit as a failed start.
         if (!isCurrent() || expected || !ready) return;
-        this.dispatch({ type: 'exited', reason: describeExit(exit) });
+        this.dispatch({ type: 'exited', reason: describeExit(exit), code: exit.code });
       },
       checked: (result) => {
         this.publish({ type: 'check', plugin, generation, check: result.check });

@@ -1,13 +1,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApiBackend, RestartResult } from '../api/backend.js';
-import type { SupervisorConfig } from '../config/types.js';
+import type { ApiBackend, ControlResult, DrillSignal, PluginLogs, SignalResult } from '../api/backend.js';
+import type { PluginConfig, SupervisorConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
+import { createDesiredStore, readDesiredState, type DesiredStore } from '../state/desired-state.js';
+import { openProcessGuard, type ProcessGuard } from '../state/process-guard.js';
 import { version } from '../version.js';
 import { createEventBus, type EventBus } from './event-bus.js';
 import type { SupervisorEvent } from './events.js';
 import { startLoopLagMonitor, type LoopLagMonitor } from './loop-lag.js';
+import type { ControlAction, Operation } from './operation.js';
+import { createOperationLog } from './operation-log.js';
+import { applyReload, type ReloadTarget } from './apply-reload.js';
+import type { ReloadResult } from './reload-result.js';
 import { PluginRunner } from './runner.js';
 import type { PluginStatus, SupervisorSnapshot } from './status.js';
 
@@ -26,25 +32,36 @@ export interface SupervisorOptions {
  * const supervisor = createSupervisor(config, { log });
  * supervisor.events.subscribe((event) => console.log(event.type));
  * await supervisor.start();
- * supervisor.restart('greeter', 'deploy');
+ * await supervisor.control('greeter', 'restart', 'deploy');
  * await supervisor.stop('SIGTERM');
  */
 export interface Supervisor extends ApiBackend {
   readonly events: EventBus<SupervisorEvent>;
+  /** Opens the state dir (ending what a killed run left behind) and starts every plugin not stopped by hand. */
   start(): Promise<void>;
   /** Stops every plugin in stages, in parallel, and resolves once all are gone. */
   stop(reason: string): Promise<void>;
   plugin(name: string): PluginStatus | undefined;
+  /** Applies `config` (or the config file, read again) as a reload. */
+  reload(reason: string, config?: SupervisorConfig): Promise<ReloadResult>;
 }
 
-export const createSupervisor = (config: SupervisorConfig, options: SupervisorOptions): Supervisor => {
+const stoppedByHandReason = (at: string, reason: string): string =>
+  `stopped by hand at ${at} (${reason}); kept stopped until started again`;
+
+export const createSupervisor = (initialConfig: SupervisorConfig, options: SupervisorOptions): Supervisor => {
   const { log } = options;
   const events = createEventBus<SupervisorEvent>((error) => log.error({ err: error }, 'an event subscriber failed'));
   const startedAt = Date.now();
   const runners = new Map<string, PluginRunner>();
+  const operations = createOperationLog(events);
+  let config = initialConfig;
   let socketRoot: string | null = null;
+  let guard: ProcessGuard | null = null;
+  let desired: DesiredStore | null = null;
   let lag: LoopLagMonitor | null = null;
   let shuttingDown = false;
+  let reloads: Promise<unknown> = Promise.resolve();
 
   const snapshot = (): SupervisorSnapshot => ({
     version,
@@ -56,33 +73,94 @@ export const createSupervisor = (config: SupervisorConfig, options: SupervisorOp
     plugins: [...runners.values()].map((runner) => runner.status()),
   });
 
-  const restart = (name: string, reason: string): RestartResult => {
+  /** A runner for `plugin`, started unless someone stopped it by hand. */
+  const createRunner = (plugin: PluginConfig): PluginRunner => {
+    if (socketRoot === null || guard === null) throw new Error('the supervisor has not started');
+    const held = desired?.stoppedByHand(plugin.name);
+    const runner = new PluginRunner(
+      plugin,
+      { bus: events, log, socketRoot, guard },
+      held === undefined ? undefined : stoppedByHandReason(held.at, held.reason),
+    );
+    if (held === undefined) runner.start('supervisor started');
+    return runner;
+  };
+
+  // A restart now would start a process that the stop in progress has already passed by.
+  const refuseWhileStopping = { ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' } as const;
+
+  const control = async (name: string, action: ControlAction, reason: string): Promise<ControlResult> => {
     const runner = runners.get(name);
     if (runner === undefined) return { ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` };
-    // A restart now would start a process that the stop in progress has already passed by.
-    if (shuttingDown) return { ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' };
-    runner.restart(reason);
-    return { ok: true, plugin: name, state: runner.state };
+    if (shuttingDown) return refuseWhileStopping;
+    const { operation, coalesced } = runner.control(action, reason);
+    // The wish is on disk before the answer, so a stop outlives a supervisor killed right after it.
+    if (!coalesced) await (action === 'stop' ? desired?.markStopped(name, reason) : desired?.forget(name));
+    return { ok: true, operation: { ...operation }, coalesced, state: runner.state };
+  };
+
+  const signal = (name: string, sent: DrillSignal): SignalResult => {
+    const runner = runners.get(name);
+    if (runner === undefined) return { ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` };
+    if (shuttingDown) return refuseWhileStopping;
+    const pid = runner.signal(sent);
+    if (pid === null) return { ok: false, code: 'not_running', message: `"${name}" has no running process (state ${runner.state})` };
+    log.warn({ plugin: name, signal: sent, pid }, `${name}: sent ${sent} to process group ${pid} by hand`);
+    return { ok: true, plugin: name, pid, signal: sent };
+  };
+
+  const logs = (name: string, count: number): PluginLogs | undefined => {
+    const runner = runners.get(name);
+    return runner === undefined ? undefined : { plugin: name, ...runner.logs(count) };
+  };
+
+  const reloadTarget: ReloadTarget = {
+    current: () => config,
+    runners,
+    createRunner,
+    forget: (names) => desired?.forget(...names) ?? Promise.resolve(),
+    applied: (next) => {
+      config = next;
+    },
+    events,
+  };
+
+  const reload = (reason: string, next?: SupervisorConfig): Promise<ReloadResult> => {
+    const run = reloads.then(
+      (): Promise<ReloadResult> | ReloadResult =>
+        shuttingDown || guard === null
+          ? { ...refuseWhileStopping, issues: [] }
+          : applyReload(reloadTarget, { reason, config: next, log }),
+    );
+    reloads = run.catch(() => undefined);
+    return run;
   };
 
   return {
     events,
     snapshot,
-    restart,
+    control,
+    signal,
+    logs,
+    reload,
+    operation: (id): Operation | undefined => operations.find(id),
     plugin: (name) => runners.get(name)?.status(),
     start: async () => {
+      guard = await openProcessGuard({ stateDir: config.stateDir, log });
+      const read = await readDesiredState(config.stateDir);
+      if (!read.ok) log.error({ keptAs: read.keptAs }, `${read.message}; every plugin starts`);
+      desired = createDesiredStore(config.stateDir, read.state);
       lag = startLoopLagMonitor();
       // A private (0700) directory: other local users cannot reach the plugins' sockets.
       socketRoot = await mkdtemp(join(options.runtimeDir ?? tmpdir(), 'hale-'));
-      for (const plugin of config.plugins) {
-        runners.set(plugin.name, new PluginRunner(plugin, { bus: events, log, socketRoot }));
-      }
-      for (const runner of runners.values()) runner.start('supervisor started');
+      for (const plugin of config.plugins) runners.set(plugin.name, createRunner(plugin));
     },
     stop: async (reason) => {
       shuttingDown = true;
+      await reloads;
       await Promise.all([...runners.values()].map((runner) => runner.stop(reason)));
       lag?.stop();
+      await guard?.close();
       if (socketRoot !== null) await rm(socketRoot, { recursive: true, force: true });
     },
   };

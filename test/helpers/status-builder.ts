@@ -1,4 +1,5 @@
-import type { ApiBackend, RestartResult } from '../../src/api/backend.js';
+import type { ApiBackend, ControlResult, DrillSignal, SignalResult } from '../../src/api/backend.js';
+import type { ControlAction, Operation } from '../../src/supervisor/operation.js';
 import type { PluginStatus, SupervisorSnapshot } from '../../src/supervisor/status.js';
 
 /** A fixed clock for snapshots: 2024-01-15T10:30:00.000Z. */
@@ -47,23 +48,46 @@ export const buildSnapshot = (plugins: PluginStatus[], overrides: Partial<Superv
   ...overrides,
 });
 
-/** A backend over a snapshot the test may replace; it records every restart asked of it. */
+/** A backend over a snapshot the test may replace; it records every restart, stop, start and signal asked of it. */
 export interface RecordingBackend extends ApiBackend {
   current: SupervisorSnapshot;
-  restarts: Array<{ name: string; reason: string }>;
+  requests: Array<{ name: string; action: ControlAction | DrillSignal; reason: string }>;
 }
+
+const unknownPlugin = (name: string) => ({ ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` }) as const;
 
 export const createRecordingBackend = (snapshot: SupervisorSnapshot): RecordingBackend => {
   const backend: RecordingBackend = {
     current: snapshot,
-    restarts: [],
+    requests: [],
     snapshot: () => backend.current,
-    restart: (name, reason): RestartResult => {
-      backend.restarts.push({ name, reason });
+    control: async (name, action, reason): Promise<ControlResult> => {
+      backend.requests.push({ name, action, reason });
       const plugin = backend.current.plugins.find((p) => p.name === name);
-      if (plugin === undefined) return { ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` };
-      return { ok: true, plugin: name, state: 'restarting' };
+      if (plugin === undefined) return unknownPlugin(name);
+      const operation: Operation = {
+        id: `op-${backend.requests.length}`,
+        action,
+        plugin: name,
+        reason,
+        status: 'pending',
+        requestedAt: snapshotNow,
+        finishedAt: null,
+        outcome: null,
+        requests: 1,
+      };
+      return { ok: true, operation, coalesced: false, state: action === 'stop' ? 'stopped' : 'restarting' };
     },
+    signal: (name, signal): SignalResult => {
+      backend.requests.push({ name, action: signal, reason: 'signal' });
+      const plugin = backend.current.plugins.find((p) => p.name === name);
+      if (plugin === undefined) return unknownPlugin(name);
+      if (plugin.pid === null) return { ok: false, code: 'not_running', message: `"${name}" has no running process` };
+      return { ok: true, plugin: name, pid: plugin.pid, signal };
+    },
+    operation: () => undefined,
+    logs: (name) => (backend.current.plugins.some((p) => p.name === name) ? { plugin: name, lines: [], stats: { lines: 0, dropped: 0, truncated: 0 } } : undefined),
+    reload: async () => ({ ok: false, code: 'reload_unavailable', message: 'a test backend has no config file', issues: [] }),
   };
   return backend;
 };

@@ -1,9 +1,11 @@
-import { Writable } from 'node:stream';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PluginConfig, SupervisorConfig } from '../../src/config/types.js';
 import { defaultCookie } from '../../src/protocol.js';
-import { createLogger } from '../../src/log.js';
 import type { SupervisorEvent } from '../../src/supervisor/events.js';
 import { createSupervisor, type Supervisor } from '../../src/supervisor/supervisor.js';
+import { createMemoryLogger } from './memory-log.js';
 import { repoRoot } from './paths.js';
 import { waitForEvent } from './wait-for-event.js';
 
@@ -30,11 +32,13 @@ export const pluginConfig = (name: string, args: string[], overrides: Partial<Pl
   resetAfter: 600_000,
   degradedLatency: null,
   stopSignal: 'SIGTERM',
+  noRestartExitCodes: [78],
   ...overrides,
 });
 
-export const supervisorConfig = (plugins: PluginConfig[]): SupervisorConfig => ({
+export const supervisorConfig = (plugins: PluginConfig[], stateDir = mkdtempSync(join(tmpdir(), 'hale-state-'))): SupervisorConfig => ({
   source: '<test>',
+  stateDir,
   api: { host: '127.0.0.1', port: 0, token: null },
   grpc: { address: '127.0.0.1:0' },
   log: { level: 'debug' },
@@ -53,16 +57,13 @@ export interface Supervised {
 }
 
 /** Starts a supervisor whose log lines are kept in memory; stop it with `supervisor.stop`. */
-export const startSupervised = async (plugins: PluginConfig[]): Promise<Supervised> => {
-  const logLines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  const log = createLogger({ level: 'debug', destination });
-  const supervisor = createSupervisor(supervisorConfig(plugins), { log });
+export const startSupervised = (plugins: PluginConfig[], options: { stateDir?: string } = {}): Promise<Supervised> =>
+  startSupervisedConfig(supervisorConfig(plugins, options.stateDir));
+
+/** startSupervised for a whole config, e.g. one read from a file. */
+export const startSupervisedConfig = async (config: SupervisorConfig): Promise<Supervised> => {
+  const { log, lines: logLines } = createMemoryLogger('debug');
+  const supervisor = createSupervisor(config, { log });
   const events: SupervisorEvent[] = [];
   supervisor.events.subscribe((event) => events.push(event));
   const first = (match: (event: SupervisorEvent) => boolean, timeoutMs = 10_000) => {

@@ -302,8 +302,8 @@ describe('POST /plugins/restart', () => {
     expect(status).toBe(202);
     expect(body).toMatchObject({ plugin: 'greeter', state: 'restarting' });
     expect(typeof body['message']).toBe('string');
-    expect(backend.restarts).toHaveLength(1);
-    expect(backend.restarts[0]?.name).toBe('greeter');
+    expect(backend.requests).toHaveLength(1);
+    expect(backend.requests[0]?.name).toBe('greeter');
   });
 
   it('takes the name from a JSON body or a form body', async () => {
@@ -321,7 +321,7 @@ describe('POST /plugins/restart', () => {
       body: 'plugin=greeter',
     });
     expect(form).toMatchObject({ status: 202, body: { plugin: 'greeter' } });
-    expect(backend.restarts.map((r) => r.name)).toEqual(['flaky', 'greeter']);
+    expect(backend.requests.map((r) => r.name)).toEqual(['flaky', 'greeter']);
   });
 
   const badRequests: Array<[string, string, RequestInit, string]> = [
@@ -342,7 +342,7 @@ describe('POST /plugins/restart', () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ error: { code } });
     expect(typeof (body['error'] as Json)['message']).toBe('string');
-    expect(backend.restarts).toEqual([]);
+    expect(backend.requests).toEqual([]);
   });
 
   it('answers 413 for a huge body', async () => {
@@ -351,7 +351,7 @@ describe('POST /plugins/restart', () => {
     const body = JSON.stringify({ plugin: 'greeter', pad: 'x'.repeat(20_000) });
     const answer = await call(server, '/plugins/restart', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
     expect(answer).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
-    expect(backend.restarts).toEqual([]);
+    expect(backend.requests).toEqual([]);
   });
 
   it('answers 404 for an unknown plugin', async () => {
@@ -364,7 +364,7 @@ describe('POST /plugins/restart', () => {
 
   it('answers 503 while the supervisor shuts down', async () => {
     const backend = twoPlugins();
-    backend.restart = () => ({ ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' });
+    backend.control = async () => ({ ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' });
     const { server } = await serve(backend);
     const { status, body } = await call(server, '/plugins/restart?plugin=greeter', { method: 'POST' });
     expect(status).toBe(503);
@@ -378,7 +378,7 @@ describe('POST /plugins/restart', () => {
     expect(status).toBe(405);
     expect(headers.get('allow')).toBe('POST');
     expect(body).toMatchObject({ error: { code: 'method_not_allowed' } });
-    expect(backend.restarts).toEqual([]);
+    expect(backend.requests).toEqual([]);
   });
 
   it('needs the bearer token when one is set', async () => {
@@ -393,11 +393,11 @@ describe('POST /plugins/restart', () => {
     const wrong = await call(server, path, { method: 'POST', headers: { Authorization: 'Bearer not-the-token' } });
     expect(wrong).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
     expect(wrong.headers.get('www-authenticate')).toContain('invalid_token');
-    expect(backend.restarts).toEqual([]);
+    expect(backend.requests).toEqual([]);
 
     const right = await call(server, path, { method: 'POST', headers: { Authorization: 'Bearer s3cret-token' } });
     expect(right).toMatchObject({ status: 202, body: { plugin: 'greeter' } });
-    expect(backend.restarts.map((r) => r.name)).toEqual(['greeter']);
+    expect(backend.requests.map((r) => r.name)).toEqual(['greeter']);
 
     // Reading status needs no token.
     expect((await call(server, '/plugins/status')).status).toBe(200);
@@ -417,10 +417,10 @@ describe('errors', () => {
   it('answers 500 with a generic message when the backend throws, and logs the real error', async () => {
     const secret = new Error('boom at /work/main/src/secret-place.ts:12:3');
     const backend: ApiBackend = {
+      ...createRecordingBackend(buildSnapshot([])),
       snapshot: () => {
         throw secret;
       },
-      restart: () => ({ ok: false, code: 'plugin_not_found', message: 'no' }),
     };
     const seen: unknown[] = [];
     const { server, logged } = await serve(backend, { onError: (error) => seen.push(error) });

@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createApp } from '../../src/api/app.js';
-import { startApiServer, type ApiServer } from '../../src/api/serve.js';
+import { beforeAll, describe, expect, test } from 'vitest';
 import type { SupervisorEvent } from '../../src/supervisor/events.js';
-import type { Supervisor } from '../../src/supervisor/supervisor.js';
 import { alive } from '../helpers/alive.js';
 import { fixture, flakyMain, greeterMain, requireBuilt } from '../helpers/paths.js';
-import { pluginConfig, startSupervised, type Supervised } from '../helpers/supervised.js';
+import { pluginConfig } from '../helpers/supervised.js';
+import { useSupervisedSuite } from '../helpers/supervised-suite.js';
 import { waitForEvent } from '../helpers/wait-for-event.js';
 
 type Transition = Extract<SupervisorEvent, { type: 'transition' }>;
@@ -16,29 +13,9 @@ const isTransition = (event: SupervisorEvent): event is Transition => event.type
 const becomes = (plugin: string, to: Transition['to']) => (event: SupervisorEvent): event is Transition =>
   isTransition(event) && event.plugin === plugin && event.to === to;
 
-const running: Supervised[] = [];
-const servers: ApiServer[] = [];
-const scratch: string[] = [];
-
-const supervise = async (...args: Parameters<typeof startSupervised>) => {
-  const supervised = await startSupervised(...args);
-  running.push(supervised);
-  return supervised;
-};
-
-const serveApi = async (supervisor: Supervisor, token: string | null = null) => {
-  const server = await startApiServer({ app: createApp({ backend: supervisor, token }), host: '127.0.0.1', port: 0 });
-  servers.push(server);
-  return server;
-};
+const { supervise, serveApi, scratchDir } = useSupervisedSuite();
 
 beforeAll(requireBuilt);
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  await Promise.all(running.splice(0).map(({ supervisor }) => supervisor.stop('test over')));
-  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 const transitionsOf = (events: SupervisorEvent[], plugin: string) =>
   events.filter(isTransition).filter((e) => e.plugin === plugin).map((e) => e.to);
@@ -115,8 +92,7 @@ describe('a supervised plugin', () => {
   });
 
   test('POST /plugins/restart revives a failed plugin once its fault is fixed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hale-test-'));
-    scratch.push(dir);
+    const dir = scratchDir();
     const fault = join(dir, 'broken');
     writeFileSync(fault, 'remove me to fix the plugin');
     const { supervisor, first } = await supervise([
@@ -147,13 +123,14 @@ describe('a supervised plugin', () => {
   test('a start that never prints a handshake times out with what the plugin printed instead', async () => {
     const { first } = await supervise([
       pluginConfig('silent', ['-e', 'console.log("listening on 8080"); setInterval(() => {}, 1000)'], {
-        startTimeout: 300,
+        // Long enough for node to boot and print even on a loaded machine.
+        startTimeout: 1_500,
         maxRestarts: 0,
       }),
     ]);
     const failed = await first((e) => e.type === 'startFailed' && e.plugin === 'silent');
     expect(failed.type === 'startFailed' && failed.reason).toBe(
-      'no handshake line within startTimeout (300 ms); stdout before the handshake: listening on 8080',
+      'no handshake line within startTimeout (1500 ms); stdout before the handshake: listening on 8080',
     );
     const stopped = await first((e) => e.type === 'stopped' && e.plugin === 'silent');
     expect(stopped).toMatchObject({ stage: 'terminated' });
@@ -234,7 +211,7 @@ describe('a supervised plugin', () => {
     await first(becomes('greeter', 'healthy'));
     const pid = supervisor.plugin('greeter')?.pid ?? 0;
     const stopping = supervisor.stop('test');
-    expect(supervisor.restart('greeter', 'late')).toEqual({ ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' });
+    expect(await supervisor.control('greeter', 'restart', 'late')).toEqual({ ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' });
     await stopping;
     expect(supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', pid: null, generation: 1 });
     expect(alive(pid)).toBe(false);

@@ -1,14 +1,13 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { createBearerCheck } from '../auth.js';
 import type { ApiBackend } from '../backend.js';
-import { answerError, quoteName, rejectMethod } from '../errors.js';
+import { answerControl } from '../control-answer.js';
+import { answerError, rejectMethod } from '../errors.js';
+import { limitBody, requireBearer } from '../guards.js';
 import { toPluginDetailBody, uptimeSecondsOf } from '../plugin-body.js';
 import { readRestartTarget } from '../restart-target.js';
 import { overallStatus, summarize } from '../../supervisor/overall.js';
 
 const readMethods = 'GET, HEAD';
-const maxBodyBytes = 16 * 1024;
 
 /**
  * GET /plugins/status, GET /plugins/health and POST /plugins/restart; the
@@ -19,7 +18,6 @@ const maxBodyBytes = 16 * 1024;
  */
 export const createPluginRoutes = (options: { backend: ApiBackend; token: string | null }): Hono => {
   const { backend } = options;
-  const checkBearer = createBearerCheck(options.token);
   const routes = new Hono();
 
   routes.get('/status', (c) => {
@@ -58,32 +56,13 @@ export const createPluginRoutes = (options: { backend: ApiBackend; token: string
     });
   });
 
-  routes.post(
-    '/restart',
-    async (c, next) => {
-      const auth = checkBearer(c.req.header('Authorization'));
-      if (auth.ok) return next();
-      const challenge = auth.reason === 'mismatch' ? 'Bearer realm="hale", error="invalid_token"' : 'Bearer realm="hale"';
-      return answerError(c, 401, 'unauthorized', auth.message, { 'WWW-Authenticate': challenge });
-    },
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => answerError(c, 413, 'payload_too_large', `the request body is larger than ${maxBodyBytes} bytes`),
-    }),
-    async (c) => {
-      const query = c.req.query('plugin');
-      const body = query === undefined ? await c.req.text() : '';
-      const target = readRestartTarget({ query, body, contentType: c.req.header('Content-Type') ?? '' });
-      if (!target.ok) return answerError(c, 400, target.code, target.message);
-      const result = backend.restart(target.name, 'restart requested over the HTTP API');
-      if (!result.ok && result.code === 'shutting_down') return answerError(c, 503, 'shutting_down', result.message);
-      if (!result.ok) return answerError(c, 404, 'plugin_not_found', `no plugin named ${quoteName(target.name)}`);
-      return c.json(
-        { plugin: result.plugin, state: result.state, message: `restart of ${quoteName(result.plugin)} begun` },
-        202,
-      );
-    },
-  );
+  routes.post('/restart', requireBearer(options.token), limitBody(), async (c) => {
+    const query = c.req.query('plugin');
+    const body = query === undefined ? await c.req.text() : '';
+    const target = readRestartTarget({ query, body, contentType: c.req.header('Content-Type') ?? '' });
+    if (!target.ok) return answerError(c, 400, target.code, target.message);
+    return answerControl(c, await backend.control(target.name, 'restart', 'restart requested over the HTTP API'));
+  });
 
   routes.all('/status', rejectMethod(readMethods));
   routes.all('/health', rejectMethod(readMethods));

@@ -1,3 +1,4 @@
+import { defaultStateDir } from '../../../src/config/state-dir.js';
 import { describe, expect, test } from 'vitest';
 import { parseConfigText, type ConfigResult } from '../../../src/config/load.js';
 import type { SupervisorConfig } from '../../../src/config/types.js';
@@ -59,6 +60,7 @@ const designDefaults = {
   resetAfter: 600_000,
   degradedLatency: null,
   stopSignal: 'SIGTERM',
+  noRestartExitCodes: [78],
 };
 
 describe('a minimal config', () => {
@@ -69,6 +71,7 @@ describe('a minimal config', () => {
       api: { host: '127.0.0.1', port: 8080, token: null },
       grpc: { address: '127.0.0.1:50051' },
       log: { level: 'info' },
+      stateDir: defaultStateDir('/etc/hale/supervisor.yaml'),
       defaults: designDefaults,
       plugins: [
         {
@@ -95,6 +98,24 @@ describe('a minimal config', () => {
     const first = parseOk('plugins: [{name: a, command: x}]');
     first.plugins[0]?.args.push('changed');
     expect(parseOk('plugins: [{name: a, command: x}]').plugins[0]?.args).toEqual([]);
+    first.plugins[0]?.noRestartExitCodes.push(1);
+    expect(parseOk('plugins: [{name: a, command: x}]').plugins[0]?.noRestartExitCodes).toEqual([78]);
+  });
+
+  test('keeps its state beside the user\'s state, one folder per config file, unless stateDir says', () => {
+    const config = parseOk('plugins: []');
+    expect(config.stateDir).toBe(defaultStateDir('/etc/hale/supervisor.yaml'));
+    expect(defaultStateDir('/etc/hale/supervisor.yaml', { XDG_STATE_HOME: '/var/state' })).toMatch(/^\/var\/state\/hale\/hale-[0-9a-f]{12}$/);
+    expect(defaultStateDir('/srv/hale/supervisor.yaml')).not.toBe(config.stateDir);
+    expect(parseOk('stateDir: run/state\nplugins: []').stateDir).toBe('/etc/hale/run/state');
+  });
+
+  test('reads noRestartExitCodes as a list of exit codes', () => {
+    expect(parseOk('defaults: {noRestartExitCodes: [78, 3]}\nplugins: [{name: a, command: x, noRestartExitCodes: []}]').plugins[0]?.noRestartExitCodes).toEqual([]);
+    expect(parse('plugins: [{name: a, command: x, noRestartExitCodes: [256]}]')).toMatchObject({
+      ok: false,
+      issues: [{ path: 'plugins[0].noRestartExitCodes[0]', message: 'expected a whole number from 0 to 255, got the number 256' }],
+    });
   });
 });
 

@@ -5,6 +5,7 @@ import { pluginStates } from '../../../src/lifecycle/state.js';
 import type { Lifecycle, LifecycleEvent, LifecyclePolicy, Transition } from '../../../src/lifecycle/state.js';
 
 const reason = fc.constantFrom('deadline exceeded', 'exit code 1', 'SIGKILL', 'bad handshake');
+const code = fc.constantFrom(null, 0, 1, 78);
 
 const eventArb: fc.Arbitrary<LifecycleEvent> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ type: 'started' } as const) },
@@ -16,8 +17,8 @@ const eventArb: fc.Arbitrary<LifecycleEvent> = fc.oneof(
       reason,
     }),
   },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('exited' as const), reason }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('startFailed' as const), reason }) },
+  { weight: 3, arbitrary: fc.record({ type: fc.constant('exited' as const), reason, code }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('startFailed' as const), reason, code }) },
   { weight: 4, arbitrary: fc.constant({ type: 'restartDue' } as const) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('restartRequested' as const), reason }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('stopRequested' as const), reason }) },
@@ -31,6 +32,7 @@ const policyArb: fc.Arbitrary<LifecyclePolicy> = fc.record({
   restartBackoff: fc.integer({ min: 0, max: 10_000 }),
   maxRestartBackoff: fc.integer({ min: 0, max: 60_000 }),
   resetAfter: fc.integer({ min: 0, max: 100_000 }),
+  noRestartExitCodes: fc.constantFrom([], [78], [0, 78]),
 });
 
 /** A run: events with the time that passed before each. */
@@ -79,11 +81,16 @@ describe('lifecycle properties over random event sequences', () => {
     );
   });
 
-  test('failed is reached only from unhealthy, only once maxRestarts restarts are used', () => {
+  test('failed is reached only from unhealthy once maxRestarts restarts are used, or on a no-restart exit code', () => {
     fc.assert(
       fc.property(runArb, ({ policy, steps }) => {
         for (const step of replay(policy, steps)) {
           if (step.after.lifecycle.state !== 'failed' || step.before.state === 'failed') continue;
+          const { event } = step;
+          if ((event.type === 'exited' || event.type === 'startFailed') && event.code !== null && policy.noRestartExitCodes.includes(event.code)) {
+            expect(step.after.effects).toContainEqual({ type: 'cancelRestart' });
+            continue;
+          }
           expect(step.before.state).toBe('unhealthy');
           expect(step.event.type).toBe('restartDue');
           expect(step.before.restarts).toBe(policy.maxRestarts);

@@ -10,6 +10,7 @@ const policy: LifecyclePolicy = {
   restartBackoff: 5_000,
   maxRestartBackoff: 300_000,
   resetAfter: 600_000,
+  noRestartExitCodes: [78],
 };
 
 const at = (state: PluginState, changes: Partial<Lifecycle> = {}): Lifecycle => ({
@@ -107,15 +108,31 @@ describe('the lifecycle table of DESIGN §3, row by row', () => {
   });
 
   test.each(['unknown', 'healthy', 'degraded'] as const)('%s → unhealthy at once when the process exits', (state) => {
-    const { lifecycle, effects } = next(at(state), { type: 'exited', reason: 'killed by SIGKILL' }, policy, 7);
+    const { lifecycle, effects } = next(at(state), { type: 'exited', reason: 'killed by SIGKILL', code: null }, policy, 7);
     expect(lifecycle.state).toBe('unhealthy');
     expect(lifecycle.reason).toBe('killed by SIGKILL');
     expect(lifecycle.restartAt).toBe(7);
     expect(effects.map((e) => e.type)).toEqual(['stop', 'scheduleRestart']);
   });
 
+  test.each([
+    ['healthy', 'exited'],
+    ['restarting', 'startFailed'],
+  ] as const)('%s → failed at once on %s with an exit code in noRestartExitCodes', (state, type) => {
+    const { lifecycle, effects } = next(at(state, { restarts: 1 }), { type, reason: 'exit code 78', code: 78 }, policy, 5);
+    expect(lifecycle.state).toBe('failed');
+    expect(lifecycle.reason).toBe('exit code 78; exit code 78 is in noRestartExitCodes, so it is not restarted');
+    expect(lifecycle.restartAt).toBeNull();
+    expect(effects.map((e) => e.type)).toEqual(['cancelRestart', 'stop']);
+  });
+
+  test('an exit code not in noRestartExitCodes restarts as usual', () => {
+    const { lifecycle } = next(at('healthy'), { type: 'exited', reason: 'exit code 77', code: 77 }, { ...policy, noRestartExitCodes: [78] }, 5);
+    expect(lifecycle.state).toBe('unhealthy');
+  });
+
   test('unhealthy waits restartDelay(restarts) before the restart', () => {
-    const { lifecycle, effects } = next(at('healthy', { restarts: 3 }), { type: 'exited', reason: 'x' }, policy, 100);
+    const { lifecycle, effects } = next(at('healthy', { restarts: 3 }), { type: 'exited', reason: 'x', code: null }, policy, 100);
     expect(effects).toContainEqual({ type: 'scheduleRestart', delayMs: 15_000 });
     expect(lifecycle.restartAt).toBe(15_100);
   });
@@ -137,7 +154,7 @@ describe('the lifecycle table of DESIGN §3, row by row', () => {
   });
 
   test('with no restart left, unhealthy schedules the due event at once', () => {
-    const { effects } = next(at('healthy', { restarts: 5 }), { type: 'exited', reason: 'x' }, policy, 0);
+    const { effects } = next(at('healthy', { restarts: 5 }), { type: 'exited', reason: 'x', code: null }, policy, 0);
     expect(effects).toContainEqual({ type: 'scheduleRestart', delayMs: 0 });
   });
 
@@ -150,7 +167,7 @@ describe('the lifecycle table of DESIGN §3, row by row', () => {
 
   test.each(['restarting', 'unknown'] as const)('%s → unhealthy on startFailed, with the reason', (state) => {
     const reason = 'bad handshake line "1|1|carrier-pigeon|nowhere|grpc"';
-    const { lifecycle, effects } = next(at(state, { restarts: 1 }), { type: 'startFailed', reason }, policy, 3);
+    const { lifecycle, effects } = next(at(state, { restarts: 1 }), { type: 'startFailed', reason, code: null }, policy, 3);
     expect(lifecycle.state).toBe('unhealthy');
     expect(lifecycle.reason).toBe(reason);
     expect(effects).toContainEqual({ type: 'scheduleRestart', delayMs: 5_000 });
@@ -211,7 +228,7 @@ describe('the lifecycle table of DESIGN §3, row by row', () => {
     for (let day = 0; day < 20; day++) {
       now += policy.resetAfter;
       feed(pass);
-      feed({ type: 'exited', reason: 'daily crash' });
+      feed({ type: 'exited', reason: 'daily crash', code: null });
       now += restartDelay(lifecycle.restarts, policy);
       feed({ type: 'restartDue' });
       feed({ type: 'started' });
@@ -227,11 +244,11 @@ describe('the lifecycle table of DESIGN §3, row by row', () => {
       ['stopped', pass],
       ['failed', fail],
       ['restarting', pass],
-      ['unhealthy', { type: 'exited', reason: 'again' }],
-      ['failed', { type: 'exited', reason: 'x' }],
+      ['unhealthy', { type: 'exited', reason: 'again', code: null }],
+      ['failed', { type: 'exited', reason: 'x', code: null }],
       ['healthy', { type: 'started' }],
       ['healthy', { type: 'restartDue' }],
-      ['healthy', { type: 'startFailed', reason: 'x' }],
+      ['healthy', { type: 'startFailed', reason: 'x', code: 1 }],
       ['healthy', { type: 'startRequested', reason: 'x' }],
       ['stopped', { type: 'stopRequested', reason: 'x' }],
     ];
@@ -248,7 +265,7 @@ describe('a crash loop', () => {
     const delays: number[] = [];
     const states: PluginState[] = [];
     for (let i = 0; i < 10 && lifecycle.state !== 'failed'; i++) {
-      const crashed = next(lifecycle, { type: 'startFailed', reason: 'exit code 1 before the handshake' }, policy, i);
+      const crashed = next(lifecycle, { type: 'startFailed', reason: 'exit code 1 before the handshake', code: 1 }, policy, i);
       const schedule = crashed.effects.find((e) => e.type === 'scheduleRestart');
       if (schedule?.type === 'scheduleRestart') delays.push(schedule.delayMs);
       lifecycle = next(crashed.lifecycle, { type: 'restartDue' }, policy, i).lifecycle;

@@ -1,0 +1,28 @@
+import { Hono } from 'hono';
+import type { ApiBackend } from '../backend.js';
+import { answerRefusal } from '../control-answer.js';
+import { rejectMethod } from '../errors.js';
+import { limitBody, requireBearer } from '../guards.js';
+
+/**
+ * POST /config/reload: reads the config file again and applies it, as SIGHUP
+ * does. 200 with what was added, removed, changed and left alone; 422 with
+ * every problem of an invalid file, which changes nothing.
+ *
+ * @example
+ * app.route('/config', createConfigRoutes({ backend: supervisor, token: null }));
+ * // curl -X POST localhost:8080/config/reload
+ */
+export const createConfigRoutes = (options: { backend: ApiBackend; token: string | null }): Hono => {
+  const routes = new Hono();
+  routes.post('/reload', requireBearer(options.token), limitBody(), async (c) => {
+    const result = await options.backend.reload('POST /config/reload');
+    if (result.ok) return c.json(result);
+    if (result.code === 'invalid_config') {
+      return c.json({ error: { code: result.code, message: result.message, issues: result.issues } }, 422);
+    }
+    return answerRefusal(c, { code: result.code, message: result.message });
+  });
+  routes.all('/reload', rejectMethod('POST'));
+  return routes;
+};

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HaleError } from '../errors.js';
+import { isRunning, readBootId, readProcStat } from './proc-stat.js';
+
+/** Held while this supervisor uses the state dir. */
+export interface StateLock {
+  /** Removes the lock file, if it is still ours. */
+  release(): Promise<void>;
+}
+
+interface Holder {
+  pid: number;
+  /** Null where there is no /proc to read it from. */
+  startTime: string | null;
+  bootId: string | null;
+}
+
+const lockName = 'hale.lock';
+// Two supervisors taking over the same stale lock at once: each try either wins or sees the other's.
+const maxTries = 5;
+
+const parseHolder = (text: string): Holder | null => {
+  try {
+    const { pid, startTime, bootId } = JSON.parse(text) as Record<string, unknown>;
+    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return null;
+    return { pid, startTime: typeof startTime === 'string' ? startTime : null, bootId: typeof bootId === 'string' ? bootId : null };
+  } catch {
+    return null;
+  }
+};
+
+/** True while the process that wrote the lock still runs: same boot, same pid, same start time. */
+const holderRuns = (holder: Holder, bootId: string | null): boolean => {
+  if (holder.bootId !== null && bootId !== null && holder.bootId !== bootId) return false;
+  const stat = readProcStat(holder.pid);
+  if (stat !== null) return isRunning(stat) && (holder.startTime === null || stat.startTime === holder.startTime);
+  if (holder.startTime !== null) return false;
+  // No /proc: the pid alone has to do.
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const unavailable = (dir: string, error: unknown): HaleError =>
+  new HaleError(
+    'state_unavailable',
+    `cannot write the state dir ${dir}: ${error instanceof Error ? error.message : String(error)}; set stateDir: in the config to a writable directory`,
+    { cause: error },
+  );
+
+const readText = async (file: string): Promise<string | null> => {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Takes the state dir for this supervisor: a lock file with our pid, start
+ * time and boot id. A lock whose writer no longer runs (gone, its pid now
+ * another program's, or written before a reboot) is taken over. Throws HaleError 'state_locked' while
+ * another supervisor runs with the same dir.
+ *
+ * @example
+ * const lock = await acquireStateLock('/var/lib/hale');
+ * await lock.release();
+ */
+export const acquireStateLock = async (dir: string): Promise<StateLock> => {
+  const file = join(dir, lockName);
+  const bootId = readBootId();
+  const mine = `${JSON.stringify({ pid: process.pid, startTime: readProcStat(process.pid)?.startTime ?? null, bootId })}\n`;
+  const draft = join(dir, `.${lockName}.${randomBytes(6).toString('hex')}`);
+  try {
+    // Written whole first, then linked into place: a lock file is never seen half written.
+    await writeFile(draft, mine, { mode: 0o600 });
+  } catch (error) {
+    throw unavailable(dir, error);
+  }
+  try {
+    for (let attempt = 0; attempt < maxTries; attempt += 1) {
+      try {
+        await link(draft, file);
+        return { release: () => releaseLock(file, mine) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unavailable(dir, error);
+      }
+      const text = await readText(file);
+      if (text === null) continue;
+      const holder = parseHolder(text);
+      if (holder !== null && holderRuns(holder, bootId)) {
+        throw new HaleError('state_locked', `another hale (pid ${holder.pid}) is running with the state dir ${dir}; stop it first or set another stateDir`);
+      }
+      // Stale: only the lock we judged is removed, not one another supervisor wrote meanwhile.
+      if ((await readText(file)) === text) await unlink(file).catch(() => undefined);
+    }
+    throw new HaleError('state_locked', `could not take the lock ${file}: another hale keeps taking it; stop it first or set another stateDir`);
+  } finally {
+    await unlink(draft).catch(() => undefined);
+  }
+};
+
+const releaseLock = async (file: string, mine: string): Promise<void> => {
+  if ((await readText(file)) === mine) await unlink(file).catch(() => undefined);
+};

@@ -1,0 +1,81 @@
+import { isAbsolute } from 'node:path';
+import { diffConfigs } from '../config/diff.js';
+import { formatConfigIssue, loadConfig } from '../config/load.js';
+import type { PluginConfig, SupervisorConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { EventBus } from './event-bus.js';
+import type { SupervisorEvent } from './events.js';
+import type { ReloadResult } from './reload-result.js';
+import type { PluginRunner } from './runner.js';
+
+/** The parts of a running supervisor a reload changes. */
+export interface ReloadTarget {
+  current(): SupervisorConfig;
+  /** In config order; a reload rebuilds it in the new config's order. */
+  runners: Map<string, PluginRunner>;
+  createRunner(plugin: PluginConfig): PluginRunner;
+  /** Forgets the hand-made stops of plugins no longer in the config. */
+  forget(names: string[]): Promise<void>;
+  applied(config: SupervisorConfig): void;
+  events: EventBus<SupervisorEvent>;
+}
+
+const readAgain = async (source: string): Promise<{ ok: true; config: SupervisorConfig } | Extract<ReloadResult, { ok: false }>> => {
+  if (!isAbsolute(source)) {
+    return { ok: false, code: 'reload_unavailable', message: `the config came from ${source}, not a file; there is nothing to read again`, issues: [] };
+  }
+  const loaded = await loadConfig(source);
+  if (loaded.ok) return loaded;
+  return {
+    ok: false,
+    code: 'invalid_config',
+    message: `${source} is not valid; nothing was changed`,
+    issues: loaded.issues.map(formatConfigIssue),
+  };
+};
+
+/**
+ * Applies a new config: removed plugins stop, changed ones stop and start
+ * again with their new config, added ones start, and unchanged ones are not
+ * touched (same process, same pid). An invalid file changes nothing.
+ *
+ * @example
+ * const result = await applyReload(target, { reason: 'SIGHUP', log });
+ * if (!result.ok) log.error(result.issues.join('\n'));
+ */
+export const applyReload = async (
+  target: ReloadTarget,
+  request: { reason: string; config?: SupervisorConfig | undefined; log: Logger },
+): Promise<ReloadResult> => {
+  const before = target.current();
+  const read = request.config === undefined ? await readAgain(before.source) : { ok: true as const, config: request.config };
+  if (!read.ok) {
+    request.log.error({ issues: read.issues, reason: request.reason }, `reload refused: ${read.message}`);
+    return read;
+  }
+  const diff = diffConfigs(before, read.config);
+  const { runners } = target;
+  const leaving = [...diff.removed, ...diff.changed.map((plugin) => plugin.name)];
+  await Promise.all(
+    leaving.map((name) => runners.get(name)?.stop(diff.removed.includes(name) ? 'removed from the config' : 'its config changed')),
+  );
+  await target.forget(diff.removed);
+  const kept = new Map(runners);
+  runners.clear();
+  for (const plugin of read.config.plugins) {
+    const unchanged = diff.unchanged.includes(plugin.name);
+    const runner = unchanged ? kept.get(plugin.name) : undefined;
+    runners.set(plugin.name, runner ?? target.createRunner(plugin));
+  }
+  // Settings that need a restart keep their running values, so the next diff still reports them.
+  target.applied({ ...read.config, api: before.api, grpc: before.grpc, log: before.log, stateDir: before.stateDir });
+  const lists = {
+    added: diff.added.map((plugin) => plugin.name),
+    removed: diff.removed,
+    changed: diff.changed.map((plugin) => plugin.name),
+    unchanged: diff.unchanged,
+    ignored: diff.ignored,
+  };
+  target.events.publish({ type: 'reloaded', ...lists, at: Date.now() });
+  return { ok: true, ...lists };
+};

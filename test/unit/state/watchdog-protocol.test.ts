@@ -1,0 +1,28 @@
+import { describe, expect, test } from 'vitest';
+import { formatWatchdogMessage, parseWatchdogMessage, type WatchdogMessage } from '../../../src/state/watchdog-protocol.js';
+
+describe('the watchdog protocol', () => {
+  test.each<WatchdogMessage>([
+    { op: 'add', pid: 4242, startTime: '981234' },
+    { op: 'remove', pid: 4242 },
+  ])('%j is one line that reads back the same', (message) => {
+    const line = formatWatchdogMessage(message);
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.slice(0, -1)).not.toContain('\n');
+    expect(parseWatchdogMessage(line.trimEnd())).toEqual(message);
+  });
+
+  test.each([
+    '',
+    'add 4242',
+    '{"op":"add","pid":4242}',
+    '{"op":"add","pid":4242,"startTime":981234}',
+    '{"op":"kill","pid":4242}',
+    '{"op":"remove","pid":"4242"}',
+    '{"op":"remove","pid":1}',
+    '{"op":"remove"}',
+    'null',
+  ])('%j is skipped', (line) => {
+    expect(parseWatchdogMessage(line)).toBeNull();
+  });
+});

@@ -14,6 +14,12 @@ export interface Faults {
   exitAtOnce: number | null;
   /** Exit with code 1 before the handshake while this file exists: a fault fixed by deleting it. */
   exitWhileFile: string | null;
+  /** A folder of one-shot faults for the next start: each file found there is deleted and its fault shown once. */
+  faultDir: string | null;
+  /** After SIGUSR2, each HealthCheck answers after this many milliseconds ... */
+  usr2SlowMs: number;
+  /** ... for this long. */
+  usr2ForMs: number;
 }
 
 export type FaultsParse = { ok: true; faults: Faults } | { ok: true; help: true } | { ok: false; message: string };
@@ -38,6 +44,9 @@ const options: Option[] = [
   { flag: '--bad-handshake', env: 'FLAKY_BAD_HANDSHAKE', kind: 'switch', key: 'badHandshake', help: 'print a malformed handshake line and wait' },
   { flag: '--exit-at-once', env: 'FLAKY_EXIT_AT_ONCE', kind: 'optional-code', key: 'exitAtOnce', help: 'exit with CODE (default 1) before the handshake' },
   { flag: '--exit-while-file', env: 'FLAKY_EXIT_WHILE_FILE', kind: 'path', key: 'exitWhileFile', help: 'exit with code 1 before the handshake while PATH exists' },
+  { flag: '--fault-dir', env: 'FLAKY_FAULT_DIR', kind: 'path', key: 'faultDir', help: 'at start, if PATH/bad-handshake exists: delete it and act as --bad-handshake (once)' },
+  { flag: '--usr2-slow', env: 'FLAKY_USR2_SLOW_MS', kind: 'ms', key: 'usr2SlowMs', help: 'on SIGUSR2, answer HealthCheck after MS milliseconds (default 150) ...' },
+  { flag: '--usr2-for', env: 'FLAKY_USR2_FOR', kind: 'duration', key: 'usr2ForMs', help: '... for DUR (default 2s), then at full speed again' },
 ];
 
 const valueHint = (kind: Kind): string =>
@@ -48,6 +57,7 @@ export const usage = [
   'usage: flaky [options]   (each option may also come from its environment variable; flags win)',
   ...options.map((o) => `  ${`${o.flag}${valueHint(o.kind)}`.padEnd(26)} ${o.env.padEnd(22)} ${o.help}`),
   'DUR is like 250ms, 2s, 1m.',
+  'Signals: SIGUSR1 makes it report UNHEALTHY until it is restarted; SIGUSR2 slows its answers (--usr2-slow, --usr2-for).',
 ].join('\n');
 
 type Value = { ok: true; value: number | boolean | string } | { ok: false; message: string };
@@ -90,6 +100,9 @@ const defaults = (): Faults => ({
   badHandshake: false,
   exitAtOnce: null,
   exitWhileFile: null,
+  faultDir: null,
+  usr2SlowMs: 150,
+  usr2ForMs: 2_000,
 });
 
 const set = (faults: Faults, key: keyof Faults, value: number | boolean | string): Faults => ({ ...faults, [key]: value });

@@ -4,6 +4,7 @@ import { createPluginLogger, exitUnlessSupervised, servePlugin, watchStdinClose 
 import { parseFaults, usage } from './faults.js';
 import { createFlakyHealth } from './flaky-health.js';
 import { hangForever } from './hang.js';
+import { listenForTriggers, takeOneShot } from './triggers.js';
 
 // EX_CONFIG from sysexits.h: the supervisor's config gave flaky options it cannot use.
 const exitBadOptions = 78;
@@ -33,14 +34,18 @@ if (faults.exitWhileFile !== null && existsSync(faults.exitWhileFile)) {
   process.exit(1);
 }
 
-if (faults.badHandshake) {
-  log.error('fault: printing a bad handshake line and waiting (--bad-handshake)');
+const flaky = createFlakyHealth(faults, log);
+// Early: until a listener exists, a SIGUSR1 would open Node's inspector instead.
+listenForTriggers(flaky, faults);
+
+const badHandshakeFlag = faults.badHandshake ? '--bad-handshake' : takeOneShot(faults.faultDir, 'bad-handshake') ? '--fault-dir' : null;
+if (badHandshakeFlag !== null) {
+  log.error(`fault: printing a bad handshake line and waiting (${badHandshakeFlag})`);
   process.stdout.write('1|1|carrier-pigeon|nowhere|grpc\n');
   // Wait to be stopped; still leave when the supervisor is gone.
   setInterval(() => {}, 60_000);
   watchStdinClose(() => process.exit(0));
 } else {
-  const flaky = createFlakyHealth(faults, log);
   await servePlugin({
     name: 'flaky',
     version: '1.0.0',

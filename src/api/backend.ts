@@ -10,6 +10,8 @@ export type ControlResult =
       operation: Operation;
       /** True when the request joined an operation already under way. */
       coalesced: boolean;
+      /** False when there was nothing to do: the plugin was already stopped, or already running. */
+      accepted: boolean;
       state: PluginState;
     }
   | { ok: false; code: 'plugin_not_found' | 'shutting_down'; message: string };

@@ -36,7 +36,7 @@ export const operationBody = (operation: Operation) => ({
  */
 export const answerControl = (c: Context, result: ControlResult): Response => {
   if (!result.ok) return answerRefusal(c, result);
-  const { operation, coalesced, state } = result;
+  const { operation, coalesced, accepted, state } = result;
   const verb = verbs[operation.action];
   const message =
     operation.status !== 'pending'
@@ -51,5 +51,6 @@ export const answerControl = (c: Context, result: ControlResult): Response => {
     coalesced,
     operation: operationBody(operation),
   };
-  return c.json(body, operation.status === 'pending' ? 202 : 200);
+  // 202 for a request that began or joined an operation, even one that finished before this answer.
+  return c.json(body, accepted ? 202 : 200);
 };

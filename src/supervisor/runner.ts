@@ -39,6 +39,8 @@ export interface RunnerDeps {
 export interface ControlOutcome {
   operation: Operation;
   coalesced: boolean;
+  /** False when there was nothing to do (already stopped, already running). */
+  accepted: boolean;
 }
 
 const policyOf = (config: PluginConfig): LifecyclePolicy => ({
@@ -119,8 +121,10 @@ export class PluginRunner {
    */
   control(action: ControlAction, reason: string): ControlOutcome {
     const admission = this.operations.admit(action, this.lifecycle.state);
-    if (admission.type === 'join') return { operation: this.operations.join(admission.operation), coalesced: true };
-    if (admission.type === 'done') return { operation: this.operations.done(action, reason, admission.outcome), coalesced: false };
+    if (admission.type === 'join') return { operation: this.operations.join(admission.operation), coalesced: true, accepted: true };
+    if (admission.type === 'done') {
+      return { operation: this.operations.done(action, reason, admission.outcome), coalesced: false, accepted: false };
+    }
     const operation = this.operations.begin(action, reason);
     if (admission.dispatch) this.dispatch(requestEvent(action, reason));
     if (action === 'stop') {
@@ -129,7 +133,7 @@ export class PluginRunner {
       // A start that found the plugin coming up may already be settled by the state it is in.
       this.operations.observe(this.lifecycle.state, this.lifecycle.reason);
     }
-    return { operation, coalesced: false };
+    return { operation, coalesced: false, accepted: true };
   }
 
   /** Sends `signal` to the current process group; the pid it went to, or null when none runs. */

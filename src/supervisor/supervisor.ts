@@ -93,10 +93,10 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     const runner = runners.get(name);
     if (runner === undefined) return { ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` };
     if (shuttingDown) return refuseWhileStopping;
-    const { operation, coalesced } = runner.control(action, reason);
+    const { operation, coalesced, accepted } = runner.control(action, reason);
     // The wish is on disk before the answer, so a stop outlives a supervisor killed right after it.
     if (!coalesced) await (action === 'stop' ? desired?.markStopped(name, reason) : desired?.forget(name));
-    return { ok: true, operation: { ...operation }, coalesced, state: runner.state };
+    return { ok: true, operation: { ...operation }, coalesced, accepted, state: runner.state };
   };
 
   const signal = (name: string, sent: DrillSignal): SignalResult => {

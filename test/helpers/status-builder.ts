@@ -76,7 +76,7 @@ export const createRecordingBackend = (snapshot: SupervisorSnapshot): RecordingB
         outcome: null,
         requests: 1,
       };
-      return { ok: true, operation, coalesced: false, state: action === 'stop' ? 'stopped' : 'restarting' };
+      return { ok: true, operation, coalesced: false, accepted: true, state: action === 'stop' ? 'stopped' : 'restarting' };
     },
     signal: (name, signal): SignalResult => {
       backend.requests.push({ name, action: signal, reason: 'signal' });

@@ -92,4 +92,35 @@ describe('hale run', () => {
     expect(hale.lines.some((l) => l.event === 'stopped' && l.plugin === 'greeter' && l.stage === 'graceful')).toBe(true);
     expect(pids.filter(alive)).toEqual([]);
   });
+
+  test('a plugin stopped by hand stays stopped after hale is SIGKILLed and started again', async () => {
+    const stateDir = join(dir, 'kept-state');
+    const file = writeConfig(
+      'kept.yaml',
+      [
+        'api: { host: 127.0.0.1, port: 0 }',
+        `stateDir: ${stateDir}`,
+        'defaults: { checkInterval: 200ms, checkTimeout: 500ms, startInterval: 50ms, successThreshold: 1 }',
+        'plugins:',
+        `  - { name: greeter, command: node, args: [${greeterMain}] }`,
+        `  - { name: other, command: node, args: [${greeterMain}] }`,
+        '',
+      ].join('\n'),
+    );
+    const first = startHale(['run', '-c', file]);
+    const url = String((await first.line((l) => typeof l.api === 'string')).api);
+    await first.line(becomes('greeter', 'healthy'));
+    const stop = await fetch(`${url}/plugins/greeter/stop`, { method: 'POST' });
+    expect(stop.status).toBe(202);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = startHale(['run', '-c', file]);
+    const secondUrl = String((await second.line((l) => typeof l.api === 'string')).api);
+    await second.line(becomes('other', 'healthy'));
+    const status = (await (await fetch(`${secondUrl}/plugins/status`)).json()) as { plugins: Array<{ name: string; state: string; pid: number | null }> };
+    expect(status.plugins.find((p) => p.name === 'greeter')).toMatchObject({ state: 'stopped', pid: null });
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+  });
 });

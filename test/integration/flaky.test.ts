@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPluginClient, type PluginClient } from '../../src/grpc/plugin-client.js';
 import { parseHandshakeLine } from '../../src/plugin/handshake.js';
@@ -70,6 +72,73 @@ describe('flaky, health faults', () => {
     const answer = await client.healthCheck(200);
     expect(answer).toMatchObject({ ok: false, kind: 'deadline' });
     expect((await client.getInfo(5_000)).ok).toBe(true);
+  });
+});
+
+describe('flaky, triggers while it runs', () => {
+  it('reports UNHEALTHY from SIGUSR1 on (and opens no inspector)', async () => {
+    const plugin = startFlaky([]);
+    const client = await connectTo(plugin);
+    expect(await statusOf(client)).toBe('healthy');
+    plugin.child.kill('SIGUSR1');
+    await within(plugin.stderrLine('now reporting UNHEALTHY until restarted'), 5_000, 'the fault line');
+    const answer = await client.healthCheck(5_000);
+    expect(answer.ok && answer.value).toMatchObject({ status: 'unhealthy', message: 'unhealthy since SIGUSR1' });
+    expect(plugin.child.exitCode).toBeNull();
+    expect(plugin.stderr()).not.toContain('Debugger listening');
+  });
+
+  it('answers slowly for --usr2-for after SIGUSR2, then at full speed again', async () => {
+    const plugin = startFlaky(['--usr2-slow', '400', '--usr2-for', '1s']);
+    const client = await connectTo(plugin);
+    expect(await statusOf(client)).toBe('healthy');
+    plugin.child.kill('SIGUSR2');
+    const signalled = Date.now();
+    await within(plugin.stderrLine('answers after 400 ms for 1000 ms (SIGUSR2)'), 5_000, 'the fault line');
+    expect(await client.healthCheck(200)).toMatchObject({ ok: false, kind: 'deadline' });
+    const started = Date.now();
+    const slow = await client.healthCheck(5_000);
+    expect(slow.ok && slow.value.status).toBe('healthy');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    // No event marks the end of the slow spell: ask (bounded) until an answer comes quickly.
+    let fast = false;
+    for (let round = 0; round < 30 && !fast; round++) fast = (await client.healthCheck(200)).ok;
+    expect(fast).toBe(true);
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(990);
+  });
+
+  it('FLAKY_USR2_SLOW_MS and FLAKY_USR2_FOR set the slow spell', async () => {
+    const plugin = startFlaky([], { FLAKY_USR2_SLOW_MS: '250', FLAKY_USR2_FOR: '3s' });
+    await connectTo(plugin);
+    plugin.child.kill('SIGUSR2');
+    await within(plugin.stderrLine('answers after 250 ms for 3000 ms (SIGUSR2)'), 5_000, 'the fault line');
+  });
+});
+
+describe('flaky, one-shot faults from --fault-dir', () => {
+  let faultDir = '';
+  afterEach(() => rmSync(faultDir, { recursive: true, force: true }));
+
+  it('takes DIR/bad-handshake at start: a bad handshake once, a clean start after', async () => {
+    faultDir = mkdtempSync(join(tmpdir(), 'flaky-faults-'));
+    const marker = join(faultDir, 'bad-handshake');
+    writeFileSync(marker, '');
+    const first = startFlaky(['--fault-dir', faultDir]);
+    const line = await within(first.firstLine, 10_000, 'the first line');
+    expect(parseHandshakeLine(line).kind).toBe('invalid');
+    expect(existsSync(marker)).toBe(false);
+    expect(first.stderr()).toContain('(--fault-dir)');
+    first.child.stdin.end();
+    expect(await within(first.exited, 5_000, 'exit')).toEqual({ code: 0, signal: null });
+
+    const second = startFlaky([], { FLAKY_FAULT_DIR: faultDir });
+    expect(await statusOf(await connectTo(second))).toBe('healthy');
+  });
+
+  it('starts normally when the folder has no fault in it, or does not exist', async () => {
+    faultDir = mkdtempSync(join(tmpdir(), 'flaky-faults-'));
+    expect(await statusOf(await connectTo(startFlaky(['--fault-dir', faultDir])))).toBe('healthy');
+    expect(await statusOf(await connectTo(startFlaky(['--fault-dir', join(faultDir, 'missing')])))).toBe('healthy');
   });
 });
 
@@ -150,6 +219,8 @@ describe('flaky, process faults', () => {
     [['--crash-after', 'soon'], '--crash-after: "soon" is not a duration'],
     [['--crash-after'], '--crash-after needs a value'],
     [['--crash-code', '300'], 'is not an exit code'],
+    [['--usr2-for', 'soon'], '--usr2-for: "soon" is not a duration'],
+    [['--fault-dir'], '--fault-dir needs a value PATH'],
   ])('exits 78 on bad options %j', async (args, message) => {
     const plugin = startFlaky(args);
     expect(await within(plugin.exited, 10_000, 'exit')).toEqual({ code: 78, signal: null });

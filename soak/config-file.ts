@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { flakyMain } from '../test/helpers/paths.js';
+import { faultTiming, soakPolicy } from './timing.js';
+
+/** A soak's private folder: hale's config and state dir, and each plugin's fault folder. */
+export interface SoakSetup {
+  dir: string;
+  configFile: string;
+  names: string[];
+  faultDirOf: (name: string) => string;
+}
+
+const ms = (value: number): string => `${value}ms`;
+
+/**
+ * Writes a config for `plugins` flaky plugins into a fresh temp folder: API
+ * on a free port, state dir inside, soakPolicy for all.
+ *
+ * @example
+ * const setup = writeSoakConfig(20);
+ * startHale(['run', '-c', setup.configFile]);
+ */
+export const writeSoakConfig = (plugins: number): SoakSetup => {
+  const dir = mkdtempSync(join(tmpdir(), 'hale-soak-'));
+  const faultDirOf = (name: string): string => join(dir, 'faults', name);
+  const width = String(plugins).length;
+  const names = Array.from({ length: plugins }, (_, i) => `flaky-${String(i + 1).padStart(Math.max(2, width), '0')}`);
+  for (const name of names) mkdirSync(faultDirOf(name), { recursive: true });
+  const { maxRestarts, failureThreshold, successThreshold, ...durations } = soakPolicy;
+  const config = {
+    api: { host: '127.0.0.1', port: 0 },
+    grpc: { address: '127.0.0.1:0' },
+    log: { level: 'info' },
+    stateDir: join(dir, 'state'),
+    defaults: {
+      maxRestarts,
+      failureThreshold,
+      successThreshold,
+      ...Object.fromEntries(Object.entries(durations).map(([key, value]) => [key, ms(value)])),
+    },
+    plugins: names.map((name) => ({
+      name,
+      command: process.execPath,
+      args: [flakyMain, '--fault-dir', faultDirOf(name), '--usr2-slow', String(faultTiming.slowAnswerMs), '--usr2-for', ms(faultTiming.slowForMs)],
+      critical: false,
+    })),
+  };
+  const configFile = join(dir, 'soak.yaml');
+  // JSON is YAML, and needs no quoting rules of its own.
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  return { dir, configFile, names, faultDirOf };
+};

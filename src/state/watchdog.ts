@@ -113,8 +113,8 @@ export const startWatchdog = async (options: WatchdogOptions): Promise<Watchdog>
       helper = null;
       if (last === null || last.exitInfo() !== null) return;
       last.stdin.end();
-      // With nothing left to guard there is nothing to wait for: no need to let it finish booting.
-      if (options.guarded().length === 0) last.kill('SIGTERM');
+      // With nothing left to guard there is nothing to wait for: no need to let it finish booting (it ignores SIGTERM).
+      if (options.guarded().length === 0) last.kill('SIGKILL');
       const controller = new AbortController();
       const exited = await Promise.race([
         last.exited.then(() => true),

@@ -72,5 +72,7 @@ export interface SupervisorSnapshot {
   now: number;
   shuttingDown: boolean;
   eventLoopLag: EventLoopLag;
+  /** hale's own log lines dropped because stdout did not keep up. */
+  droppedLogLines: number;
   plugins: PluginStatus[];
 }

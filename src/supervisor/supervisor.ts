@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiBackend, ControlResult, DrillSignal, PluginLogs, SignalResult } from '../api/backend.js';
 import type { PluginConfig, SupervisorConfig } from '../config/types.js';
-import type { Logger } from '../log.js';
+import { droppedLogLines, type Logger } from '../log.js';
 import { createDesiredStore, readDesiredState, type DesiredStore } from '../state/desired-state.js';
 import { openProcessGuard, type ProcessGuard } from '../state/process-guard.js';
 import { version } from '../version.js';
@@ -70,6 +70,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     now: Date.now(),
     shuttingDown,
     eventLoopLag: lag?.sample() ?? { meanMs: 0, p99Ms: 0, maxMs: 0 },
+    droppedLogLines: droppedLogLines(),
     plugins: [...runners.values()].map((runner) => runner.status()),
   });
 

@@ -6,9 +6,11 @@ import { endGroups } from '../state/end-groups.js';
 import type { GroupRecord } from '../state/group-records.js';
 import { parseWatchdogMessage } from '../state/watchdog-protocol.js';
 
-// A Ctrl-C or a hangup is for hale, which stops its plugins itself and then closes our stdin.
+// A Ctrl-C, a hangup or a SIGTERM to the whole service (systemd stops a cgroup so) is for hale,
+// which stops its plugins itself and then closes our stdin: we outlive it to clean up after it.
 process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);
+process.on('SIGTERM', () => undefined);
 // Whoever read our stderr may be gone with hale.
 process.stderr.on('error', () => undefined);
 

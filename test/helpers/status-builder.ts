@@ -44,6 +44,7 @@ export const buildSnapshot = (plugins: PluginStatus[], overrides: Partial<Superv
   now: snapshotNow,
   shuttingDown: false,
   eventLoopLag: { meanMs: 0.5, p99Ms: 2, maxMs: 4 },
+  droppedLogLines: 0,
   plugins,
   ...overrides,
 });

@@ -87,7 +87,7 @@ describe('GET /health', () => {
       unknownPlugins: 0,
       stoppedPlugins: 0,
     });
-    expect(body['supervisor']).toEqual({ pid: 999, uptimeSeconds: 120, eventLoopLag: { meanMs: 0.5, p99Ms: 2, maxMs: 4 } });
+    expect(body['supervisor']).toEqual({ pid: 999, uptimeSeconds: 120, eventLoopLag: { meanMs: 0.5, p99Ms: 2, maxMs: 4 }, droppedLogLines: 0 });
     const plugins = body['plugins'] as Record<string, Json>;
     expect(Object.keys(plugins)).toEqual(['greeter', 'flaky']);
     const greeter = plugins['greeter'] ?? {};

@@ -87,8 +87,11 @@ describe('hale run', () => {
     const after = (await (await fetch(`${url}/plugins/status`)).json()) as { plugins: Array<{ name: string; pid: number }> };
     pids.push(...after.plugins.map((p) => p.pid));
 
+    const sentAt = Date.now();
     hale.child.kill('SIGTERM');
     expect(await hale.exited).toEqual({ code: 0, signal: null });
+    // Graceful stops finish well inside stopTimeout (2s), so the whole exit does too.
+    expect(Date.now() - sentAt).toBeLessThan(2_000);
     expect(hale.lines.some((l) => l.event === 'stopped' && l.plugin === 'greeter' && l.stage === 'graceful')).toBe(true);
     expect(pids.filter(alive)).toEqual([]);
   });

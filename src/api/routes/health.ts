@@ -30,6 +30,7 @@ export const createHealthRoutes = (backend: ApiBackend): Hono => {
           pid: snapshot.pid,
           uptimeSeconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000,
           eventLoopLag: snapshot.eventLoopLag,
+          droppedLogLines: snapshot.droppedLogLines,
         },
       },
       status === 'unhealthy' ? 503 : 200,

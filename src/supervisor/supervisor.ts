@@ -96,8 +96,17 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     if (shuttingDown) return refuseWhileStopping;
     const { operation, coalesced, accepted } = runner.control(action, reason);
     // The wish is on disk before the answer, so a stop outlives a supervisor killed right after it.
-    if (!coalesced) await (action === 'stop' ? desired?.markStopped(name, reason) : desired?.forget(name));
+    if (!coalesced) await recordWish(name, action, reason);
     return { ok: true, operation: { ...operation }, coalesced, accepted, state: runner.state };
+  };
+
+  const recordWish = async (name: string, action: ControlAction, reason: string): Promise<void> => {
+    try {
+      await (action === 'stop' ? desired?.markStopped(name, reason) : desired?.forget(name));
+    } catch (error) {
+      // The request itself is carried out; only its memory across a restart of hale is lost, and said so.
+      log.error({ err: error, plugin: name, stateDir: config.stateDir }, `${name}: could not record the ${action} in the state dir; it will not outlive a restart of hale`);
+    }
   };
 
   const signal = (name: string, sent: DrillSignal): SignalResult => {
@@ -127,12 +136,11 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   };
 
   const reload = (reason: string, next?: SupervisorConfig): Promise<ReloadResult> => {
-    const run = reloads.then(
-      (): Promise<ReloadResult> | ReloadResult =>
-        shuttingDown || guard === null
-          ? { ...refuseWhileStopping, issues: [] }
-          : applyReload(reloadTarget, { reason, config: next, log }),
-    );
+    const run = reloads.then((): Promise<ReloadResult> | ReloadResult => {
+      if (shuttingDown) return { ...refuseWhileStopping, issues: [] };
+      if (guard === null) return { ok: false, code: 'reload_unavailable', message: 'the supervisor has not started yet', issues: [] };
+      return applyReload(reloadTarget, { reason, config: next, log });
+    });
     reloads = run.catch(() => undefined);
     return run;
   };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ApiServer } from '../../src/api/serve.js';
@@ -154,6 +154,21 @@ describe('the desired state outlives the supervisor', () => {
 
     const three = await supervise(plugins, { stateDir });
     await three.first(becomes('greeter', 'healthy'));
+  });
+});
+
+describe('the desired state, when the disk fails', () => {
+  test('a stop that cannot be written is still carried out, and the log says it will not outlive a restart', async () => {
+    const stateDir = scratchDir('hale-control-');
+    const { supervisor, first, logLines } = await supervise([pluginConfig('greeter', [greeterMain])], { stateDir });
+    await first(becomes('greeter', 'healthy'));
+    // A directory where the file should go: the rename over it fails (root ignores permissions, not this).
+    mkdirSync(join(stateDir, 'desired.json', 'in-the-way'), { recursive: true });
+    const result = await supervisor.control('greeter', 'stop', 'test');
+    expect(result).toMatchObject({ ok: true, accepted: true, state: 'stopped' });
+    expect(logLines.find((l) => l['level'] === 'error' && l['plugin'] === 'greeter')?.['msg']).toBe(
+      'greeter: could not record the stop in the state dir; it will not outlive a restart of hale',
+    );
   });
 });
 

@@ -11,6 +11,8 @@ import { parseWatchdogMessage } from '../state/watchdog-protocol.js';
 process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);
 process.on('SIGTERM', () => undefined);
+// `ps` names it; and the name says the handlers above are in place (node catches SIGTERM itself until then, and dies of it).
+process.title = 'hale-watchdog';
 // Whoever read our stderr may be gone with hale.
 process.stderr.on('error', () => undefined);
 

@@ -8,6 +8,7 @@ export interface LoopLagMonitor {
 }
 
 const windowMs = 10_000;
+const cacheMs = 1_000;
 const nsToMs = (ns: number) => Math.round(ns / 10_000) / 100;
 
 /**
@@ -19,7 +20,7 @@ const nsToMs = (ns: number) => Math.round(ns / 10_000) / 100;
  * lag.sample().p99Ms;
  */
 export const startLoopLagMonitor = (): LoopLagMonitor => {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  const histogram = monitorEventLoopDelay({ resolution: 50 });
   histogram.enable();
   const read = (): EventLoopLag => ({
     meanMs: nsToMs(histogram.mean),
@@ -32,8 +33,14 @@ export const startLoopLagMonitor = (): LoopLagMonitor => {
     histogram.reset();
   }, windowMs);
   rotate.unref();
+  // Reading the histogram's mean walks it: an answer under load reuses a reading up to a second old.
+  let cached: { at: number; lag: EventLoopLag } | null = null;
   return {
-    sample: () => (histogram.count > 10 ? read() : last),
+    sample: () => {
+      const now = Date.now();
+      if (cached === null || now - cached.at >= cacheMs) cached = { at: now, lag: histogram.count > 10 ? read() : last };
+      return cached.lag;
+    },
     stop: () => {
       clearInterval(rotate);
       histogram.disable();

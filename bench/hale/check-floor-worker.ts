@@ -1,0 +1,50 @@
+// The floor of hale's checking cost, run by check-floor.ts in a process of its own: a bare grpc-js client
+// per plugin (hale's own createPluginClient) calling HealthCheck every interval, and nothing else. Reads
+// {addresses, intervalMs, settleMs, windowMs} as JSON on stdin; prints {cpuPercent, latencies} as JSON.
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createPluginClient, type PluginAddress } from '../../src/grpc/plugin-client.js';
+
+interface FloorJob {
+  addresses: PluginAddress[];
+  intervalMs: number;
+  settleMs: number;
+  windowMs: number;
+}
+
+let input = '';
+for await (const chunk of process.stdin) input += String(chunk);
+const job = JSON.parse(input) as FloorJob;
+const clients = job.addresses.map((address) => createPluginClient(address));
+await Promise.all(clients.map((client) => client.waitReady(30_000)));
+
+let recording = false;
+let failed = 0;
+const latencies: number[] = [];
+const timers: NodeJS.Timeout[] = [];
+// As hale does: each plugin on its own timer, the phases spread over the interval, the cadence kept.
+for (const [index, client] of clients.entries()) {
+  const check = async (): Promise<void> => {
+    const started = performance.now();
+    const answer = await client.healthCheck(job.intervalMs);
+    const latency = performance.now() - started;
+    if (recording) {
+      latencies.push(latency);
+      if (!answer.ok) failed += 1;
+    }
+    timers[index] = setTimeout(() => void check(), Math.max(0, job.intervalMs - latency));
+  };
+  timers[index] = setTimeout(() => void check(), (index * job.intervalMs) / clients.length);
+}
+await delay(job.settleMs);
+recording = true;
+const cpuBefore = process.cpuUsage();
+const startedAt = performance.now();
+await delay(job.windowMs);
+const cpu = process.cpuUsage(cpuBefore);
+const windowMs = performance.now() - startedAt;
+recording = false;
+for (const timer of timers) clearTimeout(timer);
+for (const client of clients) client.close();
+process.stdout.write(`${JSON.stringify({ cpuPercent: ((cpu.user + cpu.system) / 1_000 / windowMs) * 100, failed, latencies })}\n`);
+process.exit(0);

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { freemem } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import { measureUsage, type Usage } from '../proc-usage.js';
+import { lightPlugins } from './bench-config.js';
+import { analyzeChecks, type TickStats } from './check-ticks.js';
+import { findWatchdog } from './child-pids.js';
+import { machineBusyPercent, readMachineTicks } from './machine-cpu.js';
+import { startHaleBench } from './hale-bench.js';
+import { profilerOptions, startProfile, stopProfile } from './hale-profiler.js';
+import { allHealthy, logTimeMs } from './log-lines.js';
+import { readPluginHealth } from './plugin-api.js';
+
+export interface OverheadOptions {
+  /** How many light plugins hale supervises. */
+  count: number;
+  /** The idle window over which RSS and CPU are measured; 30 s by default. */
+  idleMs?: number;
+  /** 1 000 by default. */
+  checkIntervalMs?: number;
+  /** How far past the interval a check may start before it is late; 25 ms by default. */
+  toleranceMs?: number;
+  /** Quiet time after the last plugin turned healthy, before the window opens (start-up work, GC, lazy compiles settle); 5 s by default. */
+  settleMs?: number;
+  /** Profile hale's CPU over the idle window into this directory (the CPU figures then include the profiler's cost). */
+  profileDir?: string;
+}
+
+export interface OverheadResult {
+  count: number;
+  /** `hale run` spawned → the last plugin healthy, ms (section 5 at count 100). */
+  startupMs: number;
+  /** hale's own process over the idle window. */
+  hale: Usage;
+  /** hale's watchdog process over the same window (null if none was found). */
+  watchdog: Usage | null;
+  /** Health checks in the window (only the last 20 per plugin are kept by hale: about 20 s at 1 s). */
+  checks: TickStats;
+  /** The whole machine over the window, % of one core (200 = two cores flat out): hale, the plugins, and anything else running. */
+  machineCpuPercent: number;
+  /** hale's own event-loop lag as GET /health reports it after the window. */
+  eventLoopLag: { meanMs: number; p99Ms: number; maxMs: number };
+  /** The machine's free memory (os.freemem), MiB: before hale started, once all were healthy, after the window. */
+  freeMemMib: { before: number; healthy: number; after: number };
+  /** Epoch ms: when `hale run` was spawned, and the idle window (to cut a CPU profile of hale to it). */
+  times: { spawnedAt: number; windowStart: number; windowEnd: number };
+  /** The .cpuprofile of hale over the idle window, when profileDir was given. */
+  profile: string | null;
+}
+
+const mib = (bytes: number): number => bytes / 1024 / 1024;
+
+/**
+ * hale idle with `count` light plugins checked every second: its RSS and CPU
+ * (% of one core, from /proc) over the window, the watchdog's beside it,
+ * check latency and late or missed ticks, how long start-up took, and the
+ * machine's free memory so one sees the plugins fit.
+ *
+ * @example
+ * const result = await measureOverhead({ count: 500, idleMs: 30_000 });
+ * result.hale.cpuPercent; // 2.1
+ */
+export const measureOverhead = async (options: OverheadOptions): Promise<OverheadResult> => {
+  const { count, idleMs = 30_000, checkIntervalMs = 1_000, toleranceMs = 25 } = options;
+  const before = mib(freemem());
+  const plugins = lightPlugins(count, `--bench-marker=${randomUUID()}`);
+  const bench = await startHaleBench({
+    plugins,
+    checkInterval: `${checkIntervalMs}ms`,
+    ...(options.profileDir === undefined ? {} : profilerOptions(options.profileDir)),
+  });
+  try {
+    const last = await allHealthy(bench.hale, plugins.map((p) => p.name), 60_000 + 300 * count);
+    const startupMs = logTimeMs(last) - bench.spawnedAt;
+    await delay(options.settleMs ?? 5_000);
+    const healthy = mib(freemem());
+    const watchdogPid = findWatchdog(bench.pid);
+    if (options.profileDir !== undefined) startProfile(bench.pid);
+    const windowStart = Date.now();
+    const machineBefore = readMachineTicks();
+    const [hale, watchdog] = await Promise.all([
+      measureUsage([bench.pid], idleMs),
+      watchdogPid === null ? null : measureUsage([watchdogPid], idleMs),
+    ]);
+    const windowEnd = Date.now();
+    const machineCpuPercent = machineBusyPercent(machineBefore, readMachineTicks());
+    const profile = options.profileDir === undefined ? null : await stopProfile(bench.pid, options.profileDir);
+    const after = mib(freemem());
+    // Read after the window, so that producing these answers is not counted in hale's idle CPU.
+    const checks = analyzeChecks(await readPluginHealth(bench.url), { intervalMs: checkIntervalMs, toleranceMs, since: windowStart });
+    const health = (await (await fetch(`${bench.url}/health`)).json()) as { supervisor: { eventLoopLag: OverheadResult['eventLoopLag'] } };
+    return {
+      count,
+      startupMs,
+      hale,
+      watchdog,
+      checks,
+      eventLoopLag: health.supervisor.eventLoopLag,
+      machineCpuPercent,
+      freeMemMib: { before, healthy, after },
+      times: { spawnedAt: bench.spawnedAt, windowStart, windowEnd },
+      profile,
+    };
+  } finally {
+    await bench.stop();
+  }
+};

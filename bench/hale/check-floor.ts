@@ -19,7 +19,7 @@ export interface CheckFloorOptions {
   idleMs?: number;
   /** 1 000 by default. */
   checkIntervalMs?: number;
-  /** 5 s by default. */
+  /** 20 s by default, as hale's window waits. */
   settleMs?: number;
 }
 
@@ -67,7 +67,7 @@ const startLight = (command: string, args: string[], socketDir: string, name: st
  * const floor = await measureCheckFloor({ count: 100, idleMs: 30_000 }); // { cpuPercent: 14.2, latencyP99Ms: 6.1, ... }
  */
 export const measureCheckFloor = async (options: CheckFloorOptions): Promise<CheckFloorResult> => {
-  const { count, idleMs = 30_000, checkIntervalMs = 1_000, settleMs = 5_000 } = options;
+  const { count, idleMs = 30_000, checkIntervalMs = 1_000, settleMs = 20_000 } = options;
   const dir = mkdtempSync(join(tmpdir(), 'hale-floor-'));
   const children: Child[] = [];
   try {
@@ -80,7 +80,7 @@ export const measureCheckFloor = async (options: CheckFloorOptions): Promise<Che
       return result.value;
     });
     const startupMs = performance.now() - spawnedAt;
-    const worker = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/hale/check-floor-worker.ts')], {
+    const worker = spawn(process.execPath, [join(repoRoot, 'bench/hale/check-floor-worker.mjs')], {
       cwd: repoRoot,
       stdio: ['pipe', 'pipe', 'inherit'],
     });

@@ -33,6 +33,11 @@ export interface PluginLogs {
 export interface ApiBackend {
   /** The current state of everything, taken without running any check. */
   snapshot(): SupervisorSnapshot;
+  /**
+   * Changes whenever the snapshot would, but for its clock-derived fields
+   * (timestamps, uptimes); cheap to call. Lets answers be cached.
+   */
+  revision?(): string;
   /** Begins a restart, stop or start; resolves once the wish is recorded, not when it is done. */
   control(name: string, action: ControlAction, reason: string): Promise<ControlResult>;
   /** Sends a signal to the plugin's process group at once. */

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { HaleError } from '../errors.js';
+import type { RequestLane } from './probe-lane.js';
 
 export interface ApiServer {
   /** Where the API answers, e.g. `http://127.0.0.1:8080`. */
@@ -14,6 +15,8 @@ export interface ApiServer {
 
 export interface ApiServerOptions {
   app: { fetch: (request: Request) => Response | Promise<Response> };
+  /** Answers what it can before the app sees the request (the probe routes). */
+  lane?: RequestLane;
   host: string;
   port: number;
   /** How long requests in flight may finish once close begins; 1 s by default. */
@@ -33,7 +36,15 @@ const hostPortOf = (host: string, port: number): string => (host.includes(':') ?
  */
 export const startApiServer = async (options: ApiServerOptions): Promise<ApiServer> => {
   const { host } = options;
-  const server = createServer(getRequestListener((request) => options.app.fetch(request)));
+  const toApp = getRequestListener((request) => options.app.fetch(request));
+  const { lane } = options;
+  const server = createServer(
+    lane === undefined
+      ? toApp
+      : (request, response) => {
+          if (!lane(request, response)) void toApp(request, response);
+        },
+  );
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {

@@ -1,4 +1,5 @@
 import { createApp } from '../api/app.js';
+import { createProbeLane } from '../api/probe-lane.js';
 import { startApiServer, type ApiServer } from '../api/serve.js';
 import { formatConfigIssue, loadConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../log.js';
@@ -29,6 +30,7 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   try {
     server = await startApiServer({
       app: createApp({ backend: supervisor, token: config.api.token, logger: log }),
+      lane: createProbeLane(supervisor),
       host: config.api.host,
       port: config.api.port,
     });

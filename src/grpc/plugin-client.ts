@@ -49,6 +49,8 @@ const channelOptions: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1_000,
   'grpc.max_receive_message_length': 1024 * 1024,
+  // channelz keeps per-call counters and traces for a debugging service hale does not serve.
+  'grpc.enable_channelz': 0,
 };
 
 /** The grpc-js target string for an address. */

@@ -4,45 +4,55 @@ import type { EventLoopLag } from './status.js';
 export interface LoopLagMonitor {
   /** Lag over the current window, or the last full one when the current is too young. */
   sample(): EventLoopLag;
+  /** Changes whenever sample() would answer something new; a cache of answers built from it keys on this. */
+  readonly epoch: number;
   stop(): void;
 }
 
+const resolutionMs = 50;
 const windowMs = 10_000;
-const cacheMs = 1_000;
-const nsToMs = (ns: number) => Math.round(ns / 10_000) / 100;
+const readEveryMs = 1_000;
+// The histogram records the time between its timer's wakeups, the resolution included; lag is what lies past it.
+const lagMsOf = (ns: number) => Math.max(0, Math.round((ns / 1e6 - resolutionMs) * 100) / 100);
 
 /**
  * Watches the supervisor's own event loop: a loop that lags delays every
- * health check and every answer, so it is reported beside them.
+ * health check and every answer, so it is reported beside them. Read once a
+ * second (reading walks the histogram), over a window of 10 s.
  *
  * @example
  * const lag = startLoopLagMonitor();
  * lag.sample().p99Ms;
  */
 export const startLoopLagMonitor = (): LoopLagMonitor => {
-  const histogram = monitorEventLoopDelay({ resolution: 50 });
+  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
   histogram.enable();
   const read = (): EventLoopLag => ({
-    meanMs: nsToMs(histogram.mean),
-    p99Ms: nsToMs(histogram.percentile(99)),
-    maxMs: nsToMs(histogram.max),
+    meanMs: lagMsOf(histogram.mean),
+    p99Ms: lagMsOf(histogram.percentile(99)),
+    maxMs: lagMsOf(histogram.max),
   });
+  let windowStarted = Date.now();
   let last: EventLoopLag = { meanMs: 0, p99Ms: 0, maxMs: 0 };
-  const rotate = setInterval(() => {
-    if (histogram.count > 0) last = read();
-    histogram.reset();
-  }, windowMs);
-  rotate.unref();
-  // Reading the histogram's mean walks it: an answer under load reuses a reading up to a second old.
-  let cached: { at: number; lag: EventLoopLag } | null = null;
+  let current = last;
+  let epoch = 0;
+  const timer = setInterval(() => {
+    if (histogram.count > 10) current = read();
+    if (Date.now() - windowStarted >= windowMs) {
+      last = current;
+      histogram.reset();
+      windowStarted = Date.now();
+    }
+    epoch += 1;
+  }, readEveryMs);
+  timer.unref();
   return {
-    sample: () => {
-      const now = Date.now();
-      if (cached === null || now - cached.at >= cacheMs) cached = { at: now, lag: histogram.count > 10 ? read() : last };
-      return cached.lag;
+    sample: () => (histogram.count > 10 ? current : last),
+    get epoch() {
+      return epoch;
     },
     stop: () => {
-      clearInterval(rotate);
+      clearInterval(timer);
       histogram.disable();
     },
   };

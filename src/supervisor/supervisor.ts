@@ -62,6 +62,11 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   let lag: LoopLagMonitor | null = null;
   let shuttingDown = false;
   let reloads: Promise<unknown> = Promise.resolve();
+  // Every event changes what the snapshot says; the count lets answers built from it be cached.
+  let published = 0;
+  events.subscribe(() => {
+    published += 1;
+  });
 
   const snapshot = (): SupervisorSnapshot => ({
     version,
@@ -148,6 +153,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   return {
     events,
     snapshot,
+    revision: () => `${published}.${shuttingDown ? 1 : 0}.${lag?.epoch ?? 0}.${droppedLogLines()}`,
     control,
     signal,
     logs,

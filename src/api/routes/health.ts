@@ -1,10 +1,14 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { createAnswerCache, type EncodedAnswer } from '../answer-cache.js';
 import type { ApiBackend } from '../backend.js';
 import { answerError, quoteName, rejectMethod } from '../errors.js';
 import { toPluginBody } from '../plugin-body.js';
-import { isServing, liveness, overallStatus, readiness, summarize } from '../../supervisor/overall.js';
+import { isServing } from '../../supervisor/overall.js';
 
 const readMethods = 'GET, HEAD';
+
+const send = (c: Context, { status, json }: EncodedAnswer): Response =>
+  c.body(json, status, { 'Content-Type': 'application/json' });
 
 /**
  * GET /health, /health/liveness, /health/readiness and /health/:plugin.
@@ -15,41 +19,11 @@ const readMethods = 'GET, HEAD';
  */
 export const createHealthRoutes = (backend: ApiBackend): Hono => {
   const routes = new Hono();
+  const answer = createAnswerCache(backend);
 
-  routes.get('/', (c) => {
-    const snapshot = backend.snapshot();
-    const status = overallStatus(snapshot.plugins);
-    return c.json(
-      {
-        status,
-        timestamp: new Date(snapshot.now).toISOString(),
-        version: snapshot.version,
-        plugins: Object.fromEntries(snapshot.plugins.map((p) => [p.name, toPluginBody(p, snapshot.now)])),
-        summary: summarize(snapshot.plugins),
-        supervisor: {
-          pid: snapshot.pid,
-          uptimeSeconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000,
-          eventLoopLag: snapshot.eventLoopLag,
-          droppedLogLines: snapshot.droppedLogLines,
-        },
-      },
-      status === 'unhealthy' ? 503 : 200,
-    );
-  });
-
-  routes.get('/liveness', (c) => {
-    const snapshot = backend.snapshot();
-    const { alive, reason } = liveness(snapshot);
-    const timestamp = new Date(snapshot.now).toISOString();
-    return c.json({ status: alive ? 'alive' : 'not_alive', alive, reason, timestamp }, alive ? 200 : 503);
-  });
-
-  routes.get('/readiness', (c) => {
-    const snapshot = backend.snapshot();
-    const { ready, reason, notReady } = readiness(snapshot);
-    const timestamp = new Date(snapshot.now).toISOString();
-    return c.json({ status: ready ? 'ready' : 'not_ready', ready, reason, notReady, timestamp }, ready ? 200 : 503);
-  });
+  routes.get('/', (c) => send(c, answer('health')));
+  routes.get('/liveness', (c) => send(c, answer('liveness')));
+  routes.get('/readiness', (c) => send(c, answer('readiness')));
 
   routes.get('/:plugin', (c) => {
     const name = c.req.param('plugin');

@@ -1,30 +1,24 @@
 // The floor of hale's checking cost, run by check-floor.ts in a process of its own: a bare grpc-js client
-// per plugin (hale's own createPluginClient) calling HealthCheck every interval, and nothing else. Reads
-// {addresses, intervalMs, settleMs, windowMs} as JSON on stdin; prints {cpuPercent, latencies} as JSON.
+// per plugin (hale's own createPluginClient, as built in dist/) calling HealthCheck every interval, and
+// nothing else. Plain node, no loader, as hale runs. Reads {addresses, intervalMs, settleMs, windowMs} as
+// JSON on stdin; prints {cpuPercent, failed, latencies} as JSON.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createPluginClient, type PluginAddress } from '../../src/grpc/plugin-client.js';
-
-interface FloorJob {
-  addresses: PluginAddress[];
-  intervalMs: number;
-  settleMs: number;
-  windowMs: number;
-}
+import { createPluginClient } from '../../dist/grpc/plugin-client.js';
 
 let input = '';
 for await (const chunk of process.stdin) input += String(chunk);
-const job = JSON.parse(input) as FloorJob;
+const job = JSON.parse(input);
 const clients = job.addresses.map((address) => createPluginClient(address));
 await Promise.all(clients.map((client) => client.waitReady(30_000)));
 
 let recording = false;
 let failed = 0;
-const latencies: number[] = [];
-const timers: NodeJS.Timeout[] = [];
+const latencies = [];
+const timers = [];
 // As hale does: each plugin on its own timer, the phases spread over the interval, the cadence kept.
 for (const [index, client] of clients.entries()) {
-  const check = async (): Promise<void> => {
+  const check = async () => {
     const started = performance.now();
     const answer = await client.healthCheck(job.intervalMs);
     const latency = performance.now() - started;

@@ -1,0 +1,62 @@
+import { liveness, overallStatus, readiness, summarize } from '../supervisor/overall.js';
+import type { SupervisorSnapshot } from '../supervisor/status.js';
+import { toPluginBody } from './plugin-body.js';
+
+/** A JSON answer before it is encoded: the HTTP status and the body. */
+export interface JsonAnswer {
+  status: 200 | 503;
+  body: object;
+}
+
+/** The probe routes whose answers are pure functions of one snapshot. */
+export type ProbeRoute = 'health' | 'liveness' | 'readiness';
+
+const isoOf = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * GET /health: the overall verdict, every plugin, the summary and the
+ * supervisor's own facts; 503 when unhealthy.
+ *
+ * @example
+ * healthAnswer(supervisor.snapshot()).status; // 200
+ */
+export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
+  const status = overallStatus(snapshot.plugins);
+  return {
+    status: status === 'unhealthy' ? 503 : 200,
+    body: {
+      status,
+      timestamp: isoOf(snapshot.now),
+      version: snapshot.version,
+      plugins: Object.fromEntries(snapshot.plugins.map((p) => [p.name, toPluginBody(p, snapshot.now)])),
+      summary: summarize(snapshot.plugins),
+      supervisor: {
+        pid: snapshot.pid,
+        uptimeSeconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000,
+        eventLoopLag: snapshot.eventLoopLag,
+        droppedLogLines: snapshot.droppedLogLines,
+      },
+    },
+  };
+};
+
+/** GET /health/liveness: 503 while shutting down or once a critical plugin has failed for good. */
+export const livenessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
+  const { alive, reason } = liveness(snapshot);
+  return { status: alive ? 200 : 503, body: { status: alive ? 'alive' : 'not_alive', alive, reason, timestamp: isoOf(snapshot.now) } };
+};
+
+/** GET /health/readiness: 200 when every critical plugin is healthy or degraded. */
+export const readinessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
+  const { ready, reason, notReady } = readiness(snapshot);
+  return {
+    status: ready ? 200 : 503,
+    body: { status: ready ? 'ready' : 'not_ready', ready, reason, notReady, timestamp: isoOf(snapshot.now) },
+  };
+};
+
+export const probeAnswers: Record<ProbeRoute, (snapshot: SupervisorSnapshot) => JsonAnswer> = {
+  health: healthAnswer,
+  liveness: livenessAnswer,
+  readiness: readinessAnswer,
+};

@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createAnswerCache } from './answer-cache.js';
+import type { ApiBackend } from './backend.js';
+import type { ProbeRoute } from './health-answers.js';
+
+/** Handles a request and says true, or leaves it alone and says false. */
+export type RequestLane = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+const routes = new Map<string, ProbeRoute>([
+  ['/health', 'health'],
+  ['/health/liveness', 'liveness'],
+  ['/health/readiness', 'readiness'],
+]);
+
+const pathOf = (url: string): string => {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+};
+
+/**
+ * GET and HEAD of /health, /health/liveness and /health/readiness answered
+ * straight from node:http with the cached encoded answer: the routes that
+ * load balancers, container probes and dashboards ask many times a second.
+ * The answers are the bytes and headers the Hono routes give; every other
+ * request (other methods included) is left to the app.
+ *
+ * @example
+ * const lane = createProbeLane(supervisor);
+ * await startApiServer({ app, lane, host: '127.0.0.1', port: 8080 });
+ */
+export const createProbeLane = (backend: ApiBackend): RequestLane => {
+  const answer = createAnswerCache(backend);
+  return (request, response) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+    const route = routes.get(pathOf(request.url ?? ''));
+    if (route === undefined) return false;
+    const { status, bytes } = answer(route);
+    response.writeHead(status, {
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-type': 'application/json',
+      'content-length': bytes.length,
+    });
+    response.end(request.method === 'HEAD' ? undefined : bytes);
+    return true;
+  };
+};

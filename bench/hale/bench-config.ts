@@ -85,6 +85,7 @@ export const greeterPlugin = (name = 'greeter', policy?: PolicyValues): BenchPlu
 export const writeBenchConfig = (dir: string, options: BenchConfigOptions): string => {
   const document = {
     api: { host: '127.0.0.1', port: 0 },
+    grpc: { address: '127.0.0.1:0' },
     log: { level: options.logLevel ?? 'info' },
     stateDir: join(dir, 'state'),
     defaults: { ...benchDefaults, ...(options.checkInterval === undefined ? {} : { checkInterval: options.checkInterval }), ...options.defaults },

@@ -40,5 +40,5 @@ const windowMs = performance.now() - startedAt;
 recording = false;
 for (const timer of timers) clearTimeout(timer);
 for (const client of clients) client.close();
-process.stdout.write(`${JSON.stringify({ cpuPercent: ((cpu.user + cpu.system) / 1_000 / windowMs) * 100, failed, latencies })}\n`);
-process.exit(0);
+// stdout is a pipe, written asynchronously: exit once it has taken the whole answer, not before.
+process.stdout.write(`${JSON.stringify({ cpuPercent: ((cpu.user + cpu.system) / 1_000 / windowMs) * 100, failed, latencies })}\n`, () => process.exit(0));

@@ -1,11 +1,15 @@
 import { Hono } from 'hono';
 import { isHaleError } from '../errors.js';
+import type { HaleMetrics } from '../metrics/create-metrics.js';
 import type { ApiBackend } from './backend.js';
 import { answerError, quoteName } from './errors.js';
 import { createConfigRoutes } from './routes/config.js';
+import { createEventRoutes, type EventRouteOptions } from './routes/events.js';
+import { createMetricsRoutes } from './routes/metrics.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createOperationRoutes } from './routes/operations.js';
 import { createPluginControlRoutes } from './routes/plugin-control.js';
+import { createPluginHistoryRoutes } from './routes/plugin-history.js';
 import { createPluginLogRoutes } from './routes/plugin-logs.js';
 import { createPluginRoutes } from './routes/plugins.js';
 
@@ -19,6 +23,10 @@ export interface AppOptions {
   /** Management routes need `Authorization: Bearer <token>` when set. */
   token: string | null;
   logger?: ApiLogger;
+  /** Served at GET /metrics when given. */
+  metrics?: HaleMetrics;
+  /** Heartbeat, queue and client limits of GET /events. */
+  events?: Omit<EventRouteOptions, 'backend'>;
   /** Called with every error no route answered, after it is logged. */
   onError?: (error: unknown) => void;
 }
@@ -47,8 +55,11 @@ export const createApp = (options: AppOptions): Hono => {
   app.route('/plugins', createPluginRoutes({ backend, token: options.token }));
   app.route('/plugins', createPluginControlRoutes({ backend, token: options.token }));
   app.route('/plugins', createPluginLogRoutes({ backend }));
+  app.route('/plugins', createPluginHistoryRoutes({ backend }));
   app.route('/operations', createOperationRoutes(backend));
   app.route('/config', createConfigRoutes({ backend, token: options.token }));
+  app.route('/events', createEventRoutes({ backend, ...options.events }));
+  if (options.metrics !== undefined) app.route('/metrics', createMetricsRoutes({ metrics: options.metrics }));
 
   app.notFound((c) => answerError(c, 404, 'not_found', `no route for ${c.req.method} ${quoteName(c.req.path)}`));
 

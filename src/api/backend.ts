@@ -1,6 +1,8 @@
 import type { PluginState } from '../lifecycle/state.js';
 import type { OutputLine, OutputStats } from '../plugin/output.js';
 import type { ControlAction, Operation } from '../supervisor/operation.js';
+import type { EventLog } from '../supervisor/event-log.js';
+import type { PluginHistory } from '../supervisor/history.js';
 import type { ReloadResult } from '../supervisor/reload-result.js';
 import type { SupervisorSnapshot } from '../supervisor/status.js';
 
@@ -31,6 +33,8 @@ export interface PluginLogs {
 
 /** What the HTTP API reads and asks of the supervisor; the API changes nothing else. */
 export interface ApiBackend {
+  /** Every event, numbered, with a window of the recent ones for readers that catch up. */
+  readonly eventLog: EventLog;
   /** The current state of everything, taken without running any check. */
   snapshot(): SupervisorSnapshot;
   /**
@@ -46,6 +50,8 @@ export interface ApiBackend {
   operation(id: string): Operation | undefined;
   /** The last `count` lines of a plugin's output; undefined for an unknown name. */
   logs(name: string, count: number): PluginLogs | undefined;
+  /** A plugin's recent checks and transitions, the last `limit` of each; undefined for an unknown name. */
+  history(name: string, limit: number): (PluginHistory & { plugin: string }) | undefined;
   /** Re-reads the config file and applies what changed. */
   reload(reason: string): Promise<ReloadResult>;
 }

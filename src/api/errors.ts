@@ -16,9 +16,13 @@ export type ApiErrorCode =
   | 'invalid_signal'
   | 'not_running'
   | 'invalid_tail'
+  | 'invalid_limit'
   | 'operation_not_found'
   | 'invalid_config'
   | 'reload_unavailable'
+  | 'invalid_event_filter'
+  | 'invalid_event_id'
+  | 'too_many_streams'
   | 'internal_error';
 
 export interface ApiErrorBody {

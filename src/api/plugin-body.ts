@@ -1,7 +1,7 @@
 import type { CheckOutcome, PluginState } from '../lifecycle/state.js';
 import type { HealthStatus } from '../plugin/health-report.js';
 import { isServing } from '../supervisor/overall.js';
-import type { CheckRecord, PluginStatus } from '../supervisor/status.js';
+import type { CheckFailure, CheckRecord, PluginStatus } from '../supervisor/status.js';
 import { formatGoDuration } from './go-duration.js';
 
 export interface ComponentBody {
@@ -54,6 +54,8 @@ export interface CheckBody {
   responseTime: string;
   responseTimeMs: number;
   message: string;
+  /** Why a failed check failed. */
+  failure?: CheckFailure;
 }
 
 export type PluginDetailBody = PluginBody & { name: string; recentChecks: CheckBody[] };
@@ -82,6 +84,7 @@ export const toCheckBody = (check: CheckRecord): CheckBody => ({
   responseTime: formatGoDuration(check.latencyMs),
   responseTimeMs: check.latencyMs,
   message: check.message,
+  ...(check.failure === undefined ? {} : { failure: check.failure }),
 });
 
 /**

@@ -14,7 +14,8 @@ export interface ApiServer {
 }
 
 export interface ApiServerOptions {
-  app: { fetch: (request: Request) => Response | Promise<Response> };
+  /** `env` carries node's request and response (`incoming`, `outgoing`), as Hono's node adapter gives them. */
+  app: { fetch: (request: Request, env?: object) => Response | Promise<Response> };
   /** Answers what it can before the app sees the request (the probe routes). */
   lane?: RequestLane;
   host: string;
@@ -36,7 +37,7 @@ const hostPortOf = (host: string, port: number): string => (host.includes(':') ?
  */
 export const startApiServer = async (options: ApiServerOptions): Promise<ApiServer> => {
   const { host } = options;
-  const toApp = getRequestListener((request) => options.app.fetch(request));
+  const toApp = getRequestListener((request, env) => options.app.fetch(request, env));
   const { lane } = options;
   const server = createServer(
     lane === undefined

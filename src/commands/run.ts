@@ -2,17 +2,21 @@ import { createApp } from '../api/app.js';
 import { createProbeLane } from '../api/probe-lane.js';
 import { startApiServer, type ApiServer } from '../api/serve.js';
 import { formatConfigIssue, loadConfig } from '../config/load.js';
+import { startHealthServer, type HealthServer } from '../grpc/health-server.js';
 import { createLogger, type Logger } from '../log.js';
+import { createMetrics } from '../metrics/create-metrics.js';
 import { logEvents } from '../supervisor/log-events.js';
+import { createServingSource } from '../supervisor/serving-status.js';
 import { createSupervisor } from '../supervisor/supervisor.js';
 import { version } from '../version.js';
 
 const flush = (log: Logger) => new Promise<void>((resolve) => log.flush(() => resolve()));
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * `hale run -c FILE`: loads the config (nothing starts when it is invalid),
- * opens the API, starts every plugin, reloads the config on SIGHUP, and on
- * SIGTERM or SIGINT stops them all in stages and exits 0.
+ * opens the API, starts every plugin, serves gRPC health, reloads the config
+ * on SIGHUP, and on SIGTERM or SIGINT stops them all in stages and exits 0.
  */
 export const runCommand = async ({ configFile }: { configFile: string }): Promise<number> => {
   const loaded = await loadConfig(configFile);
@@ -25,27 +29,31 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   const log = createLogger({ level: config.log.level });
   const supervisor = createSupervisor(config, { log });
   logEvents(supervisor.events, log);
+  const metrics = createMetrics(supervisor);
 
   let server: ApiServer;
   try {
     server = await startApiServer({
-      app: createApp({ backend: supervisor, token: config.api.token, logger: log }),
+      app: createApp({ backend: supervisor, token: config.api.token, logger: log, metrics }),
       lane: createProbeLane(supervisor),
       host: config.api.host,
       port: config.api.port,
     });
   } catch (error) {
-    log.fatal({ err: error }, `cannot open the API: ${error instanceof Error ? error.message : String(error)}`);
+    log.fatal({ err: error }, `cannot open the API: ${describe(error)}`);
     await flush(log);
     return 1;
   }
 
+  let health: HealthServer | null = null;
   let stopping: Promise<number> | null = null;
   const shutdown = (why: string, code: number): Promise<number> => {
     stopping ??= (async () => {
       log.info({ reason: why }, `stopping every plugin (${why})`);
+      // The probes stay up while the plugins stop, answering not ready, so load balancers drain first.
       await supervisor.stop(why);
-      await server.close();
+      await Promise.all([server.close(), health?.close()]);
+      metrics.stop();
       log.info('stopped');
       await flush(log);
       return code;
@@ -74,11 +82,14 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   log.info({ version, config: config.source, api: server.url, plugins: config.plugins.length }, `hale ${version} listening on ${server.url}`);
   try {
     await supervisor.start();
+    // After the start, so "" never answers SERVING for a supervisor with no plugins yet.
+    if (config.grpc.enabled) {
+      health = await startHealthServer({ address: config.grpc.address, source: createServingSource(supervisor), log });
+      log.info({ grpc: health.address }, `gRPC health (grpc.health.v1) on ${health.address}`);
+    }
   } catch (error) {
-    log.fatal({ err: error }, `cannot start: ${error instanceof Error ? error.message : String(error)}`);
-    await supervisor.stop('start failed');
-    await server.close();
-    await flush(log);
+    log.fatal({ err: error }, `cannot start: ${describe(error)}`);
+    await shutdown('start failed', 1);
     return 1;
   }
   return exited;

@@ -28,6 +28,7 @@ const restartOnly: Array<[string, (config: SupervisorConfig) => unknown]> = [
   ['api.host', (c) => c.api.host],
   ['api.port', (c) => c.api.port],
   ['api.token', (c) => c.api.token],
+  ['grpc.enabled', (c) => c.grpc.enabled],
   ['grpc.address', (c) => c.grpc.address],
   ['log.level', (c) => c.log.level],
   ['stateDir', (c) => c.stateDir],

@@ -120,8 +120,9 @@ export const createConfigSchema = ({ source, baseDir }: ConfigContext) =>
       token: z.string().nullable().default(null),
     }).default(() => ({ host: '127.0.0.1', port: 8080, token: null })),
     grpc: closedObject({
+      enabled: z.boolean().default(true),
       address: addressField({ listen: true }).default('127.0.0.1:50051'),
-    }).default(() => ({ address: '127.0.0.1:50051' })),
+    }).default(() => ({ enabled: true, address: '127.0.0.1:50051' })),
     log: closedObject({ level: z.enum(logLevels).default('info') }).default(() => ({ level: 'info' as const })),
     stateDir: z.string().min(1).optional(),
     defaults: closedObject(policyShape).default(() => ({})),
@@ -131,7 +132,7 @@ export const createConfigSchema = ({ source, baseDir }: ConfigContext) =>
     return {
       source,
       api: { host: raw.api.host, port: raw.api.port, token: raw.api.token === '' ? null : raw.api.token },
-      grpc: { address: raw.grpc.address },
+      grpc: { enabled: raw.grpc.enabled, address: raw.grpc.address },
       log: { level: raw.log.level },
       stateDir: raw.stateDir === undefined ? defaultStateDir(source) : resolve(baseDir, raw.stateDir),
       defaults,

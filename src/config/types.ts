@@ -55,7 +55,8 @@ export interface SupervisorConfig {
   /** Absolute path of the file this was read from, or a label such as "<inline>". */
   source: string;
   api: ApiConfig;
-  grpc: { address: string };
+  /** The supervisor's own grpc.health.v1 service: a service per plugin, "" for the whole. */
+  grpc: { enabled: boolean; address: string };
   log: { level: LogLevel };
   /** Absolute: where the lock, the records of running processes and the desired state live. */
   stateDir: string;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { PluginClient } from '../grpc/plugin-client.js';
 import type { CheckOutcome } from '../lifecycle/state.js';
-import type { CheckRecord } from '../supervisor/status.js';
+import type { CheckFailure, CheckRecord } from '../supervisor/status.js';
 import type { HealthReport } from './health-report.js';
 
 export interface ProbeOptions {
@@ -33,11 +33,14 @@ export const probeHealth = async (client: PluginClient, options: ProbeOptions): 
   const latencyMs = Math.round((performance.now() - started) * 100) / 100;
   if (!answer.ok) {
     const message = answer.kind === 'deadline' ? `no answer within checkTimeout (${options.checkTimeout} ms)` : answer.message;
-    return { check: { at, outcome: 'fail', status: 'unknown', latencyMs, message }, report: null };
+    const failure: CheckFailure = answer.kind === 'error' ? 'rpc_error' : answer.kind;
+    return { check: { at, outcome: 'fail', failure, status: 'unknown', latencyMs, message }, report: null };
   }
   const report = answer.value;
-  const { outcome, message } = judgeReport(report, latencyMs, options.degradedLatency);
-  return { check: { at, outcome, status: report.status, latencyMs, message }, report };
+  const { outcome, message, failure } = judgeReport(report, latencyMs, options.degradedLatency);
+  const check: CheckRecord = { at, outcome, status: report.status, latencyMs, message };
+  if (failure !== undefined) check.failure = failure;
+  return { check, report };
 };
 
 /** The verdict on an answered health check, with the words that explain it. */
@@ -45,15 +48,15 @@ export const judgeReport = (
   report: HealthReport,
   latencyMs: number,
   degradedLatency: number | null,
-): { outcome: CheckOutcome; message: string } => {
+): { outcome: CheckOutcome; message: string; failure?: CheckFailure } => {
   const said = report.message;
   const down = report.components.filter((c) => c.status === 'unhealthy' || c.status === 'unknown');
   const criticalDown = down.filter((c) => c.critical);
   if (report.status === 'unhealthy' || report.status === 'unknown') {
-    return { outcome: 'fail', message: said || `the plugin reported ${report.status.toUpperCase()}` };
+    return { outcome: 'fail', failure: 'unhealthy', message: said || `the plugin reported ${report.status.toUpperCase()}` };
   }
   if (criticalDown.length > 0) {
-    return { outcome: 'fail', message: `critical component down: ${names(criticalDown)}${said ? ` (${said})` : ''}` };
+    return { outcome: 'fail', failure: 'critical_component', message: `critical component down: ${names(criticalDown)}${said ? ` (${said})` : ''}` };
   }
   if (report.status === 'degraded') return { outcome: 'degraded', message: said || 'the plugin reported DEGRADED' };
   if (down.length > 0 || report.components.some((c) => c.status === 'degraded')) {

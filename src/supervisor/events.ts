@@ -38,6 +38,8 @@ export type SupervisorEvent =
   | { type: 'restartScheduled'; plugin: string; delayMs: number; at: number }
   /** A restart, stop or start asked for by hand began or finished (a copy, taken then). */
   | { type: 'operation'; plugin: string; operation: Operation; at: number }
+  /** The supervisor itself began supervising, or began to stop everything. */
+  | { type: 'supervisor'; plugin?: undefined; phase: 'started' | 'stopping'; reason: string; at: number }
   /** The config file was read again and applied. */
   | {
       type: 'reloaded';

@@ -50,6 +50,10 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
         log[status === 'failed' ? 'warn' : 'info']({ plugin, event: type, operation: id, action, status }, `${plugin}: ${words}`);
         return;
       }
+      case 'supervisor':
+        // The run command says so in its own words; the event is for readers of the stream.
+        log.debug(line, `supervisor ${event.phase}: ${event.reason}`);
+        return;
       case 'reloaded': {
         const counts = (['added', 'removed', 'changed', 'unchanged'] as const).map((k) => `${event[k].length} ${k}`).join(', ');
         log.info(line, `config reloaded: ${counts}`);

@@ -1,10 +1,18 @@
 import type { CheckOutcome, PluginState } from '../lifecycle/state.js';
 import type { ComponentHealth, HealthStatus, PluginInfo } from '../plugin/health-report.js';
 
+/**
+ * Why a check failed: no answer in time, nobody listening, another RPC error,
+ * an answer of UNHEALTHY or UNKNOWN, or a critical component reported down.
+ */
+export type CheckFailure = 'deadline' | 'unavailable' | 'rpc_error' | 'unhealthy' | 'critical_component';
+
 /** One health check as it happened. Times are epoch ms. */
 export interface CheckRecord {
   at: number;
   outcome: CheckOutcome;
+  /** Set when the outcome is `fail`. */
+  failure?: CheckFailure;
   /** What the plugin said, or `unknown` when it did not answer. */
   status: HealthStatus;
   latencyMs: number;

@@ -5,9 +5,13 @@ import type { ApiBackend, ControlResult, DrillSignal, PluginLogs, SignalResult }
 import type { PluginConfig, SupervisorConfig } from '../config/types.js';
 import { droppedLogLines, type Logger } from '../log.js';
 import { createDesiredStore, readDesiredState, type DesiredStore } from '../state/desired-state.js';
+import { openJournal, readJournal, type Journal } from '../state/journal.js';
 import { openProcessGuard, type ProcessGuard } from '../state/process-guard.js';
 import { version } from '../version.js';
 import { createEventBus, type EventBus } from './event-bus.js';
+import { createEventLog } from './event-log.js';
+import { createHistory } from './history.js';
+import { journalEvents } from './journal-events.js';
 import type { SupervisorEvent } from './events.js';
 import { startLoopLagMonitor, type LoopLagMonitor } from './loop-lag.js';
 import type { ControlAction, Operation } from './operation.js';
@@ -62,11 +66,10 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   let lag: LoopLagMonitor | null = null;
   let shuttingDown = false;
   let reloads: Promise<unknown> = Promise.resolve();
-  // Every event changes what the snapshot says; the count lets answers built from it be cached.
-  let published = 0;
-  events.subscribe(() => {
-    published += 1;
-  });
+  // First on the bus, so every event has its id before anything else hears of it.
+  const eventLog = createEventLog(events);
+  const history = createHistory(events);
+  let journal: Journal | null = null;
 
   const snapshot = (): SupervisorSnapshot => ({
     version,
@@ -140,6 +143,24 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     events,
   };
 
+  /** History from the journal of earlier runs, then this run's appended to it. */
+  const restoreHistory = async (): Promise<void> => {
+    try {
+      const { records, unreadable } = await readJournal(config.stateDir);
+      const restored = history.restore(records);
+      if (unreadable > 0) log.warn({ stateDir: config.stateDir, unreadable }, `${unreadable} lines of the journal could not be read; they are skipped`);
+      log.debug({ restored }, `restored ${restored} transitions from the journal`);
+    } catch (error) {
+      log.error({ err: error, stateDir: config.stateDir }, 'could not read the journal; history starts empty');
+    }
+    const opened = openJournal({
+      dir: config.stateDir,
+      onError: (error) => log.error({ err: error, stateDir: config.stateDir }, 'could not write the journal; those records are lost'),
+    });
+    journal = opened;
+    journalEvents(events, opened);
+  };
+
   const reload = (reason: string, next?: SupervisorConfig): Promise<ReloadResult> => {
     const run = reloads.then((): Promise<ReloadResult> | ReloadResult => {
       if (shuttingDown) return { ...refuseWhileStopping, issues: [] };
@@ -153,28 +174,36 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   return {
     events,
     snapshot,
-    revision: () => `${published}.${shuttingDown ? 1 : 0}.${lag?.epoch ?? 0}.${droppedLogLines()}`,
+    eventLog,
+    // Every event changes what the snapshot says; the rest that can change without one is named here.
+    revision: () => `${eventLog.lastId}.${shuttingDown ? 1 : 0}.${lag?.epoch ?? 0}.${droppedLogLines()}`,
     control,
     signal,
     logs,
     reload,
     operation: (id): Operation | undefined => operations.find(id),
     plugin: (name) => runners.get(name)?.status(),
+    history: (name, limit) => (runners.has(name) ? { plugin: name, ...history.of(name, limit) } : undefined),
     start: async () => {
       guard = await openProcessGuard({ stateDir: config.stateDir, log });
       const read = await readDesiredState(config.stateDir);
       if (!read.ok) log.error({ keptAs: read.keptAs }, `${read.message}; every plugin starts`);
       desired = createDesiredStore(config.stateDir, read.state);
+      await restoreHistory();
       lag = startLoopLagMonitor();
       // A private (0700) directory: other local users cannot reach the plugins' sockets.
       socketRoot = await mkdtemp(join(options.runtimeDir ?? tmpdir(), 'hale-'));
       for (const plugin of config.plugins) runners.set(plugin.name, createRunner(plugin));
+      events.publish({ type: 'supervisor', phase: 'started', reason: 'supervisor started', at: Date.now() });
     },
     stop: async (reason) => {
+      if (!shuttingDown) events.publish({ type: 'supervisor', phase: 'stopping', reason, at: Date.now() });
       shuttingDown = true;
       await reloads;
       await Promise.all([...runners.values()].map((runner) => runner.stop(reason)));
       lag?.stop();
+      // The stop's own transitions are in the journal before the state dir is let go.
+      await journal?.flush();
       await guard?.close();
       if (socketRoot !== null) await rm(socketRoot, { recursive: true, force: true });
     },

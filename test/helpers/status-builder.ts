@@ -1,4 +1,8 @@
 import type { ApiBackend, ControlResult, DrillSignal, SignalResult } from '../../src/api/backend.js';
+import { createEventBus, type EventBus } from '../../src/supervisor/event-bus.js';
+import { createEventLog } from '../../src/supervisor/event-log.js';
+import { createHistory } from '../../src/supervisor/history.js';
+import type { SupervisorEvent } from '../../src/supervisor/events.js';
 import type { ControlAction, Operation } from '../../src/supervisor/operation.js';
 import type { PluginStatus, SupervisorSnapshot } from '../../src/supervisor/status.js';
 
@@ -52,14 +56,20 @@ export const buildSnapshot = (plugins: PluginStatus[], overrides: Partial<Superv
 /** A backend over a snapshot the test may replace; it records every restart, stop, start and signal asked of it. */
 export interface RecordingBackend extends ApiBackend {
   current: SupervisorSnapshot;
+  /** Publish here to feed the backend's event log (GET /events). */
+  bus: EventBus<SupervisorEvent>;
   requests: Array<{ name: string; action: ControlAction | DrillSignal; reason: string }>;
 }
 
 const unknownPlugin = (name: string) => ({ ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` }) as const;
 
 export const createRecordingBackend = (snapshot: SupervisorSnapshot): RecordingBackend => {
+  const bus = createEventBus<SupervisorEvent>();
+  const history = createHistory(bus);
   const backend: RecordingBackend = {
     current: snapshot,
+    bus,
+    eventLog: createEventLog(bus, { firstId: 1 }),
     requests: [],
     snapshot: () => backend.current,
     control: async (name, action, reason): Promise<ControlResult> => {
@@ -87,6 +97,7 @@ export const createRecordingBackend = (snapshot: SupervisorSnapshot): RecordingB
       return { ok: true, plugin: name, pid: plugin.pid, signal };
     },
     operation: () => undefined,
+    history: (name, limit) => (backend.current.plugins.some((p) => p.name === name) ? { plugin: name, ...history.of(name, limit) } : undefined),
     logs: (name) => (backend.current.plugins.some((p) => p.name === name) ? { plugin: name, lines: [], stats: { lines: 0, dropped: 0, truncated: 0 } } : undefined),
     reload: async () => ({ ok: false, code: 'reload_unavailable', message: 'a test backend has no config file', issues: [] }),
   };

@@ -40,7 +40,7 @@ export const supervisorConfig = (plugins: PluginConfig[], stateDir = mkdtempSync
   source: '<test>',
   stateDir,
   api: { host: '127.0.0.1', port: 0, token: null },
-  grpc: { address: '127.0.0.1:0' },
+  grpc: { enabled: true, address: '127.0.0.1:0' },
   log: { level: 'debug' },
   defaults: { ...pluginConfig('defaults', []) },
   plugins,

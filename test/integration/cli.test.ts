@@ -58,6 +58,7 @@ describe('hale run', () => {
       'run.yaml',
       [
         'api: { host: 127.0.0.1, port: 0 }',
+        'grpc: { address: 127.0.0.1:0 }',
         'defaults: { checkInterval: 200ms, checkTimeout: 200ms, startInterval: 50ms, restartBackoff: 100ms, stopTimeout: 2s }',
         'plugins:',
         `  - { name: greeter, command: node, args: [${greeterMain}] }`,
@@ -102,6 +103,7 @@ describe('hale run', () => {
       'kept.yaml',
       [
         'api: { host: 127.0.0.1, port: 0 }',
+        'grpc: { address: 127.0.0.1:0 }',
         `stateDir: ${stateDir}`,
         'defaults: { checkInterval: 200ms, checkTimeout: 500ms, startInterval: 50ms, successThreshold: 1 }',
         'plugins:',

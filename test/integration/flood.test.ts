@@ -66,6 +66,7 @@ describe('a plugin flooding stdout, and one writing an endless line', () => {
         config,
         [
           'api: { host: 127.0.0.1, port: 0 }',
+        'grpc: { address: 127.0.0.1:0 }',
           `stateDir: ${join(dir, 'state')}`,
           'defaults: { checkInterval: 250ms, checkTimeout: 2s, startInterval: 50ms, stopTimeout: 3s, failureThreshold: 3 }',
           'plugins:',

@@ -54,6 +54,7 @@ const writeConfig = (stateDir: string, plugins: string[]): string => {
   const file = join(freshDir('config'), 'supervisor.yaml');
   const lines = [
     'api: { host: 127.0.0.1, port: 0 }',
+    'grpc: { address: 127.0.0.1:0 }',
     'log: { level: debug }',
     `stateDir: ${stateDir}`,
     'defaults: { checkInterval: 1m, startInterval: 50ms, successThreshold: 1, stopTimeout: 2s }',

@@ -21,6 +21,7 @@ afterEach(stopAllHale);
 const configText = (stateDir: string, plugins: string[], extra: Record<string, string> = {}) =>
   [
     'api: {port: 0}',
+    'grpc: {address: 127.0.0.1:0}',
     `stateDir: ${JSON.stringify(stateDir)}`,
     'log: {level: debug}',
     'defaults: {checkInterval: 100ms, checkTimeout: 500ms, startInterval: 50ms, successThreshold: 1, stopTimeout: 1s}',

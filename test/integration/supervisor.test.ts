@@ -67,6 +67,7 @@ describe('a supervised plugin', () => {
     const checks = events.filter((e) => e.type === 'check' && e.plugin === 'hangs' && e.generation === 1);
     const failed = checks.filter((e) => e.type === 'check' && e.check.outcome === 'fail');
     expect(failed.length).toBe(2);
+    expect(failed.map((e) => e.type === 'check' && e.check.failure)).toEqual(['deadline', 'deadline']);
     expect(supervisor.plugin('hangs')).toMatchObject({ restartCount: 1, lastExit: { signal: 'SIGKILL', code: null } });
   });
 

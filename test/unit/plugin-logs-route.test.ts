@@ -21,6 +21,10 @@ const createLogBackend = (outputs: Record<string, PluginOutput>): ApiBackend & {
     signal: unused,
     operation: unused,
     reload: unused,
+    history: unused,
+    get eventLog(): never {
+      return unused();
+    },
     logs: (name, count): PluginLogs | undefined => {
       asked.push([name, count]);
       const output = outputs[name];

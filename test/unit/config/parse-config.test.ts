@@ -69,7 +69,7 @@ describe('a minimal config', () => {
     expect(config).toEqual({
       source: '/etc/hale/supervisor.yaml',
       api: { host: '127.0.0.1', port: 8080, token: null },
-      grpc: { address: '127.0.0.1:50051' },
+      grpc: { enabled: true, address: '127.0.0.1:50051' },
       log: { level: 'info' },
       stateDir: defaultStateDir('/etc/hale/supervisor.yaml'),
       defaults: designDefaults,

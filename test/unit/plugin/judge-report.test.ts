@@ -130,6 +130,10 @@ const cases: Case[] = [
 
 describe('judgeReport', () => {
   test.each(cases)('%s', (_name, given, latencyMs, degradedLatency, outcome, message) => {
-    expect(judgeReport(given, latencyMs, degradedLatency)).toEqual({ outcome, message });
+    const { failure, ...judged } = judgeReport(given, latencyMs, degradedLatency);
+    expect(judged).toEqual({ outcome, message });
+    // A failure says why in one word; anything else carries none.
+    const kind = outcome !== 'fail' ? undefined : message.startsWith('critical component down') ? 'critical_component' : 'unhealthy';
+    expect(failure).toBe(kind);
   });
 });

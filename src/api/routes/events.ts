@@ -1,0 +1,157 @@
+import { Hono, type Context } from 'hono';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import type { LoggedEvent } from '../../supervisor/event-log.js';
+import type { ApiBackend } from '../backend.js';
+import { answerError, rejectMethod } from '../errors.js';
+import { readEventFilter, type EventFilter } from '../event-filter.js';
+
+export interface EventRouteOptions {
+  backend: ApiBackend;
+  /** A comment line this often keeps proxies from closing an idle stream; 15 s by default. */
+  heartbeatMs?: number;
+  /** Events a client may fall behind by before it is told and dropped; 1,000 by default. */
+  maxQueue?: number;
+  /** Streams open at once; more are refused with 503. 64 by default. */
+  maxClients?: number;
+  /** How long a client that overflowed has to take its overflow message before the connection is cut; 5 s by default. */
+  overflowGraceMs?: number;
+}
+
+/** How long an EventSource waits before it reconnects, told to it in the first message. */
+const retryMs = 2_000;
+
+const readLastEventId = (c: Context): number | null => {
+  const raw = c.req.header('Last-Event-ID') ?? c.req.query('lastEventId');
+  if (raw === undefined || raw.trim() === '') return null;
+  return /^[0-9]{1,16}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+};
+
+const toMessage = ({ id, event }: LoggedEvent) => ({ id: String(id), event: event.type, data: JSON.stringify({ id, ...event }) });
+
+/**
+ * GET /events: every supervisor event as Server-Sent Events, typed by the
+ * `event:` field, numbered by `id:`. `Last-Event-ID` (which an EventSource
+ * sends when it reconnects) replays what was missed from a bounded window,
+ * or says with a `gap` event that some is gone. A client that falls
+ * `maxQueue` events behind gets an `overflow` event and is dropped: the
+ * supervisor never waits for a reader.
+ *
+ * @example
+ * app.route('/events', createEventRoutes({ backend: supervisor }));
+ * // curl -N 'localhost:8080/events?plugin=greeter&types=transition'
+ */
+export const createEventRoutes = (options: EventRouteOptions): Hono => {
+  const { backend, heartbeatMs = 15_000, maxQueue = 1_000, maxClients = 64, overflowGraceMs = 5_000 } = options;
+  const routes = new Hono();
+  let clients = 0;
+
+  routes.get('/', (c) => {
+    const filter = readEventFilter({ plugin: c.req.query('plugin'), types: c.req.query('types'), checks: c.req.query('checks') });
+    if (!filter.ok) return answerError(c, 400, 'invalid_event_filter', filter.message);
+    const lastEventId = readLastEventId(c);
+    if (Number.isNaN(lastEventId)) return answerError(c, 400, 'invalid_event_id', 'Last-Event-ID must be the decimal id of an event');
+    if (clients >= maxClients) return answerError(c, 503, 'too_many_streams', `${maxClients} event streams are open already; try again later`);
+    clients += 1;
+    // On node, the response under the stream: a client that stopped reading is cut off there.
+    const outgoing = (c.env as { outgoing?: { destroy(): void; writableFinished: boolean } } | undefined)?.outgoing;
+    return streamSSE(c, async (stream) => {
+      const cutOff = () => {
+        stream.abort();
+        // A client that took the whole answer keeps its connection; one that did not loses it.
+        if (outgoing !== undefined && !outgoing.writableFinished) outgoing.destroy();
+      };
+      try {
+        await serveStream(stream, { backend, filter: filter.filter, lastEventId, heartbeatMs, maxQueue, overflowGraceMs, cutOff });
+      } finally {
+        clients -= 1;
+      }
+    });
+  });
+
+  routes.all('/', rejectMethod('GET'));
+  return routes;
+};
+
+interface StreamJob {
+  backend: ApiBackend;
+  filter: EventFilter;
+  lastEventId: number | null;
+  heartbeatMs: number;
+  maxQueue: number;
+  overflowGraceMs: number;
+  /** Ends the connection at once, unsent data and all. */
+  cutOff: () => void;
+}
+
+const serveStream = async (stream: SSEStreamingApi, job: StreamJob): Promise<void> => {
+  const { eventLog } = job.backend;
+  const queue: LoggedEvent[] = [];
+  let overflowed = false;
+  let ending = false;
+  let wake: (() => void) | null = null;
+  let cutTimer: NodeJS.Timeout | undefined;
+  const rouse = () => {
+    wake?.();
+    wake = null;
+  };
+  // Replay and live events are taken in one synchronous step: none is lost or sent twice in between.
+  const replay = job.lastEventId === null ? null : eventLog.after(job.lastEventId);
+  const unsubscribe = eventLog.subscribe((entry) => {
+    if (!job.filter.accepts(entry.event)) return;
+    if (queue.length < job.maxQueue) queue.push(entry);
+    else if (!overflowed) {
+      overflowed = true;
+      // A client that reads nothing never takes the overflow message either.
+      cutTimer = setTimeout(job.cutOff, job.overflowGraceMs);
+    }
+    rouse();
+  });
+  stream.onAbort(() => {
+    ending = true;
+    rouse();
+  });
+  const heartbeat = setInterval(() => void stream.write(`: heartbeat ${new Date().toISOString()}\n\n`), job.heartbeatMs);
+  try {
+    await stream.writeSSE({
+      event: 'hello',
+      data: JSON.stringify({ lastId: eventLog.lastId, firstId: eventLog.firstId, filter: job.filter.describe() }),
+      retry: retryMs,
+    });
+    if (replay !== null) {
+      if (replay.missed) {
+        await stream.writeSSE({
+          event: 'gap',
+          data: JSON.stringify({
+            lastEventId: job.lastEventId,
+            message: 'some events after Last-Event-ID are no longer held; GET /plugins/status for where things stand now',
+          }),
+        });
+      }
+      for (const entry of replay.entries) if (job.filter.accepts(entry.event)) await stream.writeSSE(toMessage(entry));
+    }
+    while (!ending && !stream.aborted) {
+      if (overflowed) {
+        await stream.writeSSE({
+          event: 'overflow',
+          data: JSON.stringify({ message: `this client fell ${job.maxQueue} events behind and is dropped; reconnect with Last-Event-ID to catch up` }),
+        });
+        return;
+      }
+      const entry = queue.shift();
+      if (entry === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        continue;
+      }
+      await stream.writeSSE(toMessage(entry));
+      // The supervisor is going away: the stream ends so the client reconnects to whatever comes next.
+      if (entry.event.type === 'supervisor' && entry.event.phase === 'stopping') return;
+    }
+  } finally {
+    clearInterval(heartbeat);
+    // An overflowed client's timer stays: the stream's end is still queued behind what it does not read.
+    if (!overflowed) clearTimeout(cutTimer);
+    unsubscribe();
+  }
+};

@@ -1,0 +1,94 @@
+import type { EventBus } from './event-bus.js';
+import type { SupervisorEvent } from './events.js';
+
+/** An event with its place in the stream: ids grow by one per event, and across runs of hale. */
+export interface LoggedEvent {
+  id: number;
+  event: SupervisorEvent;
+}
+
+/** What a reader that last saw `id` has missed. */
+export interface Replay {
+  entries: LoggedEvent[];
+  /** True when some events after `id` are no longer held (too old, or from an earlier run of hale). */
+  missed: boolean;
+}
+
+/**
+ * The supervisor's events, numbered, with a bounded window of the recent ones
+ * so a reader that dropped off (an SSE client, a dashboard) can catch up.
+ *
+ * @example
+ * const log = createEventLog(supervisor.events);
+ * const { entries, missed } = log.after(lastSeenId);
+ * const off = log.subscribe(({ id, event }) => send(id, event));
+ */
+export interface EventLog {
+  /** The id of the newest event; firstId − 1 before any. */
+  readonly lastId: number;
+  /** The id the first event of this run got (or will get). */
+  readonly firstId: number;
+  after(id: number): Replay;
+  /** Every event from now on, with its id; returns the function that unsubscribes. */
+  subscribe(listener: (entry: LoggedEvent) => void): () => void;
+}
+
+export interface EventLogOptions {
+  /** How many recent events are held for catching up; 1,000 by default. */
+  capacity?: number;
+  /**
+   * The first id. By default the start time in µs since the epoch, so ids
+   * keep growing across restarts of hale and an id from an earlier run is
+   * known to be one.
+   */
+  firstId?: number;
+}
+
+export const createEventLog = (bus: EventBus<SupervisorEvent>, options: EventLogOptions = {}): EventLog => {
+  const capacity = Math.max(1, options.capacity ?? 1_000);
+  const firstId = options.firstId ?? Date.now() * 1_000;
+  // A ring: `held` entries end at `newest`.
+  const ring: Array<LoggedEvent | undefined> = new Array<LoggedEvent | undefined>(capacity);
+  let lastId = firstId - 1;
+  let held = 0;
+  const listeners = new Set<(entry: LoggedEvent) => void>();
+
+  bus.subscribe((event) => {
+    lastId += 1;
+    const entry = { id: lastId, event };
+    ring[lastId % capacity] = entry;
+    held = Math.min(held + 1, capacity);
+    // One reader that throws must not keep the event from the others; the bus reports the first.
+    let failure: { error: unknown } | null = null;
+    for (const listener of [...listeners]) {
+      try {
+        listener(entry);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== null) throw failure.error;
+  });
+
+  return {
+    get lastId() {
+      return lastId;
+    },
+    firstId,
+    after: (id) => {
+      if (!Number.isSafeInteger(id) || id > lastId || id < firstId - 1) return { entries: [], missed: true };
+      const oldest = lastId - held + 1;
+      const from = Math.max(id + 1, oldest);
+      const entries: LoggedEvent[] = [];
+      for (let next = from; next <= lastId; next++) {
+        const entry = ring[next % capacity];
+        if (entry !== undefined) entries.push(entry);
+      }
+      return { entries, missed: from > id + 1 };
+    },
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+};

@@ -1,0 +1,141 @@
+import type { EventBus } from './event-bus.js';
+import type { SupervisorEvent } from './events.js';
+import { isServing, readiness, type PluginVerdictInput } from './overall.js';
+import type { SupervisorSnapshot } from './status.js';
+
+/** What grpc.health.v1 says of a service hale knows. */
+export type ServingStatus = 'SERVING' | 'NOT_SERVING';
+
+/** One service whose status changed; SERVICE_UNKNOWN when a reload removed it. */
+export type ServingChange = { service: string; status: ServingStatus | 'SERVICE_UNKNOWN' };
+
+/** The grpc.health.v1 name of the supervisor as a whole. */
+export const supervisorService = '';
+
+/**
+ * The grpc.health.v1 status of every service: "" is SERVING while the
+ * supervisor is ready (every critical plugin serves and it is not shutting
+ * down); a plugin, by its name, while it is healthy or degraded.
+ *
+ * @example
+ * servingStatuses({ shuttingDown: false, plugins: [{ name: 'greeter', state: 'degraded', critical: true }] });
+ * // Map { '' => 'SERVING', 'greeter' => 'SERVING' }
+ */
+export const servingStatuses = (
+  snapshot: Pick<SupervisorSnapshot, 'shuttingDown'> & { plugins: readonly PluginVerdictInput[] },
+): ReadonlyMap<string, ServingStatus> => {
+  const statuses = new Map<string, ServingStatus>([[supervisorService, readiness(snapshot).ready ? 'SERVING' : 'NOT_SERVING']]);
+  for (const plugin of snapshot.plugins) statuses.set(plugin.name, isServing(plugin.state) ? 'SERVING' : 'NOT_SERVING');
+  return statuses;
+};
+
+/**
+ * What changed from `before` to `after`: new and changed statuses, and
+ * SERVICE_UNKNOWN for services that are gone.
+ *
+ * @example
+ * diffServingStatuses(new Map([['a', 'SERVING']]), new Map([['b', 'SERVING']]));
+ * // [{ service: 'b', status: 'SERVING' }, { service: 'a', status: 'SERVICE_UNKNOWN' }]
+ */
+export const diffServingStatuses = (
+  before: ReadonlyMap<string, ServingStatus>,
+  after: ReadonlyMap<string, ServingStatus>,
+): ServingChange[] => {
+  const changes: ServingChange[] = [];
+  for (const [service, status] of after) {
+    if (before.get(service) !== status) changes.push({ service, status });
+  }
+  for (const service of before.keys()) {
+    if (!after.has(service)) changes.push({ service, status: 'SERVICE_UNKNOWN' });
+  }
+  return changes;
+};
+
+/** The serving statuses of a supervisor, kept current, with a feed of their changes. */
+export interface ServingSource {
+  /** The statuses as of the last change reported. */
+  current(): ReadonlyMap<string, ServingStatus>;
+  /** `listener` gets every batch of real changes; returns the function that unsubscribes. */
+  subscribe(listener: (changes: ServingChange[]) => void): () => void;
+  /** Stops following the supervisor; no listener is called after it. */
+  close(): void;
+}
+
+export interface ServingSourceOptions {
+  /** A listener threw; the other listeners got the changes all the same. */
+  onListenerError?: (error: unknown) => void;
+}
+
+// Checks arrive every second per plugin and never change a state by themselves: a transition follows when they do.
+const changesServing = (event: SupervisorEvent): boolean =>
+  event.type === 'transition' || event.type === 'reloaded' || event.type === 'supervisor';
+
+/**
+ * Follows a supervisor's events and keeps its serving statuses. They are
+ * computed again a microtask after an event that can change them, not
+ * during it: a reload publishes transitions while it is still putting the
+ * plugin list back together, and the supervisor says `stopping` just before
+ * it marks itself so; a status read then would be a blip no one should see.
+ *
+ * @example
+ * const source = createServingSource(supervisor);
+ * source.subscribe((changes) => console.log(changes)); // [{ service: 'greeter', status: 'NOT_SERVING' }]
+ * source.current().get('');                           // 'SERVING'
+ * source.close();
+ */
+export const createServingSource = (
+  supervisor: { events: EventBus<SupervisorEvent>; snapshot(): SupervisorSnapshot },
+  options: ServingSourceOptions = {},
+): ServingSource => {
+  const listeners = new Set<(changes: ServingChange[]) => void>();
+  // Once stopping, always stopping: the supervisor never serves again after it.
+  let stopping = false;
+  let closed = false;
+  let pending = false;
+
+  const compute = (): ReadonlyMap<string, ServingStatus> => {
+    const snapshot = supervisor.snapshot();
+    return servingStatuses({ shuttingDown: snapshot.shuttingDown || stopping, plugins: snapshot.plugins });
+  };
+
+  let statuses = compute();
+
+  const refresh = (): void => {
+    pending = false;
+    if (closed) return;
+    const next = compute();
+    const changes = diffServingStatuses(statuses, next);
+    statuses = next;
+    if (changes.length === 0) return;
+    for (const listener of [...listeners]) {
+      try {
+        listener(changes.map((change) => ({ ...change })));
+      } catch (error) {
+        options.onListenerError?.(error);
+      }
+    }
+  };
+
+  const unsubscribe = supervisor.events.subscribe((event) => {
+    if (!changesServing(event)) return;
+    if (event.type === 'supervisor' && event.phase === 'stopping') stopping = true;
+    if (pending) return;
+    pending = true;
+    queueMicrotask(refresh);
+  });
+
+  return {
+    current: () => statuses,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    close: () => {
+      closed = true;
+      unsubscribe();
+      listeners.clear();
+    },
+  };
+};

@@ -34,17 +34,17 @@ export const loadUrl = async (url: string, { connections, seconds }: { connectio
 };
 
 /**
- * The baseline: a bare node:http server answering every request with `body`,
- * the same bytes hale's /health sent. Ends with `stop()` (or with the bench).
+ * The baseline: a bare node:http server answering every request with `body`
+ * and `headers`, the same bytes hale's /health sent. Ends with `stop()` (or with the bench).
  *
  * @example
  * const bare = await startBareServer(body);
  * await loadUrl(bare.url, { connections: 10, seconds: 10 });
  * await bare.stop();
  */
-export const startBareServer = async (body: string): Promise<{ url: string; stop: () => Promise<void> }> => {
+export const startBareServer = async (body: string, headers: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<void> }> => {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/http/bare-server.ts')], {
-    env: { ...process.env, BENCH_BODY: body },
+    env: { ...process.env, BENCH_BODY: body, BENCH_HEADERS: JSON.stringify(headers) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const pid = registerPid(child.pid ?? 0);

@@ -1,28 +1,48 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { isHaleError } from '../errors.js';
 import type { HaleMetrics } from '../metrics/create-metrics.js';
 import type { ApiBackend } from './backend.js';
 import { answerError, quoteName } from './errors.js';
+import { createManagementGuard, type ManagementOptions } from './management/guard.js';
+import { protectReads } from './read-guard.js';
+import { limitTime } from './request-timeout.js';
 import { createConfigRoutes } from './routes/config.js';
 import { createEventRoutes, type EventRouteOptions } from './routes/events.js';
-import { createMetricsRoutes } from './routes/metrics.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createMetricsRoutes } from './routes/metrics.js';
 import { createOperationRoutes } from './routes/operations.js';
 import { createPluginControlRoutes } from './routes/plugin-control.js';
 import { createPluginHistoryRoutes } from './routes/plugin-history.js';
 import { createPluginLogRoutes } from './routes/plugin-logs.js';
 import { createPluginRoutes } from './routes/plugins.js';
+import { securityHeaders } from './security-headers.js';
 
 /** The little of a logger the API needs; a pino Logger fits. */
 export interface ApiLogger {
   error(obj: object, msg: string): void;
+  /** Audit lines, one per management request. */
+  info?(obj: object, msg: string): void;
+}
+
+/** How the API guards itself; every field has a safe default. */
+export interface ApiSecurity {
+  /** Read routes need the token too, but liveness and readiness. */
+  protectReads?: boolean;
+  /** Origins a browser may call from; none by default. */
+  corsOrigins?: readonly string[];
+  rateLimit?: ManagementOptions['rateLimit'];
+  /** A handler that has not answered by then gets a 503; 10 s by default. */
+  requestTimeoutMs?: number;
 }
 
 export interface AppOptions {
   backend: ApiBackend;
-  /** Management routes need `Authorization: Bearer <token>` when set. */
+  /** Management routes (and reads, with protectReads) need `Authorization: Bearer <token>` when set. */
   token: string | null;
   logger?: ApiLogger;
+  security?: ApiSecurity;
   /** Served at GET /metrics when given. */
   metrics?: HaleMetrics;
   /** Heartbeat, queue and client limits of GET /events. */
@@ -31,33 +51,61 @@ export interface AppOptions {
   onError?: (error: unknown) => void;
 }
 
+/** The largest body any request may carry; management routes take far less. */
+const maxAnyBodyBytes = 64 * 1024;
+
+const defaultRateLimit = { perClient: 60, perPlugin: 30, windowMs: 60_000 };
+
 /**
- * The HTTP API as a Hono app: health, readiness, liveness, plugin status and
- * restarts. Errors are JSON; an internal error answers 500 with a generic
- * message, and its details go to the log only.
+ * The HTTP API as a Hono app: health, readiness, liveness, plugin status,
+ * events, metrics, and the routes that change state (restart, stop, start,
+ * signal, reload) behind the management guard. Errors are JSON; an internal
+ * error answers 500 with a generic message, and its details go to the log only.
  *
  * @example
- * const app = createApp({ backend: supervisor, token: config.api.token, logger: log });
+ * const app = createApp({ backend: supervisor, token: config.api.token, logger: log, security: config.api });
  * const server = await startApiServer({ app, host: '127.0.0.1', port: 8080 });
  */
 export const createApp = (options: AppOptions): Hono => {
-  const { backend, logger, onError } = options;
+  const { backend, logger, onError, security = {} } = options;
   const app = new Hono();
-
-  app.use('*', async (c, next) => {
-    // A health answer is true for one instant; no cache may keep it.
-    c.header('Cache-Control', 'no-store');
-    c.header('X-Content-Type-Options', 'nosniff');
-    await next();
+  const audit = logger?.info === undefined ? undefined : { info: logger.info.bind(logger) };
+  const management = createManagementGuard({
+    token: options.token,
+    rateLimit: security.rateLimit ?? defaultRateLimit,
+    ...(audit === undefined ? {} : { audit }),
   });
 
+  app.use('*', securityHeaders());
+  if (security.corsOrigins !== undefined && security.corsOrigins.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: [...security.corsOrigins],
+        allowMethods: ['GET', 'HEAD', 'POST'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+        exposeHeaders: ['Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use('*', limitTime(security.requestTimeoutMs ?? 10_000));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: maxAnyBodyBytes,
+      onError: (c) => answerError(c, 413, 'payload_too_large', `the request body is larger than ${maxAnyBodyBytes} bytes`),
+    }),
+  );
+  app.use('*', protectReads({ token: options.token, enabled: security.protectReads === true }));
+
   app.route('/health', createHealthRoutes(backend));
-  app.route('/plugins', createPluginRoutes({ backend, token: options.token }));
-  app.route('/plugins', createPluginControlRoutes({ backend, token: options.token }));
+  app.route('/plugins', createPluginRoutes({ backend, management }));
+  app.route('/plugins', createPluginControlRoutes({ backend, management }));
   app.route('/plugins', createPluginLogRoutes({ backend }));
   app.route('/plugins', createPluginHistoryRoutes({ backend }));
   app.route('/operations', createOperationRoutes(backend));
-  app.route('/config', createConfigRoutes({ backend, token: options.token }));
+  app.route('/config', createConfigRoutes({ backend, management }));
   app.route('/events', createEventRoutes({ backend, ...options.events }));
   if (options.metrics !== undefined) app.route('/metrics', createMetricsRoutes({ metrics: options.metrics }));
 

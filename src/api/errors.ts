@@ -11,6 +11,8 @@ export type ApiErrorCode =
   | 'invalid_json'
   | 'invalid_body'
   | 'payload_too_large'
+  | 'rate_limited'
+  | 'request_timeout'
   | 'unauthorized'
   | 'shutting_down'
   | 'invalid_signal'

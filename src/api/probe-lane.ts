@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAnswerCache } from './answer-cache.js';
 import type { ApiBackend } from './backend.js';
 import type { ProbeRoute } from './health-answers.js';
+import { openProbePaths } from './read-guard.js';
+import { securityHeaderValues } from './security-headers.js';
 
 /** Handles a request and says true, or leaves it alone and says false. */
 export type RequestLane = (request: IncomingMessage, response: ServerResponse) => boolean;
@@ -11,6 +13,9 @@ const routes = new Map<string, ProbeRoute>([
   ['/health/liveness', 'liveness'],
   ['/health/readiness', 'readiness'],
 ]);
+
+// A flat list of names and values: node:http writes it without building an object per answer.
+const fixedHeaders = [...Object.entries(securityHeaderValues).flat(), 'content-type', 'application/json'];
 
 const pathOf = (url: string): string => {
   const query = url.indexOf('?');
@@ -25,22 +30,19 @@ const pathOf = (url: string): string => {
  * request (other methods included) is left to the app.
  *
  * @example
- * const lane = createProbeLane(supervisor);
+ * const lane = createProbeLane(supervisor, { protectReads: config.api.protectReads });
  * await startApiServer({ app, lane, host: '127.0.0.1', port: 8080 });
  */
-export const createProbeLane = (backend: ApiBackend): RequestLane => {
+export const createProbeLane = (backend: ApiBackend, options: { protectReads?: boolean } = {}): RequestLane => {
   const answer = createAnswerCache(backend);
   return (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-    const route = routes.get(pathOf(request.url ?? ''));
-    if (route === undefined) return false;
+    const path = pathOf(request.url ?? '');
+    const route = routes.get(path);
+    // A read that needs the token is the app's to check.
+    if (route === undefined || (options.protectReads === true && !openProbePaths.has(path))) return false;
     const { status, bytes } = answer(route);
-    response.writeHead(status, {
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'content-type': 'application/json',
-      'content-length': bytes.length,
-    });
+    response.writeHead(status, [...fixedHeaders, 'content-length', String(bytes.length)]);
     response.end(request.method === 'HEAD' ? undefined : bytes);
     return true;
   };

@@ -20,6 +20,8 @@ export interface ApiServerOptions {
   lane?: RequestLane;
   host: string;
   port: number;
+  /** A client must have sent its whole request by then (headers by half of it, at most 5 s); 10 s by default. */
+  requestTimeoutMs?: number;
   /** How long requests in flight may finish once close begins; 1 s by default. */
   closeGraceMs?: number;
 }
@@ -46,6 +48,10 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
           if (!lane(request, response)) void toApp(request, response);
         },
   );
+
+  // A client trickling its request in (slowloris) holds a socket for this long at most.
+  server.requestTimeout = options.requestTimeoutMs ?? 10_000;
+  server.headersTimeout = Math.min(server.requestTimeout, 5_000);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {

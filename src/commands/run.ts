@@ -2,6 +2,8 @@ import { createApp } from '../api/app.js';
 import { createProbeLane } from '../api/probe-lane.js';
 import { startApiServer, type ApiServer } from '../api/serve.js';
 import { formatConfigIssue, loadConfig } from '../config/load.js';
+import { isLoopbackHost } from '../config/loopback.js';
+import type { SupervisorConfig } from '../config/types.js';
 import { startHealthServer, type HealthServer } from '../grpc/health-server.js';
 import { createLogger, type Logger } from '../log.js';
 import { createMetrics } from '../metrics/create-metrics.js';
@@ -9,6 +11,15 @@ import { logEvents } from '../supervisor/log-events.js';
 import { createServingSource } from '../supervisor/serving-status.js';
 import { createSupervisor } from '../supervisor/supervisor.js';
 import { version } from '../version.js';
+
+/** Says how the management plane is guarded, naming where the token came from (never the token). */
+const logExposure = (api: SupervisorConfig['api'], log: Logger): void => {
+  if (api.token !== null) {
+    log.info({ tokenSource: api.tokenSource, protectReads: api.protectReads }, `routes that change state need the bearer token (from ${api.tokenSource})`);
+  } else if (api.allowUnauthenticated && !isLoopbackHost(api.host)) {
+    log.warn({ host: api.host }, `the API listens on ${api.host} with no token (api.allowUnauthenticated): anyone who reaches it can stop your plugins`);
+  }
+};
 
 const flush = (log: Logger) => new Promise<void>((resolve) => log.flush(() => resolve()));
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -34,10 +45,11 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   let server: ApiServer;
   try {
     server = await startApiServer({
-      app: createApp({ backend: supervisor, token: config.api.token, logger: log, metrics }),
-      lane: createProbeLane(supervisor),
+      app: createApp({ backend: supervisor, token: config.api.token, logger: log, metrics, security: config.api }),
+      lane: createProbeLane(supervisor, { protectReads: config.api.protectReads }),
       host: config.api.host,
       port: config.api.port,
+      requestTimeoutMs: config.api.requestTimeoutMs,
     });
   } catch (error) {
     log.fatal({ err: error }, `cannot open the API: ${describe(error)}`);
@@ -80,6 +92,7 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   });
 
   log.info({ version, config: config.source, api: server.url, plugins: config.plugins.length }, `hale ${version} listening on ${server.url}`);
+  logExposure(config.api, log);
   try {
     await supervisor.start();
     // After the start, so "" never answers SERVING for a supervisor with no plugins yet.

@@ -24,10 +24,10 @@ const same = (a: unknown, b: unknown): boolean => {
 };
 
 /** Where a setting lives, for those a running supervisor cannot change. */
+const apiKeys = ['host', 'port', 'token', 'allowUnauthenticated', 'protectReads', 'corsOrigins', 'rateLimit', 'requestTimeoutMs'] as const;
+
 const restartOnly: Array<[string, (config: SupervisorConfig) => unknown]> = [
-  ['api.host', (c) => c.api.host],
-  ['api.port', (c) => c.api.port],
-  ['api.token', (c) => c.api.token],
+  ...apiKeys.map((key): [string, (config: SupervisorConfig) => unknown] => [`api.${key}`, (c) => c.api[key]]),
   ['grpc.enabled', (c) => c.grpc.enabled],
   ['grpc.address', (c) => c.grpc.address],
   ['log.level', (c) => c.log.level],

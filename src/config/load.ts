@@ -54,7 +54,7 @@ export const parseConfigText = (text: string, { file, env = process.env, baseDir
   }
 
   const source = isLabel(file) ? file : resolve(file);
-  const schema = createConfigSchema({ source, baseDir: baseDir ?? dirname(resolve(file)) });
+  const schema = createConfigSchema({ source, baseDir: baseDir ?? dirname(resolve(file)), env });
   const parsed = schema.safeParse(tree.value, { error: describeZodIssue });
   // A value whose interpolation failed has been reported; the schema's view of its raw text would repeat it.
   const reported = new Set(tree.issues.filter((issue) => issue.valueFailed).map((issue) => pathKey(issue.path)));

@@ -1,34 +1,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultCookie } from '../protocol.js';
+import { apiShape, resolveApi } from './api-schema.js';
 import { describeValue } from './describe-value.js';
 import { defaultStateDir } from './state-dir.js';
-import { addressField, countField, customField, missingMessage, type FieldResult } from './fields.js';
+import { closedObject } from './closed-object.js';
+import { addressField, customField, missingMessage, type FieldResult } from './fields.js';
 import { defaultPolicy, overridePolicy, policyShape } from './policy.js';
-import { suggestKey } from './suggest.js';
 import type { LogLevel, SupervisorConfig } from './types.js';
-
-const listedKeysMax = 8;
-
-const unknownKeyMessage = (key: string, known: readonly string[]): string => {
-  const suggestion = suggestKey(key, known);
-  if (suggestion !== undefined) return `unknown key "${key}" (did you mean ${suggestion}?)`;
-  return known.length <= listedKeysMax ? `unknown key "${key}" (known keys: ${known.join(', ')})` : `unknown key "${key}"`;
-};
-
-/**
- * An object that reports every key it does not know, one issue per key at
- * the key (params.at), so a typo is an error that names the right spelling.
- */
-const closedObject = <Shape extends z.ZodRawShape>(shape: Shape) => {
-  const known = Object.keys(shape);
-  return z.object(shape).catchall(
-    z.unknown().refine(() => false, {
-      error: (issue) => unknownKeyMessage(String(issue.path?.at(-1)), known),
-      params: { at: 'key' },
-    }),
-  );
-};
 
 const pluginName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 // /health/:plugin would never reach a plugin with these names.
@@ -99,8 +78,10 @@ const pluginsSchema = z
 export interface ConfigContext {
   /** Becomes `config.source`. */
   source: string;
-  /** Relative plugin `cwd`s are resolved against it; a plugin without `cwd` runs here. */
+  /** Relative plugin `cwd`s (and api.tokenFile) are resolved against it; a plugin without `cwd` runs here. */
   baseDir: string;
+  /** Where HALE_API_TOKEN is looked up when the config names no token; process.env by default. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -111,14 +92,9 @@ export interface ConfigContext {
  * const result = createConfigSchema({ source: '/etc/hale/supervisor.yaml', baseDir: '/etc/hale' })
  *   .safeParse({ plugins: [{ name: 'greeter', command: 'node' }] });
  */
-export const createConfigSchema = ({ source, baseDir }: ConfigContext) =>
+export const createConfigSchema = ({ source, baseDir, env = process.env }: ConfigContext) =>
   closedObject({
-    api: closedObject({
-      host: z.string().min(1).default('127.0.0.1'),
-      port: countField({ min: 0, max: 65_535 }).default(8080),
-      // `token: ${HALE_API_TOKEN:-}` with the variable unset means no token.
-      token: z.string().nullable().default(null),
-    }).default(() => ({ host: '127.0.0.1', port: 8080, token: null })),
+    api: apiShape.prefault(() => ({})),
     grpc: closedObject({
       enabled: z.boolean().default(true),
       address: addressField({ listen: true }).default('127.0.0.1:50051'),
@@ -127,11 +103,16 @@ export const createConfigSchema = ({ source, baseDir }: ConfigContext) =>
     stateDir: z.string().min(1).optional(),
     defaults: closedObject(policyShape).default(() => ({})),
     plugins: pluginsSchema,
-  }).transform((raw): SupervisorConfig => {
+  }).transform((raw, ctx): SupervisorConfig => {
     const defaults = overridePolicy(defaultPolicy, raw.defaults);
+    const api = resolveApi(raw.api, env, baseDir);
+    if (!api.ok) {
+      ctx.issues.push({ code: 'custom', path: ['api', api.issue.key], message: api.issue.message, input: raw.api });
+      return z.NEVER;
+    }
     return {
       source,
-      api: { host: raw.api.host, port: raw.api.port, token: raw.api.token === '' ? null : raw.api.token },
+      api: api.api,
       grpc: { enabled: raw.grpc.enabled, address: raw.grpc.address },
       log: { level: raw.log.level },
       stateDir: raw.stateDir === undefined ? defaultStateDir(source) : resolve(baseDir, raw.stateDir),

@@ -49,6 +49,18 @@ export interface ApiConfig {
   port: number;
   /** Management routes need `Authorization: Bearer <token>` when set. */
   token: string | null;
+  /** Where the token came from, for the log (never the token itself). */
+  tokenSource: 'token' | 'tokenFile' | 'env' | null;
+  /** Said on purpose: a non-loopback host with no token. */
+  allowUnauthenticated: boolean;
+  /** Read routes need the token too, but /health/liveness and /health/readiness. */
+  protectReads: boolean;
+  /** Origins a browser may call the API from; none by default (no CORS headers at all). */
+  corsOrigins: string[];
+  /** Management requests per client and per plugin, within each window. */
+  rateLimit: { perClient: number; perPlugin: number; windowMs: number };
+  /** A request not answered within this is cut off. */
+  requestTimeoutMs: number;
 }
 
 export interface SupervisorConfig {

@@ -1,4 +1,4 @@
-import { isAbsolute } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import { diffConfigs } from '../config/diff.js';
 import { formatConfigIssue, loadConfig } from '../config/load.js';
 import type { PluginConfig, SupervisorConfig } from '../config/types.js';
@@ -29,8 +29,9 @@ const readAgain = async (source: string): Promise<{ ok: true; config: Supervisor
   return {
     ok: false,
     code: 'invalid_config',
-    message: `${source} is not valid; nothing was changed`,
-    issues: loaded.issues.map(formatConfigIssue),
+    // The answer goes to API clients: the file by its name, not by where it sits on this machine.
+    message: `${basename(source)} is not valid; nothing was changed`,
+    issues: loaded.issues.map((issue) => formatConfigIssue({ ...issue, file: basename(issue.file) })),
   };
 };
 
@@ -50,7 +51,7 @@ export const applyReload = async (
   const before = target.current();
   const read = request.config === undefined ? await readAgain(before.source) : { ok: true as const, config: request.config };
   if (!read.ok) {
-    request.log.error({ issues: read.issues, reason: request.reason }, `reload refused: ${read.message}`);
+    request.log.error({ issues: read.issues, reason: request.reason, config: before.source }, `reload refused: ${read.message}`);
     return read;
   }
   const diff = diffConfigs(before, read.config);

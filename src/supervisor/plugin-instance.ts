@@ -16,6 +16,8 @@ export interface InstanceDeps {
   log: Logger;
   output: PluginOutput;
   guard: ProcessGuard;
+  /** A number in [0, 1) that places the first check of the steady cadence within its interval; Math.random by default. */
+  random?: () => number;
 }
 
 /** What one process generation reports to its runner. */
@@ -55,6 +57,8 @@ export class PluginInstance {
   private interval: number | null = null;
   private checkTimer: NodeJS.Timeout | undefined;
   private checking = false;
+  /** The steady cadence has had its place in the interval chosen. */
+  private phased = false;
 
   constructor(
     private readonly config: PluginConfig,
@@ -173,6 +177,17 @@ export class PluginInstance {
     });
   }
 
+  /**
+   * The first wait of the steady cadence is a random part of it, never longer:
+   * plugins started together (500 at boot) then check at spread-out moments,
+   * not in one burst a second, and none waits longer than its interval.
+   */
+  private phase(interval: number, wait: number): number {
+    if (this.phased || interval !== this.config.checkInterval) return wait;
+    this.phased = true;
+    return Math.floor((this.deps.random ?? Math.random)() * wait);
+  }
+
   private scheduleCheck(delayMs: number): void {
     this.checkTimer = setTimeout(() => {
       this.checkTimer = undefined;
@@ -195,7 +210,8 @@ export class PluginInstance {
     const interval = this.interval as number | null;
     if (interval !== null && this.checkTimer === undefined) {
       // Checks keep their cadence: a slow answer eats into the wait, never adds to it.
-      this.scheduleCheck(Math.max(0, interval - (Date.now() - result.check.at)));
+      const wait = Math.max(0, interval - (Date.now() - result.check.at));
+      this.scheduleCheck(this.phase(interval, wait));
     }
   }
 }

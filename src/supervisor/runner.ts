@@ -33,6 +33,8 @@ export interface RunnerDeps {
   socketRoot: string;
   guard: ProcessGuard;
   now?: () => number;
+  /** Places each generation's steady checks within their interval; Math.random by default. */
+  random?: () => number;
 }
 
 /** What a request to restart, stop or start came to. */
@@ -165,6 +167,7 @@ export class PluginRunner {
       critical: this.config.critical,
       command: this.config.command,
       args: this.config.args,
+      envKeys: Object.keys(this.config.env),
       pid: current?.pid ?? null,
       generation: this.generation,
       address: current?.target ?? null,
@@ -251,7 +254,13 @@ export class PluginRunner {
     const instance: PluginInstance = new PluginInstance(
       this.config,
       generation,
-      { socketRoot: this.deps.socketRoot, log: this.log, output: this.output, guard: this.deps.guard },
+      {
+        socketRoot: this.deps.socketRoot,
+        log: this.log,
+        output: this.output,
+        guard: this.deps.guard,
+        ...(this.deps.random === undefined ? {} : { random: this.deps.random }),
+      },
       this.hooksFor(generation, () => this.current === instance),
     );
     this.current = instance;

@@ -38,6 +38,8 @@ export interface PluginStatus {
   critical: boolean;
   command: string;
   args: string[];
+  /** The names of the variables the config adds to its environment; their values are never reported. */
+  envKeys: string[];
   pid: number | null;
   /** Counts process starts; a check of an older generation is ignored. */
   generation: number;

@@ -25,6 +25,8 @@ export interface SupervisorOptions {
   log: Logger;
   /** Where the private socket directory is made; the system's temp dir by default. */
   runtimeDir?: string;
+  /** Where in its interval each plugin's steady checks fall (staggering); Math.random by default. */
+  random?: () => number;
 }
 
 /**
@@ -88,7 +90,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     const held = desired?.stoppedByHand(plugin.name);
     const runner = new PluginRunner(
       plugin,
-      { bus: events, log, socketRoot, guard },
+      { bus: events, log, socketRoot, guard, ...(options.random === undefined ? {} : { random: options.random }) },
       held === undefined ? undefined : stoppedByHandReason(held.at, held.reason),
     );
     if (held === undefined) runner.start('supervisor started');

@@ -18,6 +18,7 @@ export const buildPluginStatus = (name: string, overrides: Partial<PluginStatus>
   critical: true,
   command: `/opt/plugins/${name}`,
   args: ['--serve'],
+  envKeys: [],
   pid: 4242,
   generation: 1,
   address: `unix:/tmp/hale-test/${name}.sock`,

@@ -39,7 +39,17 @@ export const pluginConfig = (name: string, args: string[], overrides: Partial<Pl
 export const supervisorConfig = (plugins: PluginConfig[], stateDir = mkdtempSync(join(tmpdir(), 'hale-state-'))): SupervisorConfig => ({
   source: '<test>',
   stateDir,
-  api: { host: '127.0.0.1', port: 0, token: null },
+  api: {
+    host: '127.0.0.1',
+    port: 0,
+    token: null,
+    tokenSource: null,
+    allowUnauthenticated: false,
+    protectReads: false,
+    corsOrigins: [],
+    rateLimit: { perClient: 60, perPlugin: 30, windowMs: 60_000 },
+    requestTimeoutMs: 10_000,
+  },
   grpc: { enabled: true, address: '127.0.0.1:0' },
   log: { level: 'debug' },
   defaults: { ...pluginConfig('defaults', []) },
@@ -57,13 +67,13 @@ export interface Supervised {
 }
 
 /** Starts a supervisor whose log lines are kept in memory; stop it with `supervisor.stop`. */
-export const startSupervised = (plugins: PluginConfig[], options: { stateDir?: string } = {}): Promise<Supervised> =>
-  startSupervisedConfig(supervisorConfig(plugins, options.stateDir));
+export const startSupervised = (plugins: PluginConfig[], options: { stateDir?: string; random?: () => number } = {}): Promise<Supervised> =>
+  startSupervisedConfig(supervisorConfig(plugins, options.stateDir), options.random === undefined ? {} : { random: options.random });
 
 /** startSupervised for a whole config, e.g. one read from a file. */
-export const startSupervisedConfig = async (config: SupervisorConfig): Promise<Supervised> => {
+export const startSupervisedConfig = async (config: SupervisorConfig, options: { random?: () => number } = {}): Promise<Supervised> => {
   const { log, lines: logLines } = createMemoryLogger('debug');
-  const supervisor = createSupervisor(config, { log });
+  const supervisor = createSupervisor(config, { log, ...options });
   const events: SupervisorEvent[] = [];
   supervisor.events.subscribe((event) => events.push(event));
   const first = (match: (event: SupervisorEvent) => boolean, timeoutMs = 10_000) => {

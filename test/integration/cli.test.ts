@@ -53,6 +53,15 @@ describe('hale run', () => {
     expect(hale.lines).toEqual([]);
   });
 
+  test('an API on a non-loopback address with no token is refused: exit 2, the fix in the message, nothing started', async () => {
+    const file = writeConfig('open.yaml', `api: { host: 0.0.0.0, port: 0 }\ngrpc: { address: 127.0.0.1:0 }\nplugins:\n  - name: greeter\n    command: node\n    args: [${greeterMain}]\n`);
+    const hale = startHale(['run', '-c', file], { HALE_API_TOKEN: '' });
+    expect((await hale.exited).code).toBe(2);
+    expect(hale.stderr()).toMatch(new RegExp(`${file}:1:\\d+: api\\.host: "0\\.0\\.0\\.0" can be reached from other machines and no token is set`));
+    expect(hale.stderr()).toContain('api.allowUnauthenticated: true');
+    expect(hale.lines).toEqual([]);
+  });
+
   test('supervises end to end: healthy, kill -9 → back with restartCount 1, POST restart, SIGTERM → exit 0 and no plugin left', async () => {
     const file = writeConfig(
       'run.yaml',

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { ApiBackend } from '../backend.js';
 import { answerRefusal } from '../control-answer.js';
 import { rejectMethod } from '../errors.js';
-import { limitBody, requireBearer } from '../guards.js';
+import type { ManagementGuard } from '../management/guard.js';
 
 /**
  * POST /config/reload: reads the config file again and applies it, as SIGHUP
@@ -10,12 +10,12 @@ import { limitBody, requireBearer } from '../guards.js';
  * every problem of an invalid file, which changes nothing.
  *
  * @example
- * app.route('/config', createConfigRoutes({ backend: supervisor, token: null }));
+ * app.route('/config', createConfigRoutes({ backend: supervisor, management }));
  * // curl -X POST localhost:8080/config/reload
  */
-export const createConfigRoutes = (options: { backend: ApiBackend; token: string | null }): Hono => {
+export const createConfigRoutes = (options: { backend: ApiBackend; management: ManagementGuard }): Hono => {
   const routes = new Hono();
-  routes.post('/reload', requireBearer(options.token), limitBody(), async (c) => {
+  routes.post('/reload', options.management.guard(() => null), async (c) => {
     const result = await options.backend.reload('POST /config/reload');
     if (result.ok) return c.json(result);
     if (result.code === 'invalid_config') {

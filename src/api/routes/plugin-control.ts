@@ -3,7 +3,7 @@ import type { ControlAction } from '../../supervisor/operation.js';
 import type { ApiBackend, DrillSignal } from '../backend.js';
 import { answerControl, answerRefusal } from '../control-answer.js';
 import { answerError, quoteName, rejectMethod } from '../errors.js';
-import { limitBody, requireBearer } from '../guards.js';
+import type { ManagementGuard } from '../management/guard.js';
 import { pluginNamePattern } from '../restart-target.js';
 
 const drillSignals: readonly DrillSignal[] = ['SIGSTOP', 'SIGCONT', 'SIGKILL', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
@@ -28,16 +28,16 @@ const badName = (c: Context, name: string): Response | null =>
  * token when one is set.
  *
  * @example
- * app.route('/plugins', createPluginControlRoutes({ backend: supervisor, token: null }));
+ * app.route('/plugins', createPluginControlRoutes({ backend: supervisor, management }));
  * // curl -X POST localhost:8080/plugins/greeter/stop
  */
-export const createPluginControlRoutes = (options: { backend: ApiBackend; token: string | null }): Hono => {
+export const createPluginControlRoutes = (options: { backend: ApiBackend; management: ManagementGuard }): Hono => {
   const { backend } = options;
   const routes = new Hono();
-  const guards = [requireBearer(options.token), limitBody()] as const;
+  const guard = options.management.guard((c) => c.req.param('name') ?? null);
 
   for (const action of ['restart', 'stop', 'start'] as const satisfies readonly ControlAction[]) {
-    routes.post(`/:name/${action}`, ...guards, async (c) => {
+    routes.post(`/:name/${action}`, guard, async (c) => {
       const name = c.req.param('name');
       const refused = badName(c, name);
       if (refused !== null) return refused;
@@ -46,7 +46,7 @@ export const createPluginControlRoutes = (options: { backend: ApiBackend; token:
     routes.all(`/:name/${action}`, rejectMethod('POST'));
   }
 
-  routes.post('/:name/signal', ...guards, (c) => {
+  routes.post('/:name/signal', guard, (c) => {
     const name = c.req.param('name');
     const refused = badName(c, name);
     if (refused !== null) return refused;

@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { ApiBackend } from '../backend.js';
 import { answerControl } from '../control-answer.js';
 import { answerError, rejectMethod } from '../errors.js';
-import { limitBody, requireBearer } from '../guards.js';
+import type { ManagementGuard } from '../management/guard.js';
 import { toPluginDetailBody, uptimeSecondsOf } from '../plugin-body.js';
 import { readRestartTarget } from '../restart-target.js';
 import { overallStatus, summarize } from '../../supervisor/overall.js';
@@ -14,9 +14,9 @@ const readMethods = 'GET, HEAD';
  * restart needs `Authorization: Bearer <token>` when a token is set.
  *
  * @example
- * app.route('/plugins', createPluginRoutes({ backend: supervisor, token: null }));
+ * app.route('/plugins', createPluginRoutes({ backend: supervisor, management }));
  */
-export const createPluginRoutes = (options: { backend: ApiBackend; token: string | null }): Hono => {
+export const createPluginRoutes = (options: { backend: ApiBackend; management: ManagementGuard }): Hono => {
   const { backend } = options;
   const routes = new Hono();
 
@@ -29,6 +29,8 @@ export const createPluginRoutes = (options: { backend: ApiBackend; token: string
       connected: p.connected,
       executable: p.command,
       args: p.args,
+      // Values may be secrets (tokens, passwords): the names show what is set, the values never leave.
+      env: Object.fromEntries(p.envKeys.map((key) => [key, '[redacted]'])),
       pid: p.pid,
       state: p.state,
       critical: p.critical,
@@ -56,10 +58,18 @@ export const createPluginRoutes = (options: { backend: ApiBackend; token: string
     });
   });
 
-  routes.post('/restart', requireBearer(options.token), limitBody(), async (c) => {
+  const readTarget = async (c: Context) => {
     const query = c.req.query('plugin');
+    // Hono keeps the text it read, so the guard and the handler read the body once between them.
     const body = query === undefined ? await c.req.text() : '';
-    const target = readRestartTarget({ query, body, contentType: c.req.header('Content-Type') ?? '' });
+    return readRestartTarget({ query, body, contentType: c.req.header('Content-Type') ?? '' });
+  };
+
+  routes.post('/restart', options.management.guard(async (c) => {
+    const target = await readTarget(c);
+    return target.ok ? target.name : null;
+  }), async (c) => {
+    const target = await readTarget(c);
     if (!target.ok) return answerError(c, 400, target.code, target.message);
     return answerControl(c, await backend.control(target.name, 'restart', 'restart requested over the HTTP API'));
   });

@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     const { config } = result;
     expect(config.source).toBe(fixture);
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 0, token: null });
+    expect(config.api).toMatchObject({ host: '127.0.0.1', port: 0, token: null, tokenSource: null });
     expect(config.log.level).toBe('warn');
     expect(config.plugins.map((plugin) => [plugin.name, plugin.cwd, plugin.critical])).toEqual([
       ['greeter', join(repoRoot, '.'), true],

@@ -68,7 +68,17 @@ describe('a minimal config', () => {
     const config = parseOk('plugins:\n  - name: echo\n    command: /bin/echo\n');
     expect(config).toEqual({
       source: '/etc/hale/supervisor.yaml',
-      api: { host: '127.0.0.1', port: 8080, token: null },
+      api: {
+        host: '127.0.0.1',
+        port: 8080,
+        token: null,
+        tokenSource: null,
+        allowUnauthenticated: false,
+        protectReads: false,
+        corsOrigins: [],
+        rateLimit: { perClient: 60, perPlugin: 30, windowMs: 60_000 },
+        requestTimeoutMs: 10_000,
+      },
       grpc: { enabled: true, address: '127.0.0.1:50051' },
       log: { level: 'info' },
       stateDir: defaultStateDir('/etc/hale/supervisor.yaml'),
@@ -175,7 +185,7 @@ plugins:
 describe('the DESIGN §7 example', () => {
   test('parses, with the token off when HALE_API_TOKEN is unset', () => {
     const config = parseOk(designExample);
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080, token: null });
+    expect(config.api).toMatchObject({ host: '127.0.0.1', port: 8080, token: null });
     expect(config.defaults).toEqual(designDefaults);
     expect(config.plugins.map((plugin) => plugin.name)).toEqual(['greeter', 'flaky']);
     expect(config.plugins[1]).toMatchObject({

@@ -1,0 +1,21 @@
+import type { MiddlewareHandler } from 'hono';
+import { requireBearer } from './guards.js';
+
+/** What probes must reach without a token, whatever protectReads says. */
+export const openProbePaths: ReadonlySet<string> = new Set(['/health/liveness', '/health/readiness']);
+
+/**
+ * With `protectReads`, every GET and HEAD needs the bearer token too, but the
+ * liveness and readiness probes (a kubelet or a load balancer carries no
+ * token). Routes that change state have their own, stricter guard.
+ *
+ * @example
+ * app.use('*', protectReads({ token, enabled: config.api.protectReads }));
+ */
+export const protectReads = ({ token, enabled }: { token: string | null; enabled: boolean }): MiddlewareHandler => {
+  const bearer = requireBearer(token);
+  return async (c, next) => {
+    if (!enabled || (c.req.method !== 'GET' && c.req.method !== 'HEAD') || openProbePaths.has(c.req.path)) return next();
+    return bearer(c, next);
+  };
+};

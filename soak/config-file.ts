@@ -30,7 +30,8 @@ export const writeSoakConfig = (plugins: number): SoakSetup => {
   for (const name of names) mkdirSync(faultDirOf(name), { recursive: true });
   const { maxRestarts, failureThreshold, successThreshold, ...durations } = soakPolicy;
   const config = {
-    api: { host: '127.0.0.1', port: 0 },
+    // A fault drill is a heavy user of the management routes: far above the defaults made for people.
+    api: { host: '127.0.0.1', port: 0, rateLimit: { perClient: 1_000_000, perPlugin: 100_000, window: '1m' } },
     grpc: { address: '127.0.0.1:0' },
     log: { level: 'info' },
     stateDir: join(dir, 'state'),

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { defaultApiConfig } from '../config/api-schema.js';
 import { isHaleError } from '../errors.js';
 import type { HaleMetrics } from '../metrics/create-metrics.js';
 import type { ApiBackend } from './backend.js';
@@ -10,7 +11,8 @@ import { protectReads } from './read-guard.js';
 import { limitTime } from './request-timeout.js';
 import { createConfigRoutes } from './routes/config.js';
 import { createEventRoutes, type EventRouteOptions } from './routes/events.js';
-import { createHealthRoutes } from './routes/health.js';
+import { createCheckRoutes } from './routes/checks.js';
+import { createHealthRoutes, createLivenessRoute } from './routes/health.js';
 import { createMetricsRoutes } from './routes/metrics.js';
 import { createOperationRoutes } from './routes/operations.js';
 import { createPluginControlRoutes } from './routes/plugin-control.js';
@@ -54,7 +56,6 @@ export interface AppOptions {
 /** The largest body any request may carry; management routes take far less. */
 const maxAnyBodyBytes = 64 * 1024;
 
-const defaultRateLimit = { perClient: 60, perPlugin: 30, windowMs: 60_000 };
 
 /**
  * The HTTP API as a Hono app: health, readiness, liveness, plugin status,
@@ -72,7 +73,7 @@ export const createApp = (options: AppOptions): Hono => {
   const audit = logger?.info === undefined ? undefined : { info: logger.info.bind(logger) };
   const management = createManagementGuard({
     token: options.token,
-    rateLimit: security.rateLimit ?? defaultRateLimit,
+    rateLimit: security.rateLimit ?? defaultApiConfig.rateLimit,
     ...(audit === undefined ? {} : { audit }),
   });
 
@@ -89,7 +90,7 @@ export const createApp = (options: AppOptions): Hono => {
       }),
     );
   }
-  app.use('*', limitTime(security.requestTimeoutMs ?? 10_000));
+  app.use('*', limitTime(security.requestTimeoutMs ?? defaultApiConfig.requestTimeoutMs));
   app.use(
     '*',
     bodyLimit({
@@ -100,6 +101,8 @@ export const createApp = (options: AppOptions): Hono => {
   app.use('*', protectReads({ token: options.token, enabled: security.protectReads === true }));
 
   app.route('/health', createHealthRoutes(backend));
+  app.route('/liveness', createLivenessRoute(backend));
+  app.route('/checks', createCheckRoutes(backend));
   app.route('/plugins', createPluginRoutes({ backend, management }));
   app.route('/plugins', createPluginControlRoutes({ backend, management }));
   app.route('/plugins', createPluginLogRoutes({ backend }));

@@ -6,6 +6,7 @@ export type ApiErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'plugin_not_found'
+  | 'check_not_found'
   | 'missing_plugin'
   | 'invalid_plugin_name'
   | 'invalid_json'

@@ -22,6 +22,8 @@ export const eventTypes: readonly SupervisorEventType[] = [
   'restartScheduled',
   'operation',
   'reloaded',
+  'dependencyCheck',
+  'dependencyTransition',
   'supervisor',
 ];
 
@@ -58,7 +60,8 @@ export const readEventFilter = (query: { plugin?: string | undefined; types?: st
       accepts: (event) => {
         if (typeSet !== null && !typeSet.has(event.type)) return false;
         if (pluginSet !== null && event.plugin !== undefined && !pluginSet.has(event.plugin)) return false;
-        return event.type !== 'check' || checks === 'all' || event.check.outcome === 'fail';
+        const isCheck = event.type === 'check' || event.type === 'dependencyCheck';
+        return !isCheck || checks === 'all' || event.check.outcome === 'fail';
       },
       describe: () => ({ plugins, types: types as SupervisorEventType[] | null, checks }),
     },

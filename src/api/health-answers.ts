@@ -1,5 +1,6 @@
 import { liveness, overallStatus, readiness, summarize } from '../supervisor/overall.js';
 import type { SupervisorSnapshot } from '../supervisor/status.js';
+import { toDependencyBody } from './dependency-body.js';
 import { toPluginBody } from './plugin-body.js';
 
 /** A JSON answer before it is encoded: the HTTP status and the body. */
@@ -21,7 +22,7 @@ const isoOf = (ms: number): string => new Date(ms).toISOString();
  * healthAnswer(supervisor.snapshot()).status; // 200
  */
 export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
-  const status = overallStatus(snapshot.plugins);
+  const status = overallStatus(snapshot.plugins, snapshot.dependencies);
   return {
     status: status === 'unhealthy' ? 503 : 200,
     body: {
@@ -30,6 +31,9 @@ export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
       version: snapshot.version,
       plugins: Object.fromEntries(snapshot.plugins.map((p) => [p.name, toPluginBody(p, snapshot.now)])),
       summary: summarize(snapshot.plugins),
+      ...(snapshot.dependencies.length === 0
+        ? {}
+        : { checks: Object.fromEntries(snapshot.dependencies.map((d) => [d.name, toDependencyBody(d, false)])) }),
       supervisor: {
         pid: snapshot.pid,
         uptimeSeconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000,
@@ -48,10 +52,10 @@ export const livenessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
 
 /** GET /health/readiness: 200 when every critical plugin is healthy or degraded. */
 export const readinessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
-  const { ready, reason, notReady } = readiness(snapshot);
+  const { ready, reason, notReady, checksNotReady } = readiness(snapshot);
   return {
     status: ready ? 200 : 503,
-    body: { status: ready ? 'ready' : 'not_ready', ready, reason, notReady, timestamp: isoOf(snapshot.now) },
+    body: { status: ready ? 'ready' : 'not_ready', ready, reason, notReady, checksNotReady, timestamp: isoOf(snapshot.now) },
   };
 };
 

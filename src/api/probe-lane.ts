@@ -12,6 +12,8 @@ const routes = new Map<string, ProbeRoute>([
   ['/health', 'health'],
   ['/health/liveness', 'liveness'],
   ['/health/readiness', 'readiness'],
+  ['/health/ready', 'readiness'],
+  ['/liveness', 'liveness'],
 ]);
 
 // A flat list of names and values: node:http writes it without building an object per answer.

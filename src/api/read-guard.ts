@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { requireBearer } from './guards.js';
 
 /** What probes must reach without a token, whatever protectReads says. */
-export const openProbePaths: ReadonlySet<string> = new Set(['/health/liveness', '/health/readiness']);
+export const openProbePaths: ReadonlySet<string> = new Set(['/health/liveness', '/health/readiness', '/health/ready', '/liveness']);
 
 /**
  * With `protectReads`, every GET and HEAD needs the bearer token too, but the

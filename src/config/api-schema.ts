@@ -13,25 +13,41 @@ const origin = z.string().refine((text) => /^https?:\/\/[^/\s]+$/.test(text), {
   error: 'an origin is scheme://host[:port], e.g. https://dashboard.example.com, with no path',
 });
 
+/** The api: section when the config says nothing of it. */
+export const defaultApiConfig: Readonly<ApiConfig> = {
+  host: '127.0.0.1',
+  port: 8080,
+  token: null,
+  tokenSource: null,
+  allowUnauthenticated: false,
+  protectReads: false,
+  corsOrigins: [],
+  rateLimit: { perClient: 60, perPlugin: 30, windowMs: 60_000 },
+  requestTimeoutMs: 10_000,
+};
+
+const defaults = defaultApiConfig;
+
 /** The api: section as written, before the token is resolved. */
 export const apiShape = closedObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: countField({ min: 0, max: 65_535 }).default(8080),
+  host: z.string().min(1).default(defaults.host),
+  port: countField({ min: 0, max: 65_535 }).default(defaults.port),
   // `token: ${HALE_API_TOKEN:-}` with the variable unset means no token.
   token: z.string().nullable().default(null),
   tokenFile: z.string().min(1).optional(),
-  allowUnauthenticated: z.boolean().default(false),
-  protectReads: z.boolean().default(false),
+  allowUnauthenticated: z.boolean().default(defaults.allowUnauthenticated),
+  protectReads: z.boolean().default(defaults.protectReads),
   corsOrigins: z.array(origin).default(() => []),
   rateLimit: closedObject({
-    perClient: countField({ min: 1 }).default(60),
-    perPlugin: countField({ min: 1 }).default(30),
-    window: durationField({ min: 1_000 }).default(60_000),
-  }).default(() => ({ perClient: 60, perPlugin: 30, window: 60_000 })),
-  requestTimeout: durationField({ min: 100 }).default(10_000),
+    perClient: countField({ min: 1 }).default(defaults.rateLimit.perClient),
+    perPlugin: countField({ min: 1 }).default(defaults.rateLimit.perPlugin),
+    window: durationField({ min: 1_000 }).default(defaults.rateLimit.windowMs),
+  }).prefault(() => ({})),
+  requestTimeout: durationField({ min: 100 }).default(defaults.requestTimeoutMs),
 });
 
 type RawApi = z.output<typeof apiShape>;
+
 
 
 /** Where a resolved setting went wrong: the key under `api` and what to say. */

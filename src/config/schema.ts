@@ -1,17 +1,18 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { defaultCookie } from '../protocol.js';
 import { apiShape, resolveApi } from './api-schema.js';
+import { readHandshake } from './handshake-schema.js';
+import { dependencyShape, healthShape, resolveCheckTarget } from './health-schema.js';
 import { describeValue } from './describe-value.js';
 import { defaultStateDir } from './state-dir.js';
 import { closedObject } from './closed-object.js';
 import { addressField, customField, missingMessage, type FieldResult } from './fields.js';
 import { defaultPolicy, overridePolicy, policyShape } from './policy.js';
-import type { LogLevel, SupervisorConfig } from './types.js';
+import type { DependencyConfig, LogLevel, PluginConfig, SupervisorConfig } from './types.js';
 
 const pluginName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 // /health/:plugin would never reach a plugin with these names.
-const reservedNames = new Set(['liveness', 'readiness']);
+const reservedNames = new Set(['liveness', 'readiness', 'ready']);
 
 const nameField = customField((input): FieldResult<string> => {
   if (input === undefined) return { ok: false, message: missingMessage };
@@ -35,11 +36,6 @@ const logLevels = {
   silent: 'silent',
 } as const satisfies { [L in LogLevel]: L };
 
-const handshakeSchema = closedObject({
-  cookieKey: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }).default(defaultCookie.key),
-  cookieValue: z.string().min(1).default(defaultCookie.value),
-});
-
 const envName = z.string().regex(/^[^=\0]+$/, { error: 'an environment variable name cannot be empty or hold "="' });
 
 const pluginSchema = closedObject({
@@ -52,19 +48,21 @@ const pluginSchema = closedObject({
   cwd: z.string().min(1).optional(),
   critical: z.boolean().default(true),
   address: addressField({ listen: false }).nullable().default(null),
-  handshake: handshakeSchema.default(() => ({ cookieKey: defaultCookie.key, cookieValue: defaultCookie.value })),
+  // `none` or a mapping: read in the transform, where its issues get their place.
+  handshake: z.unknown().optional(),
+  health: healthShape,
   ...policyShape,
 });
 
 // Runs even when a plugin has other errors, so every issue shows at once.
-const reportDuplicateNames = (plugins: readonly unknown[], ctx: z.RefinementCtx): void => {
+const reportDuplicateNames = (section: string, plugins: readonly unknown[], ctx: z.RefinementCtx): void => {
   const firstIndex = new Map<string, number>();
   plugins.forEach((plugin, index) => {
     const name: unknown = typeof plugin === 'object' && plugin !== null && 'name' in plugin ? plugin.name : undefined;
     if (typeof name !== 'string') return;
     const first = firstIndex.get(name);
     if (first === undefined) firstIndex.set(name, index);
-    else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate name "${name}" (plugins[${first}] has it already)`, input: name });
+    else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate name "${name}" (${section}[${first}] has it already)`, input: name });
   });
 };
 
@@ -72,7 +70,12 @@ const pluginsSchema = z
   .array(pluginSchema, {
     error: (issue) => (issue.input === undefined ? `${missingMessage} (the plugins to supervise; "plugins: []" for none)` : undefined),
   })
-  .superRefine((plugins, ctx) => reportDuplicateNames(Array.isArray(plugins) ? plugins : [], ctx), { when: () => true });
+  .superRefine((plugins, ctx) => reportDuplicateNames('plugins', Array.isArray(plugins) ? plugins : [], ctx), { when: () => true });
+
+const dependenciesSchema = z
+  .array(dependencyShape.extend({ name: nameField }))
+  .default(() => [])
+  .superRefine((checks, ctx) => reportDuplicateNames('checks', Array.isArray(checks) ? checks : [], ctx), { when: () => true });
 
 /** Where a config came from, which the schema needs to resolve paths. */
 export interface ConfigContext {
@@ -103,13 +106,15 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
     stateDir: z.string().min(1).optional(),
     defaults: closedObject(policyShape).default(() => ({})),
     plugins: pluginsSchema,
+    checks: dependenciesSchema,
   }).transform((raw, ctx): SupervisorConfig => {
     const defaults = overridePolicy(defaultPolicy, raw.defaults);
+    const fail = (path: PropertyKey[], message: string) => ctx.issues.push({ code: 'custom', path, message, input: undefined });
     const api = resolveApi(raw.api, env, baseDir);
-    if (!api.ok) {
-      ctx.issues.push({ code: 'custom', path: ['api', api.issue.key], message: api.issue.message, input: raw.api });
-      return z.NEVER;
-    }
+    if (!api.ok) fail(['api', api.issue.key], api.issue.message);
+    const plugins = raw.plugins.map((plugin, index) => resolvePluginParts(plugin, baseDir, (path, message) => fail(['plugins', index, ...path], message)));
+    const checks = raw.checks.map((check, index) => resolveDependency(check, baseDir, (path, message) => fail(['checks', index, ...path], message)));
+    if (!api.ok || plugins.includes(null) || checks.includes(null)) return z.NEVER;
     return {
       source,
       api: api.api,
@@ -117,7 +122,7 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
       log: { level: raw.log.level },
       stateDir: raw.stateDir === undefined ? defaultStateDir(source) : resolve(baseDir, raw.stateDir),
       defaults,
-      plugins: raw.plugins.map((plugin) => ({
+      plugins: raw.plugins.map((plugin, index) => ({
         ...overridePolicy(defaults, plugin),
         name: plugin.name,
         command: plugin.command,
@@ -126,10 +131,63 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
         cwd: resolve(baseDir, plugin.cwd ?? '.'),
         critical: plugin.critical,
         address: plugin.address,
-        handshake: { cookieKey: plugin.handshake.cookieKey, cookieValue: plugin.handshake.cookieValue },
+        ...(plugins[index] as PluginParts),
       })),
+      checks: checks as DependencyConfig[],
     };
   });
+
+type PluginParts = Pick<PluginConfig, 'handshake' | 'health'>;
+type Report = (path: PropertyKey[], message: string) => void;
+
+/** A plugin's handshake and health check, which depend on each other: an ordinary server has no gRPC of hale's to ask. */
+const resolvePluginParts = (
+  plugin: { handshake?: unknown; health: z.output<typeof healthShape>; address: string | null; cwd?: string | undefined },
+  baseDir: string,
+  report: Report,
+): PluginParts | null => {
+  const handshake = readHandshake(plugin.handshake);
+  if (!handshake.ok) for (const issue of handshake.issues) report(['handshake', ...issue.path], issue.message);
+  const health = resolveCheckTarget(plugin.health, resolve(baseDir, plugin.cwd ?? '.'));
+  if (!health.ok) for (const issue of health.issues) report(issue.key === '' ? ['health', 'protocol'] : ['health', issue.key], issue.message);
+  if (!handshake.ok || !health.ok) return null;
+  const check = health.check;
+  const noAddress = handshake.handshake === null && plugin.address === null;
+  if (noAddress && (check.protocol === 'plugin' || (check.protocol === 'grpc' && check.address === null))) {
+    report(
+      ['handshake'],
+      `with handshake: none there is no address to ask over gRPC: give the plugin an address:, or a health check of protocol http, tcp or exec${check.protocol === 'grpc' ? ', or health.address' : ''}`,
+    );
+    return null;
+  }
+  return { handshake: handshake.handshake, health: check };
+};
+
+const resolveDependency = (raw: z.output<typeof dependencyShape>, baseDir: string, report: Report): DependencyConfig | null => {
+  if (raw.protocol === 'plugin') {
+    report(['protocol'], 'a check under checks: is not a plugin: its protocol is grpc, http, tcp or exec');
+    return null;
+  }
+  if (raw.protocol === 'grpc' && raw.address === undefined) {
+    report(['protocol'], 'protocol grpc needs "address" (host:port or unix:/path)');
+    return null;
+  }
+  const target = resolveCheckTarget(raw, resolve(baseDir, raw.cwd ?? '.'));
+  if (!target.ok) {
+    for (const issue of target.issues) report(issue.key === '' ? ['protocol'] : [issue.key], issue.message);
+    return null;
+  }
+  return {
+    name: raw.name,
+    critical: raw.critical,
+    intervalMs: raw.interval,
+    timeoutMs: raw.timeout,
+    failureThreshold: raw.failureThreshold,
+    successThreshold: raw.successThreshold,
+    degradedLatency: raw.degradedLatency,
+    check: target.check as DependencyConfig['check'],
+  };
+};
 
 /** The schema createConfigSchema makes. */
 export type ConfigSchema = ReturnType<typeof createConfigSchema>;

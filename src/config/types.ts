@@ -21,10 +21,51 @@ export interface PolicyConfig {
 
 export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
 
-/** The magic cookie a plugin checks to know it was started by a supervisor. */
+/**
+ * How a plugin is started: the magic cookie it checks to know a supervisor
+ * started it, and what go-plugin plugins also read (PLUGIN_PROTOCOL_VERSIONS,
+ * PLUGIN_MIN_PORT, PLUGIN_MAX_PORT).
+ */
 export interface HandshakeConfig {
   cookieKey: string;
   cookieValue: string;
+  /** The app protocol versions offered, highest last; go-plugin picks one. */
+  protocolVersions: number[];
+  /** The TCP ports a go-plugin plugin may listen on when it does not use a unix socket. */
+  minPort: number;
+  maxPort: number;
+}
+
+export type CheckProtocol = 'plugin' | 'grpc' | 'http' | 'tcp' | 'exec';
+
+interface CheckTries {
+  /** Attempts after a failed one before the check counts as failed. */
+  retries: number;
+  retryDelayMs: number;
+}
+
+/** How a plugin (or a dependency) is checked; `plugin` is hale's own HealthCheck. */
+export type HealthCheckConfig = CheckTries &
+  (
+    | { protocol: 'plugin' }
+    /** The standard grpc.health.v1 Check; `address` null means the plugin's own (from its handshake or `address:`). */
+    | { protocol: 'grpc'; service: string; address: string | null }
+    | { protocol: 'http'; url: string; field: string | null; headers: Record<string, string> }
+    | { protocol: 'tcp'; host: string; port: number }
+    | { protocol: 'exec'; command: string; args: string[]; env: Record<string, string>; cwd: string }
+  );
+
+/** A dependency that is not a plugin, checked on its own: a database port, an HTTP endpoint, a command. */
+export interface DependencyConfig {
+  name: string;
+  /** A critical dependency down makes /health 503 and the supervisor not ready; another only degrades it. */
+  critical: boolean;
+  intervalMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  successThreshold: number;
+  degradedLatency: number | null;
+  check: Exclude<HealthCheckConfig, { protocol: 'plugin' }>;
 }
 
 export interface PluginConfig extends PolicyConfig {
@@ -39,7 +80,9 @@ export interface PluginConfig extends PolicyConfig {
   critical: boolean;
   /** A fixed address (`unix:/path` or `host:port`): no handshake line is read. */
   address: string | null;
-  handshake: HandshakeConfig;
+  /** null is `handshake: none`: an ordinary server, no handshake line, no gRPC of hale's; its health check says how it is. */
+  handshake: HandshakeConfig | null;
+  health: HealthCheckConfig;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -75,4 +118,6 @@ export interface SupervisorConfig {
   defaults: PolicyConfig;
   /** Every plugin with the defaults already applied. */
   plugins: PluginConfig[];
+  /** Dependencies that are not plugins, checked in parallel. */
+  checks: DependencyConfig[];
 }

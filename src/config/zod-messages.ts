@@ -41,6 +41,7 @@ export const describeZodIssue: z.core.$ZodErrorMap = (issue) => {
       return `expected ${expected}, got ${describeValue(issue.input)}${hintFor(issue.expected, issue.input)}`;
     }
     case 'invalid_value':
+      if (issue.input === undefined) return `${missingMessage} (one of ${issue.values.map(String).join(', ')})`;
       return `expected one of ${issue.values.map(String).join(', ')}, got ${describeValue(issue.input)}`;
     case 'invalid_key':
       return issue.issues[0]?.message;

@@ -14,6 +14,8 @@ export type CallFailure = {
   /** `deadline`: no answer in time; `unavailable`: nobody listening; `error`: any other RPC error. */
   kind: 'deadline' | 'unavailable' | 'error';
   message: string;
+  /** With kind `error`: the gRPC status name the plugin answered with, e.g. `UNIMPLEMENTED`. */
+  status?: string;
 };
 
 /** The outcome of one RPC: a value, never an exception. */
@@ -35,6 +37,7 @@ export interface PluginClient {
   waitReady(timeoutMs: number): Promise<CallResult<void>>;
   healthCheck(timeoutMs: number): Promise<CallResult<HealthReport>>;
   getInfo(timeoutMs: number): Promise<CallResult<PluginInfo>>;
+  /** hale's Shutdown; a plugin without it (a go-plugin one) gets go-plugin's GRPCController/Shutdown in the time left. */
   shutdown(reason: string, timeoutMs: number): Promise<CallResult<void>>;
   close(): void;
 }
@@ -52,6 +55,10 @@ const channelOptions: grpc.ChannelOptions = {
   // channelz keeps per-call counters and traces for a debugging service hale does not serve.
   'grpc.enable_channelz': 0,
 };
+
+// go-plugin's own stop RPC (internal/plugin/grpc_controller.proto), for plugins built with it.
+const goPluginShutdown = '/plugin.GRPCController/Shutdown';
+const passBytes = (bytes: Buffer): Buffer => bytes;
 
 /** The grpc-js target string for an address. */
 export const toTarget = ({ network, address }: PluginAddress): string =>
@@ -73,6 +80,15 @@ export const createPluginClient = (address: PluginAddress): PluginClient => {
         resolve(error ? toFailure(error) : { ok: true, value: map(response) });
       });
     });
+  // go-plugin's controller: an empty message each way, so no proto is needed.
+  const shutdownController = (timeoutMs: number) =>
+    new Promise<CallResult<void>>((resolve) => {
+      const options = { deadline: Date.now() + Math.max(0, timeoutMs) };
+      client.makeUnaryRequest(goPluginShutdown, passBytes, passBytes, Buffer.alloc(0), options, (error) => {
+        // It stops its server before it answers, so a dropped connection is how it says yes.
+        resolve(error === null || error.code === grpc.status.UNAVAILABLE ? { ok: true, value: undefined } : toFailure(error));
+      });
+    });
 
   return {
     target,
@@ -84,7 +100,12 @@ export const createPluginClient = (address: PluginAddress): PluginClient => {
       }),
     healthCheck: (timeoutMs) => call('healthCheck', {}, timeoutMs, toHealthReport),
     getInfo: (timeoutMs) => call('getInfo', {}, timeoutMs, toPluginInfo),
-    shutdown: (reason, timeoutMs) => call('shutdown', { reason }, timeoutMs, () => undefined),
+    shutdown: async (reason, timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      const asked = await call('shutdown', { reason }, timeoutMs, () => undefined);
+      // A go-plugin plugin has no hale Shutdown; go-plugin's GRPCController stops it instead.
+      return !asked.ok && asked.status === 'UNIMPLEMENTED' ? shutdownController(deadline - Date.now()) : asked;
+    },
     close: () => client.close(),
   };
 };
@@ -97,7 +118,7 @@ const toFailure = (error: grpc.ServiceError): CallFailure => {
     return { ok: false, kind: 'unavailable', message: `unavailable: ${error.details || error.message}` };
   }
   const name = grpc.status[error.code] ?? String(error.code);
-  return { ok: false, kind: 'error', message: `${name}: ${error.details || error.message}` };
+  return { ok: false, kind: 'error', message: `${name}: ${error.details || error.message}`, status: name };
 };
 
 const statusNames: Record<string, HealthStatus> = {

@@ -3,6 +3,7 @@ import { createPluginClient, type PluginAddress, type PluginClient } from '../gr
 import type { Logger } from '../log.js';
 import { pluginNameEnv, socketDirEnv } from '../protocol.js';
 import { parseHandshakeLine } from './handshake.js';
+import type { CheckRecord } from '../supervisor/status.js';
 import type { PluginInfo } from './health-report.js';
 import { readLines } from './lines.js';
 import type { PluginOutput } from './output.js';
@@ -27,12 +28,18 @@ export interface LaunchOptions {
   output: PluginOutput;
   /** Called as soon as the process exists, so a stop can reach it mid-start. */
   onSpawned: (process: PluginProcess) => void;
+  /**
+   * For a plugin with `handshake: none` and no address: one health check, asked
+   * every startInterval until one passes (the server is up) or startTimeout ends.
+   */
+  probe?: () => Promise<CheckRecord>;
 }
 
 export interface Launched {
   process: PluginProcess;
-  client: PluginClient;
-  address: PluginAddress;
+  /** null for an ordinary server (`handshake: none`, no address): nothing of hale's to talk to. */
+  client: PluginClient | null;
+  address: PluginAddress | null;
   info: PluginInfo | null;
   /** The last lines of stderr, for the report of a later crash. */
   stderrTail: () => string;
@@ -71,7 +78,7 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
     stderrTail.push(line);
     options.output.write('stderr', line, truncated);
   });
-  const handshake = readHandshake(child, options.output, config.address === null);
+  const handshake = readHandshake(child, options.output, config.address === null && config.handshake !== null, config.handshake?.protocolVersions ?? []);
 
   // Every wait below ends on whichever comes first: the awaited thing, the process exit, the deadline, or an abort.
   const wait = <T>(thing: Promise<Waited<T>>, phase: { exited: string; late: string }): Promise<Waited<T>> => {
@@ -105,6 +112,12 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
     return { ok: false, reason: `${reason}${details}`, process: child };
   };
 
+  if (config.address === null && config.handshake === null) {
+    // An ordinary server: it has started once its own health check first passes.
+    const up = await wait(awaitFirstPass(options.probe, config.startInterval, signal), { exited: 'before its health check passed', late: 'no passing health check' });
+    if (!up.ok) return fail(up.reason);
+    return { ok: true, launched: { process: child, client: null, address: null, info: null, stderrTail: () => stderrTail.text() } };
+  }
   const address =
     config.address === null
       ? await wait(handshake.promise, { exited: 'before the handshake', late: 'no handshake line' })
@@ -124,7 +137,8 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
   }
   // GetInfo is part of the start: it may use what is left of startTimeout, up to a check's worth (at least 1 s).
   const info = await client.getInfo(Math.max(1, Math.min(Math.max(config.checkTimeout, 1_000), deadline - Date.now())));
-  if (!info.ok) log.warn({ reason: info.message }, 'GetInfo failed; the plugin runs without a name and version');
+  if (!info.ok && info.status === 'UNIMPLEMENTED') log.info('the plugin has no GetInfo (not a hale plugin); it runs without a name and version');
+  else if (!info.ok) log.warn({ reason: info.message }, 'GetInfo failed; the plugin runs without a name and version');
   return {
     ok: true,
     launched: {
@@ -137,24 +151,64 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
   };
 };
 
-/** The supervisor's environment, the plugin's own, and the protocol's variables. */
+/**
+ * The supervisor's environment, the plugin's own, and the protocol's
+ * variables: hale's, and go-plugin's (the versions it may speak, the ports and
+ * the socket dir it may listen in), so a go-plugin plugin runs as it is.
+ */
 export const pluginEnvironment = (config: PluginConfig, socketDir: string): Record<string, string> => {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  const { handshake } = config;
   return {
     ...env,
     ...config.env,
-    [config.handshake.cookieKey]: config.handshake.cookieValue,
+    ...(handshake === null
+      ? {}
+      : {
+          [handshake.cookieKey]: handshake.cookieValue,
+          PLUGIN_PROTOCOL_VERSIONS: handshake.protocolVersions.join(','),
+          PLUGIN_MIN_PORT: String(handshake.minPort),
+          PLUGIN_MAX_PORT: String(handshake.maxPort),
+          PLUGIN_UNIX_SOCKET_DIR: socketDir,
+        }),
     [socketDirEnv]: socketDir,
     [pluginNameEnv]: config.name,
   };
 };
 
+/** Asks `probe` every `interval` until one passes (or is degraded: it answers), or the abort. */
+const awaitFirstPass = async (probe: (() => Promise<CheckRecord>) | undefined, interval: number, signal: AbortSignal): Promise<Waited<void>> => {
+  if (probe === undefined) return { ok: false, reason: 'no health check to tell when it is up' };
+  while (!signal.aborted) {
+    const check = await probe();
+    if (check.outcome !== 'fail') return { ok: true, value: undefined };
+    // The start's deadline ends the wait; this loop only spaces the tries.
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+  return { ok: false, reason: 'start cancelled' };
+};
+
 const parseFixedAddress = (address: string): PluginAddress =>
   address.startsWith('unix:') ? { network: 'unix', address: address.slice('unix:'.length) } : { network: 'tcp', address };
 
+/**
+ * A handshake line's address, or why the start fails: a line that does not
+ * parse, or (as go-plugin's host refuses it) an app protocol version hale did
+ * not offer.
+ */
+const judgeLine = (parsed: ReturnType<typeof parseHandshakeLine>, offered: readonly number[]): Waited<PluginAddress> => {
+  if (parsed.kind === 'invalid') return { ok: false, reason: parsed.message };
+  if (parsed.kind !== 'handshake') return { ok: false, reason: 'no handshake line' };
+  const { appVersion, address } = parsed.handshake;
+  if (offered.length > 0 && !offered.includes(appVersion)) {
+    return { ok: false, reason: `the plugin speaks app protocol version ${appVersion}; hale offers ${offered.join(', ')} (handshake.protocolVersions)` };
+  }
+  return { ok: true, value: address };
+};
+
 /** Reads stdout: lines before the handshake are logs; after it, everything is. */
-const readHandshake = (child: PluginProcess, output: PluginOutput, expected: boolean) => {
+const readHandshake = (child: PluginProcess, output: PluginOutput, expected: boolean, offered: readonly number[]) => {
   let settle: (result: Waited<PluginAddress>) => void = () => {};
   const promise = new Promise<Waited<PluginAddress>>((resolve) => {
     settle = resolve;
@@ -167,7 +221,7 @@ const readHandshake = (child: PluginProcess, output: PluginOutput, expected: boo
       const parsed = parseHandshakeLine(line);
       if (parsed.kind !== 'log') {
         waiting = false;
-        settle(parsed.kind === 'handshake' ? { ok: true, value: parsed.handshake.address } : { ok: false, reason: parsed.message });
+        settle(judgeLine(parsed, offered));
         if (parsed.kind === 'handshake') return;
       }
     }

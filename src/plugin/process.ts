@@ -192,6 +192,84 @@ export const spawnHelper = async (options: SpawnOptions): Promise<HelperSpawnRes
   return { ok: true, process: { pid, stdin, exited, exitInfo, kill: (signal) => signalTarget(pid, signal) } };
 };
 
+/** An execa output transform that passes on the first `max` bytes and drops the rest, reading it all the same. */
+const keepFirstBytes = (max: number) => {
+  let kept = 0;
+  return {
+    binary: true,
+    *transform(chunk: unknown) {
+      if (!(chunk instanceof Uint8Array) || kept >= max) return;
+      const part = chunk.subarray(0, max - kept);
+      kept += part.byteLength;
+      yield part;
+    },
+  };
+};
+
+export interface CommandOptions {
+  command: string;
+  args: string[];
+  cwd: string;
+  /** The whole environment of the command; nothing is inherited besides. */
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** What is kept of stdout, and of stderr, in bytes. */
+  maxOutputBytes: number;
+  signal?: AbortSignal;
+}
+
+export type CommandResult =
+  | { ok: true; code: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean }
+  | { ok: false; message: string };
+
+/**
+ * Runs a short command to its end (a check, not a plugin): an argument array,
+ * never a shell, no stdin, SIGKILL to the process at `timeoutMs` or when
+ * `signal` aborts, at most `maxOutputBytes` of each stream kept.
+ *
+ * @example
+ * const result = await runCommand({ command: 'pg_isready', args: ['-q'], cwd: '/', env: { PATH: '/usr/bin' }, timeoutMs: 2_000, maxOutputBytes: 16_384 });
+ * if (result.ok && result.code === 0) console.log(result.stdout);
+ */
+export const runCommand = async (options: CommandOptions): Promise<CommandResult> => {
+  const result = await execa(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    shell: false,
+    stdin: 'ignore',
+    // maxBuffer alone closes the pipe at the limit, and a chatty command then dies of EPIPE; this reads on and keeps the start.
+    stdout: keepFirstBytes(options.maxOutputBytes),
+    stderr: keepFirstBytes(options.maxOutputBytes),
+    encoding: 'buffer',
+    reject: false,
+    // execa reads 0 as no timeout at all.
+    timeout: Math.max(1, options.timeoutMs),
+    killSignal: 'SIGKILL',
+    forceKillAfterDelay: false,
+    maxBuffer: options.maxOutputBytes,
+    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+  });
+  // Neither an exit code nor a signal: it never ran.
+  if (result.exitCode === undefined && result.signal === undefined) {
+    const cause = result.cause;
+    const message =
+      cause instanceof Error && 'code' in cause
+        ? describeSpawnError(options.command, options.cwd, cause as NodeJS.ErrnoException)
+        : `could not start ${options.command}: ${String(result.shortMessage)}`;
+    return { ok: false, message };
+  }
+  const text = (bytes: Uint8Array | undefined): string => (bytes === undefined ? '' : Buffer.from(bytes).toString('utf8'));
+  return {
+    ok: true,
+    code: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    stdout: text(result.stdout),
+    stderr: text(result.stderr),
+    timedOut: result.timedOut,
+  };
+};
+
 const describeSpawnError = (command: string, cwd: string, error: NodeJS.ErrnoException): string => {
   switch (error.code) {
     case 'ENOENT':

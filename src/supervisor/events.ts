@@ -1,3 +1,4 @@
+import type { DependencyState } from '../checks/dependency-state.js';
 import type { PluginState } from '../lifecycle/state.js';
 import type { Operation } from './operation.js';
 import type { CheckRecord } from './status.js';
@@ -19,7 +20,8 @@ export type SupervisorEvent =
     }
   | { type: 'check'; plugin: string; generation: number; check: CheckRecord }
   | { type: 'spawned'; plugin: string; generation: number; pid: number; at: number }
-  | { type: 'ready'; plugin: string; generation: number; pid: number; address: string; at: number; startMs: number }
+  /** The process is up: connected, or (an ordinary server, `handshake: none`) its health check passed once; `address` null then. */
+  | { type: 'ready'; plugin: string; generation: number; pid: number; address: string | null; at: number; startMs: number }
   | { type: 'startFailed'; plugin: string; generation: number; reason: string; at: number }
   | {
       type: 'exited';
@@ -38,6 +40,19 @@ export type SupervisorEvent =
   | { type: 'restartScheduled'; plugin: string; delayMs: number; at: number }
   /** A restart, stop or start asked for by hand began or finished (a copy, taken then). */
   | { type: 'operation'; plugin: string; operation: Operation; at: number }
+  /** One check of a dependency under `checks:`. */
+  | { type: 'dependencyCheck'; plugin?: undefined; dependency: string; check: CheckRecord }
+  /** A dependency's verdict changed. */
+  | {
+      type: 'dependencyTransition';
+      plugin?: undefined;
+      dependency: string;
+      from: DependencyState;
+      to: DependencyState;
+      reason: string;
+      critical: boolean;
+      at: number;
+    }
   /** The supervisor itself began supervising, or began to stop everything. */
   | { type: 'supervisor'; plugin?: undefined; phase: 'started' | 'stopping'; reason: string; at: number }
   /** The config file was read again and applied. */

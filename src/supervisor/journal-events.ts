@@ -18,6 +18,7 @@ export const journalEvents = (bus: EventBus<SupervisorEvent>, journal: Journal):
       case 'restartScheduled':
       case 'startFailed':
       case 'reloaded':
+      case 'dependencyTransition':
       case 'supervisor':
         journal.append(event);
         return;
@@ -28,6 +29,7 @@ export const journalEvents = (bus: EventBus<SupervisorEvent>, journal: Journal):
         if (event.operation.status !== 'pending') journal.append(event);
         return;
       case 'check':
+      case 'dependencyCheck':
       case 'spawned':
       case 'ready':
       case 'stopped':

@@ -36,7 +36,7 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
         log.info(line, `${plugin}: spawned pid ${event.pid}`);
         return;
       case 'ready':
-        log.info(line, `${plugin}: connected at ${event.address} in ${event.startMs} ms`);
+        log.info(line, event.address === null ? `${plugin}: up in ${event.startMs} ms (its health check passed)` : `${plugin}: connected at ${event.address} in ${event.startMs} ms`);
         return;
       case 'stopped':
         log.info(line, `${plugin}: stopped pid ${event.pid} (${event.stage}, ${event.durationMs} ms)`);
@@ -50,6 +50,12 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
         log[status === 'failed' ? 'warn' : 'info']({ plugin, event: type, operation: id, action, status }, `${plugin}: ${words}`);
         return;
       }
+      case 'dependencyCheck':
+        log[event.check.outcome === 'fail' ? 'warn' : 'debug']({ event: type, dependency: event.dependency, check: event.check }, `check ${event.dependency}: ${event.check.outcome}${event.check.outcome === 'fail' ? ` (${event.check.message})` : ''}`);
+        return;
+      case 'dependencyTransition':
+        log[event.to === 'unhealthy' ? (event.critical ? 'error' : 'warn') : 'info'](line, `check ${event.dependency}: ${event.from} → ${event.to} (${event.reason})`);
+        return;
       case 'supervisor':
         // The run command says so in its own words; the event is for readers of the stream.
         log.debug(line, `supervisor ${event.phase}: ${event.reason}`);

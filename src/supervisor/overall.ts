@@ -1,3 +1,4 @@
+import type { DependencyState } from '../checks/dependency-state.js';
 import type { PluginState } from '../lifecycle/state.js';
 import type { PluginStatus, SupervisorSnapshot } from './status.js';
 
@@ -6,6 +7,15 @@ export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 /** The part of a plugin's status the verdicts depend on. */
 export type PluginVerdictInput = Pick<PluginStatus, 'name' | 'state' | 'critical'>;
+
+/** The part of a dependency's status the verdicts depend on. */
+export interface DependencyVerdictInput {
+  name: string;
+  state: DependencyState;
+  critical: boolean;
+}
+
+const dependencyServes = (state: DependencyState): boolean => state === 'healthy' || state === 'degraded';
 
 export interface Liveness {
   alive: boolean;
@@ -17,6 +27,8 @@ export interface Readiness {
   reason: string;
   /** The critical plugins that keep the supervisor from being ready. */
   notReady: Array<{ name: string; state: PluginState }>;
+  /** The critical dependencies (under `checks:`) that keep it from being ready. */
+  checksNotReady: Array<{ name: string; state: DependencyState }>;
 }
 
 export interface PluginSummary {
@@ -34,15 +46,18 @@ export interface PluginSummary {
 export const isServing = (state: PluginState): boolean => state === 'healthy' || state === 'degraded';
 
 /**
- * healthy when every plugin is healthy (also when there are none); unhealthy
- * when a critical plugin is not serving; degraded otherwise.
+ * healthy when every plugin and every dependency is healthy (also when there
+ * are none); unhealthy when a critical plugin or a critical dependency is not
+ * serving; degraded otherwise (seed 001: a non-critical one down degrades).
  *
  * @example
  * overallStatus([{ name: 'a', state: 'unhealthy', critical: false }]); // 'degraded'
+ * overallStatus([], [{ name: 'db', state: 'unhealthy', critical: true }]); // 'unhealthy'
  */
-export const overallStatus = (plugins: readonly PluginVerdictInput[]): OverallStatus => {
+export const overallStatus = (plugins: readonly PluginVerdictInput[], dependencies: readonly DependencyVerdictInput[] = []): OverallStatus => {
   if (plugins.some((p) => p.critical && !isServing(p.state))) return 'unhealthy';
-  if (plugins.some((p) => p.state !== 'healthy')) return 'degraded';
+  if (dependencies.some((d) => d.critical && !dependencyServes(d.state))) return 'unhealthy';
+  if (plugins.some((p) => p.state !== 'healthy') || dependencies.some((d) => d.state !== 'healthy')) return 'degraded';
   return 'healthy';
 };
 
@@ -65,14 +80,22 @@ export const isReady = (plugins: readonly PluginVerdictInput[]): boolean =>
 export const readiness = (snapshot: {
   shuttingDown: boolean;
   plugins: readonly PluginVerdictInput[];
+  dependencies?: readonly DependencyVerdictInput[];
 }): Readiness => {
   const notReady = snapshot.plugins
     .filter((p) => p.critical && !isServing(p.state))
     .map((p) => ({ name: p.name, state: p.state }));
-  if (snapshot.shuttingDown) return { ready: false, reason: 'the supervisor is shutting down', notReady };
-  if (notReady.length === 0) return { ready: true, reason: 'every critical plugin is serving', notReady };
-  const list = notReady.map((p) => `${p.name} (${p.state})`).join(', ');
-  return { ready: false, reason: `critical plugins not serving: ${list}`, notReady };
+  const checksNotReady = (snapshot.dependencies ?? [])
+    .filter((d) => d.critical && !dependencyServes(d.state))
+    .map((d) => ({ name: d.name, state: d.state }));
+  const lists = { notReady, checksNotReady };
+  if (snapshot.shuttingDown) return { ready: false, reason: 'the supervisor is shutting down', ...lists };
+  if (notReady.length === 0 && checksNotReady.length === 0) return { ready: true, reason: 'every critical plugin is serving', ...lists };
+  const words = [
+    notReady.length === 0 ? '' : `critical plugins not serving: ${notReady.map((p) => `${p.name} (${p.state})`).join(', ')}`,
+    checksNotReady.length === 0 ? '' : `critical checks failing: ${checksNotReady.map((d) => `${d.name} (${d.state})`).join(', ')}`,
+  ];
+  return { ready: false, reason: words.filter((w) => w !== '').join('; '), ...lists };
 };
 
 /**

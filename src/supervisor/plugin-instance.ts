@@ -5,11 +5,12 @@ import { toTarget, type PluginClient } from '../grpc/plugin-client.js';
 import type { Logger } from '../log.js';
 import { launchPlugin, type Launched } from '../plugin/launch.js';
 import type { ExitInfo, PluginProcess } from '../plugin/process.js';
-import { probeHealth, type ProbeResult } from '../plugin/probe.js';
+import type { ProbeResult } from '../plugin/probe.js';
 import type { PluginOutput } from '../plugin/output.js';
 import { stopPlugin } from '../plugin/stop.js';
 import type { ProcessGuard } from '../state/process-guard.js';
 import type { StopStage } from './events.js';
+import { createPluginProbe } from './plugin-probe.js';
 
 export interface InstanceDeps {
   socketRoot: string;
@@ -57,6 +58,9 @@ export class PluginInstance {
   private interval: number | null = null;
   private checkTimer: NodeJS.Timeout | undefined;
   private checking = false;
+  /** Up: spawned, and connected or (an ordinary server) its check has passed once. */
+  private ready = false;
+  private probe: (() => Promise<ProbeResult>) | null = null;
   /** The steady cadence has had its place in the interval chosen. */
   private phased = false;
 
@@ -77,7 +81,7 @@ export class PluginInstance {
   }
 
   get connected(): boolean {
-    return this.client !== null && this.stopping === null;
+    return this.ready && this.stopping === null;
   }
 
   /** Starts the process once `after` (the previous generation's stop) has settled. */
@@ -146,19 +150,23 @@ export class PluginInstance {
       log: this.deps.log,
       output: this.deps.output,
       onSpawned: (process) => this.adopt(process),
+      probe: async () => (await createPluginProbe(this.config, { client: null, address: null }, signal)()).check,
     });
     if (signal.aborted) {
       // The stop that called this start off has the process; only the client is left to close.
-      if (result.ok) result.launched.client.close();
+      if (result.ok) result.launched.client?.close();
       return;
     }
     if (!result.ok) {
       this.hooks.startFailed(result.reason, result.process?.exitInfo()?.code ?? null);
       return;
     }
-    this.client = result.launched.client;
-    this.address = toTarget(result.launched.address);
+    const { client, address } = result.launched;
+    this.client = client;
+    this.address = address === null ? null : toTarget(address);
+    this.probe = createPluginProbe(this.config, { client, address: this.address }, signal);
     this.stderrTail = result.launched.stderrTail;
+    this.ready = true;
     this.hooks.ready(result.launched);
   }
 
@@ -172,7 +180,7 @@ export class PluginInstance {
         pid: process.pid,
         stderrTail: this.stderrTail(),
         expected: this.stopping !== null,
-        ready: this.client !== null,
+        ready: this.ready,
       });
     });
   }
@@ -196,13 +204,10 @@ export class PluginInstance {
   }
 
   private async runCheck(): Promise<void> {
-    const client = this.client;
-    if (client === null || this.interval === null) return;
+    const probe = this.probe;
+    if (probe === null || this.interval === null) return;
     this.checking = true;
-    const result = await probeHealth(client, {
-      checkTimeout: this.config.checkTimeout,
-      degradedLatency: this.config.degradedLatency,
-    });
+    const result = await probe();
     this.checking = false;
     if (this.interval === null) return;
     this.hooks.checked(result);

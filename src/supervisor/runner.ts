@@ -279,7 +279,8 @@ export class PluginRunner {
       ready: (launched) => {
         const at = this.now();
         const { pid } = launched.process;
-        this.publish({ type: 'ready', plugin, generation, pid, address: toTarget(launched.address), at, startMs: at - spawnedAt });
+        const address = launched.address === null ? null : toTarget(launched.address);
+        this.publish({ type: 'ready', plugin, generation, pid, address, at, startMs: at - spawnedAt });
         if (!isCurrent()) return;
         this.info = launched.info;
         this.readyAt = at;

@@ -1,6 +1,6 @@
 import type { EventBus } from './event-bus.js';
 import type { SupervisorEvent } from './events.js';
-import { isServing, readiness, type PluginVerdictInput } from './overall.js';
+import { isServing, readiness, type DependencyVerdictInput, type PluginVerdictInput } from './overall.js';
 import type { SupervisorSnapshot } from './status.js';
 
 /** What grpc.health.v1 says of a service hale knows. */
@@ -22,7 +22,7 @@ export const supervisorService = '';
  * // Map { '' => 'SERVING', 'greeter' => 'SERVING' }
  */
 export const servingStatuses = (
-  snapshot: Pick<SupervisorSnapshot, 'shuttingDown'> & { plugins: readonly PluginVerdictInput[] },
+  snapshot: Pick<SupervisorSnapshot, 'shuttingDown'> & { plugins: readonly PluginVerdictInput[]; dependencies?: readonly DependencyVerdictInput[] },
 ): ReadonlyMap<string, ServingStatus> => {
   const statuses = new Map<string, ServingStatus>([[supervisorService, readiness(snapshot).ready ? 'SERVING' : 'NOT_SERVING']]);
   for (const plugin of snapshot.plugins) statuses.set(plugin.name, isServing(plugin.state) ? 'SERVING' : 'NOT_SERVING');
@@ -68,7 +68,7 @@ export interface ServingSourceOptions {
 
 // Checks arrive every second per plugin and never change a state by themselves: a transition follows when they do.
 const changesServing = (event: SupervisorEvent): boolean =>
-  event.type === 'transition' || event.type === 'reloaded' || event.type === 'supervisor';
+  event.type === 'transition' || event.type === 'dependencyTransition' || event.type === 'reloaded' || event.type === 'supervisor';
 
 /**
  * Follows a supervisor's events and keeps its serving statuses. They are
@@ -95,7 +95,7 @@ export const createServingSource = (
 
   const compute = (): ReadonlyMap<string, ServingStatus> => {
     const snapshot = supervisor.snapshot();
-    return servingStatuses({ shuttingDown: snapshot.shuttingDown || stopping, plugins: snapshot.plugins });
+    return servingStatuses({ shuttingDown: snapshot.shuttingDown || stopping, plugins: snapshot.plugins, dependencies: snapshot.dependencies });
   };
 
   let statuses = compute();

@@ -1,11 +1,25 @@
 import type { CheckOutcome, PluginState } from '../lifecycle/state.js';
+import type { DependencyState } from '../checks/dependency-state.js';
+import type { CheckProtocol } from '../config/types.js';
 import type { ComponentHealth, HealthStatus, PluginInfo } from '../plugin/health-report.js';
 
 /**
- * Why a check failed: no answer in time, nobody listening, another RPC error,
- * an answer of UNHEALTHY or UNKNOWN, or a critical component reported down.
+ * Why a check failed: no answer in time, nobody listening (or a refused
+ * connection), another RPC error, an answer of UNHEALTHY or UNKNOWN, a
+ * critical component reported down, a gRPC health status other than SERVING,
+ * an HTTP status outside 2xx, a command's non-zero exit, or an answer that
+ * could not be read (a body field missing or not understood).
  */
-export type CheckFailure = 'deadline' | 'unavailable' | 'rpc_error' | 'unhealthy' | 'critical_component';
+export type CheckFailure =
+  | 'deadline'
+  | 'unavailable'
+  | 'rpc_error'
+  | 'unhealthy'
+  | 'critical_component'
+  | 'not_serving'
+  | 'http_status'
+  | 'exit_code'
+  | 'bad_answer';
 
 /** One health check as it happened. Times are epoch ms. */
 export interface CheckRecord {
@@ -66,6 +80,22 @@ export interface PluginStatus {
   lastError: string | null;
 }
 
+/** One dependency as the API shows it; a plain value. */
+export interface DependencyStatus {
+  name: string;
+  protocol: Exclude<CheckProtocol, 'plugin'>;
+  /** What is asked, in words: `tcp 127.0.0.1:5432`. */
+  target: string;
+  critical: boolean;
+  state: DependencyState;
+  reason: string;
+  since: number;
+  lastCheck: CheckRecord | null;
+  lastHealthyAt: number | null;
+  failureCount: number;
+  recentChecks: CheckRecord[];
+}
+
 export const recentCheckLimit = 20;
 
 export interface EventLoopLag {
@@ -85,4 +115,6 @@ export interface SupervisorSnapshot {
   /** hale's own log lines dropped because stdout did not keep up. */
   droppedLogLines: number;
   plugins: PluginStatus[];
+  /** The dependencies under `checks:`. */
+  dependencies: DependencyStatus[];
 }

@@ -8,6 +8,7 @@ import { createDesiredStore, readDesiredState, type DesiredStore } from '../stat
 import { openJournal, readJournal, type Journal } from '../state/journal.js';
 import { openProcessGuard, type ProcessGuard } from '../state/process-guard.js';
 import { version } from '../version.js';
+import { createDependencyChecks, type DependencyChecks } from '../checks/dependency-checks.js';
 import { createEventBus, type EventBus } from './event-bus.js';
 import { createEventLog } from './event-log.js';
 import { createHistory } from './history.js';
@@ -72,6 +73,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   const eventLog = createEventLog(events);
   const history = createHistory(events);
   let journal: Journal | null = null;
+  let dependencies: DependencyChecks | null = null;
 
   const snapshot = (): SupervisorSnapshot => ({
     version,
@@ -82,6 +84,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     eventLoopLag: lag?.sample() ?? { meanMs: 0, p99Ms: 0, maxMs: 0 },
     droppedLogLines: droppedLogLines(),
     plugins: [...runners.values()].map((runner) => runner.status()),
+    dependencies: dependencies?.statuses() ?? [],
   });
 
   /** A runner for `plugin`, started unless someone stopped it by hand. */
@@ -141,6 +144,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     forget: (names) => desired?.forget(...names) ?? Promise.resolve(),
     applied: (next) => {
       config = next;
+      dependencies?.replace(next.checks);
     },
     events,
   };
@@ -196,6 +200,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
       // A private (0700) directory: other local users cannot reach the plugins' sockets.
       socketRoot = await mkdtemp(join(options.runtimeDir ?? tmpdir(), 'hale-'));
       for (const plugin of config.plugins) runners.set(plugin.name, createRunner(plugin));
+      dependencies = createDependencyChecks(config.checks, { bus: events, ...(options.random === undefined ? {} : { random: options.random }) });
       events.publish({ type: 'supervisor', phase: 'started', reason: 'supervisor started', at: Date.now() });
     },
     stop: async (reason) => {
@@ -203,6 +208,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
       shuttingDown = true;
       await reloads;
       await Promise.all([...runners.values()].map((runner) => runner.stop(reason)));
+      dependencies?.stop();
       lag?.stop();
       // The stop's own transitions are in the journal before the state dir is let go.
       await journal?.flush();

@@ -51,6 +51,7 @@ export const buildSnapshot = (plugins: PluginStatus[], overrides: Partial<Superv
   eventLoopLag: { meanMs: 0.5, p99Ms: 2, maxMs: 4 },
   droppedLogLines: 0,
   plugins,
+  dependencies: [],
   ...overrides,
 });
 

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultApiConfig } from '../../src/config/api-schema.js';
 import type { PluginConfig, SupervisorConfig } from '../../src/config/types.js';
 import { defaultCookie } from '../../src/protocol.js';
 import type { SupervisorEvent } from '../../src/supervisor/events.js';
@@ -18,7 +19,8 @@ export const pluginConfig = (name: string, args: string[], overrides: Partial<Pl
   cwd: repoRoot,
   critical: true,
   address: null,
-  handshake: { cookieKey: defaultCookie.key, cookieValue: defaultCookie.value },
+  handshake: { cookieKey: defaultCookie.key, cookieValue: defaultCookie.value, protocolVersions: [1], minPort: 10_000, maxPort: 25_000 },
+  health: { protocol: 'plugin', retries: 0, retryDelayMs: 100 },
   checkInterval: 100,
   checkTimeout: 100,
   failureThreshold: 2,
@@ -39,21 +41,12 @@ export const pluginConfig = (name: string, args: string[], overrides: Partial<Pl
 export const supervisorConfig = (plugins: PluginConfig[], stateDir = mkdtempSync(join(tmpdir(), 'hale-state-'))): SupervisorConfig => ({
   source: '<test>',
   stateDir,
-  api: {
-    host: '127.0.0.1',
-    port: 0,
-    token: null,
-    tokenSource: null,
-    allowUnauthenticated: false,
-    protectReads: false,
-    corsOrigins: [],
-    rateLimit: { perClient: 60, perPlugin: 30, windowMs: 60_000 },
-    requestTimeoutMs: 10_000,
-  },
+  api: { ...defaultApiConfig, port: 0, corsOrigins: [], rateLimit: { ...defaultApiConfig.rateLimit } },
   grpc: { enabled: true, address: '127.0.0.1:0' },
   log: { level: 'debug' },
   defaults: { ...pluginConfig('defaults', []) },
   plugins,
+  checks: [],
 });
 
 export interface Supervised {

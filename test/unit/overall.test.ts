@@ -35,6 +35,16 @@ describe('overallStatus', () => {
     expect(overallStatus(plugins)).toBe(expected);
   });
 
+  it.each([
+    ['a critical dependency failing', [{ name: 'db', state: 'unhealthy', critical: true }], 'unhealthy'],
+    ['a critical dependency not checked yet', [{ name: 'db', state: 'unknown', critical: true }], 'unhealthy'],
+    ['a critical dependency degraded', [{ name: 'db', state: 'degraded', critical: true }], 'degraded'],
+    ['a non-critical dependency failing', [{ name: 'db', state: 'unhealthy', critical: false }], 'degraded'],
+    ['every dependency healthy', [{ name: 'db', state: 'healthy', critical: true }], 'healthy'],
+  ] as const)('with healthy plugins and %s → %s', (_name, dependencies, expected) => {
+    expect(overallStatus([critical('a', 'healthy')], dependencies)).toBe(expected);
+  });
+
   it('is unhealthy for every critical state except healthy and degraded', () => {
     for (const state of pluginStates) {
       const expected = state === 'healthy' ? 'healthy' : state === 'degraded' ? 'degraded' : 'unhealthy';
@@ -69,7 +79,21 @@ describe('isReady and readiness', () => {
         { name: 'a', state: 'unhealthy' },
         { name: 'd', state: 'unknown' },
       ],
+      checksNotReady: [],
     });
+  });
+
+  it('names the critical dependencies that fail too; a non-critical one does not count', () => {
+    const result = readiness({
+      shuttingDown: false,
+      plugins: [critical('a', 'healthy')],
+      dependencies: [
+        { name: 'db', state: 'unhealthy', critical: true },
+        { name: 'cache', state: 'unhealthy', critical: false },
+        { name: 'queue', state: 'degraded', critical: true },
+      ],
+    });
+    expect(result).toEqual({ ready: false, reason: 'critical checks failing: db (unhealthy)', notReady: [], checksNotReady: [{ name: 'db', state: 'unhealthy' }] });
   });
 
   it('is not ready while shutting down, even with every plugin healthy', () => {

@@ -93,25 +93,20 @@ export const createManagementGuard = (options: ManagementOptions): ManagementGua
     );
   };
 
-  const checkToken: MiddlewareHandler = async (c, next) => {
-    let passed = false;
-    const answer = await bearer(c, async () => {
-      passed = true;
-      await next();
-    });
-    if (!passed && answer instanceof Response) return refuse(c, 'unauthorized', answer);
-    return answer;
-  };
-
-  const checkBody: MiddlewareHandler = async (c, next) => {
-    let passed = false;
-    const answer = await body(c, async () => {
-      passed = true;
-      await next();
-    });
-    if (!passed && answer instanceof Response) return refuse(c, 'payload_too_large', answer);
-    return answer;
-  };
+  /** A guard that answers itself instead of passing the request on has refused it, for `reason`. */
+  const noting =
+    (reason: string, guard: MiddlewareHandler): MiddlewareHandler =>
+    async (c, next) => {
+      let passed = false;
+      const answer = await guard(c, async () => {
+        passed = true;
+        await next();
+      });
+      if (!passed && answer instanceof Response) return refuse(c, reason, answer);
+      return answer;
+    };
+  const checkToken = noting('unauthorized', bearer);
+  const checkBody = noting('payload_too_large', body);
 
   const limitPlugin =
     (target: PluginTarget): MiddlewareHandler =>

@@ -24,6 +24,8 @@ export const createHealthRoutes = (backend: ApiBackend): Hono => {
   routes.get('/', (c) => send(c, answer('health')));
   routes.get('/liveness', (c) => send(c, answer('liveness')));
   routes.get('/readiness', (c) => send(c, answer('readiness')));
+  // Seed 001's name for it.
+  routes.get('/ready', (c) => send(c, answer('readiness')));
 
   routes.get('/:plugin', (c) => {
     const name = c.req.param('plugin');
@@ -35,5 +37,19 @@ export const createHealthRoutes = (backend: ApiBackend): Hono => {
 
   routes.all('/', rejectMethod(readMethods));
   routes.all('/:plugin', rejectMethod(readMethods));
+  return routes;
+};
+
+/**
+ * GET /liveness, seed 001's path for /health/liveness.
+ *
+ * @example
+ * app.route('/liveness', createLivenessRoute(supervisor));
+ */
+export const createLivenessRoute = (backend: ApiBackend): Hono => {
+  const routes = new Hono();
+  const answer = createAnswerCache(backend);
+  routes.get('/', (c) => send(c, answer('liveness')));
+  routes.all('/', rejectMethod(readMethods));
   return routes;
 };

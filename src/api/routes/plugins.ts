@@ -51,7 +51,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
   routes.get('/health', (c) => {
     const snapshot = backend.snapshot();
     return c.json({
-      status: overallStatus(snapshot.plugins),
+      status: overallStatus(snapshot.plugins, snapshot.dependencies),
       timestamp: new Date(snapshot.now).toISOString(),
       plugins: Object.fromEntries(snapshot.plugins.map((p) => [p.name, toPluginDetailBody(p, snapshot.now)])),
       summary: summarize(snapshot.plugins),

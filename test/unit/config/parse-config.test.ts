@@ -93,9 +93,11 @@ describe('a minimal config', () => {
           cwd: '/etc/hale',
           critical: true,
           address: null,
-          handshake: { cookieKey: defaultCookie.key, cookieValue: defaultCookie.value },
+          handshake: { cookieKey: defaultCookie.key, cookieValue: defaultCookie.value, protocolVersions: [1], minPort: 10_000, maxPort: 25_000 },
+          health: { protocol: 'plugin', retries: 0, retryDelayMs: 100 },
         },
       ],
+      checks: [],
     });
   });
 

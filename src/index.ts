@@ -13,6 +13,9 @@
 export { createSupervisor, type Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 export type { SupervisorEvent, SupervisorEventType, StopStage } from './supervisor/events.js';
 export type { EventBus } from './supervisor/event-bus.js';
+export type { PluginChannel } from './grpc/host-channel.js';
+export { createProbeLane } from './api/probe-lane.js';
+export { createMetrics, type HaleMetrics } from './metrics/create-metrics.js';
 export type { CheckRecord, ExitRecord, PluginStatus, SupervisorSnapshot } from './supervisor/status.js';
 export { overallStatus, summarize } from './supervisor/overall.js';
 export { loadConfig, parseConfigText, formatConfigIssue, type ConfigIssue, type ConfigResult } from './config/load.js';

@@ -2,6 +2,7 @@ import type { PluginState } from '../lifecycle/state.js';
 import type { OutputLine, OutputStats } from '../plugin/output.js';
 import type { ControlAction, Operation } from '../supervisor/operation.js';
 import type { EventLog } from '../supervisor/event-log.js';
+import type { OutputEntry } from '../supervisor/events.js';
 import type { PluginHistory } from '../supervisor/history.js';
 import type { ReloadResult } from '../supervisor/reload-result.js';
 import type { SupervisorSnapshot } from '../supervisor/status.js';
@@ -35,6 +36,8 @@ export interface PluginLogs {
 export interface ApiBackend {
   /** Every event, numbered, with a window of the recent ones for readers that catch up. */
   readonly eventLog: EventLog;
+  /** Plugins' output lines as they are logged, live (GET /events?types=output). */
+  readonly output?: { subscribe(listener: (entry: OutputEntry) => void): () => void };
   /** The current state of everything, taken without running any check. */
   snapshot(): SupervisorSnapshot;
   /**

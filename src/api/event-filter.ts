@@ -4,8 +4,10 @@ import { pluginNamePattern } from './restart-target.js';
 /** Which events a reader of /events wants. */
 export interface EventFilter {
   accepts(event: SupervisorEvent): boolean;
+  /** Plugin output lines were asked for (`types=output`), of this plugin. */
+  acceptsOutput(plugin: string): boolean;
   /** The filter in words of the query, echoed in the stream's hello. */
-  describe(): { plugins: string[] | null; types: SupervisorEventType[] | null; checks: 'failed' | 'all' };
+  describe(): { plugins: string[] | null; types: Array<SupervisorEventType | 'output'> | null; checks: 'failed' | 'all' };
 }
 
 export type EventFilterResult = { ok: true; filter: EventFilter } | { ok: false; message: string };
@@ -27,7 +29,8 @@ export const eventTypes: readonly SupervisorEventType[] = [
   'supervisor',
 ];
 
-const knownTypes = new Set<string>(eventTypes);
+// `output`, a plugin's log lines, is asked for by name only: it is live, and not one of the supervisor's events.
+const knownTypes = new Set<string>([...eventTypes, 'output']);
 
 const splitList = (raw: string | undefined): string[] | null =>
   raw === undefined || raw.trim() === '' ? null : raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
@@ -48,7 +51,7 @@ export const readEventFilter = (query: { plugin?: string | undefined; types?: st
   const types = splitList(query.types);
   const badType = types?.find((type) => !knownTypes.has(type));
   if (badType !== undefined) {
-    return { ok: false, message: `unknown event type ${JSON.stringify(badType.slice(0, 64))}; the types are ${eventTypes.join(', ')}` };
+    return { ok: false, message: `unknown event type ${JSON.stringify(badType.slice(0, 64))}; the types are ${[...eventTypes, 'output'].join(', ')}` };
   }
   const checks = query.checks ?? 'failed';
   if (checks !== 'failed' && checks !== 'all') return { ok: false, message: 'checks must be "failed" (the default) or "all"' };
@@ -57,13 +60,14 @@ export const readEventFilter = (query: { plugin?: string | undefined; types?: st
   return {
     ok: true,
     filter: {
+      acceptsOutput: (plugin) => typeSet !== null && typeSet.has('output') && (pluginSet === null || pluginSet.has(plugin)),
       accepts: (event) => {
         if (typeSet !== null && !typeSet.has(event.type)) return false;
         if (pluginSet !== null && event.plugin !== undefined && !pluginSet.has(event.plugin)) return false;
         const isCheck = event.type === 'check' || event.type === 'dependencyCheck';
         return !isCheck || checks === 'all' || event.check.outcome === 'fail';
       },
-      describe: () => ({ plugins, types: types as SupervisorEventType[] | null, checks }),
+      describe: () => ({ plugins, types: types as Array<SupervisorEventType | 'output'> | null, checks }),
     },
   };
 };

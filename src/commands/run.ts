@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../log.js';
 import { createMetrics } from '../metrics/create-metrics.js';
 import { logEvents } from '../supervisor/log-events.js';
 import { createServingSource } from '../supervisor/serving-status.js';
+import { removeApiAddress, writeApiAddress } from '../state/api-address.js';
 import { createSupervisor } from '../supervisor/supervisor.js';
 import { version } from '../version.js';
 
@@ -64,6 +65,7 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
       log.info({ reason: why }, `stopping every plugin (${why})`);
       // The probes stay up while the plugins stop, answering not ready, so load balancers drain first.
       await supervisor.stop(why);
+      await removeApiAddress(config.stateDir).catch(() => undefined);
       await Promise.all([server.close(), health?.close()]);
       metrics.stop();
       log.info('stopped');
@@ -100,6 +102,9 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
       health = await startHealthServer({ address: config.grpc.address, source: createServingSource(supervisor), log });
       log.info({ grpc: health.address }, `gRPC health (grpc.health.v1) on ${health.address}`);
     }
+    await writeApiAddress(config.stateDir, { url: server.url, grpc: health?.address ?? null, pid: process.pid }).catch((error: unknown) =>
+      log.warn({ err: error }, 'could not write api.json in the state dir; hale status -c will not find this hale'),
+    );
   } catch (error) {
     log.fatal({ err: error }, `cannot start: ${describe(error)}`);
     await shutdown('start failed', 1);

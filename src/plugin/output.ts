@@ -54,6 +54,8 @@ export interface PluginOutputOptions {
   now?: () => number;
   /** Runs `run` after `ms`; injected by tests. The default timer does not keep the process alive. */
   schedule?: (ms: number, run: () => void) => void;
+  /** Hears every line that reaches the log (under the same rate limit), for live readers such as `hale logs --follow`. */
+  onLogged?: (line: OutputLine) => void;
 }
 
 const scheduleUnref = (ms: number, run: () => void): void => {
@@ -127,9 +129,12 @@ export const createPluginOutput = (options: PluginOutputOptions): PluginOutput =
       stats.lines += 1;
       if (truncated) stats.truncated += 1;
       const at = now();
-      ring.push({ at, stream, line, truncated }, Buffer.byteLength(line));
-      if (bucket.take(at)) logPluginLine(log, stream, line, truncated);
-      else countDrop();
+      const entry = { at, stream, line, truncated };
+      ring.push(entry, Buffer.byteLength(line));
+      if (bucket.take(at)) {
+        logPluginLine(log, stream, line, truncated);
+        options.onLogged?.(entry);
+      } else countDrop();
     },
     tail: (count) => ring.last(count),
     stats: () => ({ ...stats }),

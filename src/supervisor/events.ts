@@ -1,5 +1,6 @@
 import type { DependencyState } from '../checks/dependency-state.js';
 import type { PluginState } from '../lifecycle/state.js';
+import type { OutputLine } from '../plugin/output.js';
 import type { Operation } from './operation.js';
 import type { CheckRecord } from './status.js';
 
@@ -68,3 +69,9 @@ export type SupervisorEvent =
     };
 
 export type SupervisorEventType = SupervisorEvent['type'];
+
+/** One line of a plugin's output as it reached the log; live only, never stored with the events. */
+export interface OutputEntry {
+  plugin: string;
+  line: OutputLine;
+}

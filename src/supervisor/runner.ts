@@ -9,7 +9,7 @@ import { describeExit } from '../plugin/process.js';
 import type { ProcessGuard } from '../state/process-guard.js';
 import { CheckHistory } from './check-history.js';
 import type { EventBus } from './event-bus.js';
-import type { SupervisorEvent } from './events.js';
+import type { OutputEntry, SupervisorEvent } from './events.js';
 import type { ControlAction, Operation } from './operation.js';
 import { OperationTracker } from './operation-tracker.js';
 import { PluginInstance, type InstanceHooks } from './plugin-instance.js';
@@ -35,6 +35,8 @@ export interface RunnerDeps {
   now?: () => number;
   /** Places each generation's steady checks within their interval; Math.random by default. */
   random?: () => number;
+  /** Hears the plugin's output lines as they are logged. */
+  output?: EventBus<OutputEntry>;
 }
 
 /** What a request to restart, stop or start came to. */
@@ -99,7 +101,11 @@ export class PluginRunner {
     this.lifecycle = initialLifecycle(this.now(), stoppedReason);
     this.policy = policyOf(config);
     this.log = deps.log.child({ plugin: config.name });
-    this.output = createPluginOutput({ log: this.log });
+    const feed = deps.output;
+    this.output = createPluginOutput({
+      log: this.log,
+      ...(feed === undefined ? {} : { onLogged: (line: OutputLine) => feed.publish({ plugin: config.name, line }) }),
+    });
     this.operations = new OperationTracker(config.name, this.now, (operation) =>
       this.publish({ type: 'operation', plugin: this.name, operation: { ...operation }, at: this.now() }),
     );

@@ -3,17 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiBackend, ControlResult, DrillSignal, PluginLogs, SignalResult } from '../api/backend.js';
 import type { PluginConfig, SupervisorConfig } from '../config/types.js';
-import { droppedLogLines, type Logger } from '../log.js';
+import { createLogger, droppedLogLines, type Logger } from '../log.js';
 import { createDesiredStore, readDesiredState, type DesiredStore } from '../state/desired-state.js';
 import { openJournal, readJournal, type Journal } from '../state/journal.js';
 import { openProcessGuard, type ProcessGuard } from '../state/process-guard.js';
 import { version } from '../version.js';
 import { createDependencyChecks, type DependencyChecks } from '../checks/dependency-checks.js';
+import { closePluginChannel, openPluginChannel, type PluginChannel } from '../grpc/host-channel.js';
 import { createEventBus, type EventBus } from './event-bus.js';
 import { createEventLog } from './event-log.js';
 import { createHistory } from './history.js';
 import { journalEvents } from './journal-events.js';
-import type { SupervisorEvent } from './events.js';
+import type { OutputEntry, SupervisorEvent } from './events.js';
 import { startLoopLagMonitor, type LoopLagMonitor } from './loop-lag.js';
 import type { ControlAction, Operation } from './operation.js';
 import { createOperationLog } from './operation-log.js';
@@ -23,7 +24,8 @@ import { PluginRunner } from './runner.js';
 import type { PluginStatus, SupervisorSnapshot } from './status.js';
 
 export interface SupervisorOptions {
-  log: Logger;
+  /** pino JSON on stdout at the config's log level by default. */
+  log?: Logger;
   /** Where the private socket directory is made; the system's temp dir by default. */
   runtimeDir?: string;
   /** Where in its interval each plugin's steady checks fall (staggering); Math.random by default. */
@@ -49,15 +51,24 @@ export interface Supervisor extends ApiBackend {
   /** Stops every plugin in stages, in parallel, and resolves once all are gone. */
   stop(reason: string): Promise<void>;
   plugin(name: string): PluginStatus | undefined;
+  /**
+   * A gRPC channel to the plugin's current process, for the host program's
+   * own clients of its services; null while none serves. Calls on the channel
+   * of a generation that was replaced fail with UNAVAILABLE (its process is
+   * gone): ask again after a restart. Old channels are closed 30 s on.
+   */
+  channel(name: string): PluginChannel | null;
   /** Applies `config` (or the config file, read again) as a reload. */
   reload(reason: string, config?: SupervisorConfig): Promise<ReloadResult>;
 }
 
+const staleChannelMs = 30_000;
+
 const stoppedByHandReason = (at: string, reason: string): string =>
   `stopped by hand at ${at} (${reason}); kept stopped until started again`;
 
-export const createSupervisor = (initialConfig: SupervisorConfig, options: SupervisorOptions): Supervisor => {
-  const { log } = options;
+export const createSupervisor = (initialConfig: SupervisorConfig, options: SupervisorOptions = {}): Supervisor => {
+  const log = options.log ?? createLogger({ level: initialConfig.log.level });
   const events = createEventBus<SupervisorEvent>((error) => log.error({ err: error }, 'an event subscriber failed'));
   const startedAt = Date.now();
   const runners = new Map<string, PluginRunner>();
@@ -71,9 +82,32 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   let reloads: Promise<unknown> = Promise.resolve();
   // First on the bus, so every event has its id before anything else hears of it.
   const eventLog = createEventLog(events);
+  // Plugin output goes to readers that ask for it, never into the event log: it would push the transitions out.
+  const output = createEventBus<OutputEntry>((error) => log.error({ err: error }, 'an output subscriber failed'));
   const history = createHistory(events);
   let journal: Journal | null = null;
   let dependencies: DependencyChecks | null = null;
+  const channels = new Map<string, PluginChannel>();
+  const retiring = new Map<NodeJS.Timeout, PluginChannel>();
+
+  const channel = (name: string): PluginChannel | null => {
+    const status = runners.get(name)?.status();
+    if (status === undefined || !status.connected || status.address === null) return null;
+    const held = channels.get(name);
+    if (held?.generation === status.generation) return held;
+    if (held !== undefined) {
+      // Late calls on it reach a process that is gone, and fail with UNAVAILABLE; closed later, they would throw.
+      const timer = setTimeout(() => {
+        retiring.delete(timer);
+        closePluginChannel(held);
+      }, staleChannelMs);
+      timer.unref();
+      retiring.set(timer, held);
+    }
+    const opened = openPluginChannel(name, status.generation, status.address);
+    channels.set(name, opened);
+    return opened;
+  };
 
   const snapshot = (): SupervisorSnapshot => ({
     version,
@@ -93,7 +127,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     const held = desired?.stoppedByHand(plugin.name);
     const runner = new PluginRunner(
       plugin,
-      { bus: events, log, socketRoot, guard, ...(options.random === undefined ? {} : { random: options.random }) },
+      { bus: events, log, socketRoot, guard, output, ...(options.random === undefined ? {} : { random: options.random }) },
       held === undefined ? undefined : stoppedByHandReason(held.at, held.reason),
     );
     if (held === undefined) runner.start('supervisor started');
@@ -181,6 +215,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     events,
     snapshot,
     eventLog,
+    output,
     // Every event changes what the snapshot says; the rest that can change without one is named here.
     revision: () => `${eventLog.lastId}.${shuttingDown ? 1 : 0}.${lag?.epoch ?? 0}.${droppedLogLines()}`,
     control,
@@ -189,6 +224,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     reload,
     operation: (id): Operation | undefined => operations.find(id),
     plugin: (name) => runners.get(name)?.status(),
+    channel,
     history: (name, limit) => (runners.has(name) ? { plugin: name, ...history.of(name, limit) } : undefined),
     start: async () => {
       guard = await openProcessGuard({ stateDir: config.stateDir, log });
@@ -209,6 +245,13 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
       await reloads;
       await Promise.all([...runners.values()].map((runner) => runner.stop(reason)));
       dependencies?.stop();
+      for (const [timer, old] of retiring) {
+        clearTimeout(timer);
+        closePluginChannel(old);
+      }
+      retiring.clear();
+      for (const held of channels.values()) closePluginChannel(held);
+      channels.clear();
       lag?.stop();
       // The stop's own transitions are in the journal before the state dir is let go.
       await journal?.flush();

@@ -16,9 +16,9 @@ export interface HaleProcess {
 
 const started = new Set<ChildProcessWithoutNullStreams>();
 
-export const startHale = (args: string[], env: Record<string, string> = {}): HaleProcess => {
+export const startHale = (args: string[], env: Record<string, string> = {}, cwd: string = repoRoot): HaleProcess => {
   const child = spawn(process.execPath, [cliMain, ...args], {
-    cwd: repoRoot,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { LoggedEvent } from '../../supervisor/event-log.js';
+import type { OutputEntry } from '../../supervisor/events.js';
 import type { ApiBackend } from '../backend.js';
 import { answerError, rejectMethod } from '../errors.js';
 import { readEventFilter, type EventFilter } from '../event-filter.js';
@@ -26,7 +27,26 @@ const readLastEventId = (c: Context): number | null => {
   return /^[0-9]{1,16}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
 };
 
-const toMessage = ({ id, event }: LoggedEvent) => ({ id: String(id), event: event.type, data: JSON.stringify({ id, ...event }) });
+interface Message {
+  id?: string;
+  event: string;
+  data: string;
+  /** The supervisor is going away: the stream ends after this one. */
+  last?: boolean;
+}
+
+const toMessage = ({ id, event }: LoggedEvent): Message => ({
+  id: String(id),
+  event: event.type,
+  data: JSON.stringify({ id, ...event }),
+  last: event.type === 'supervisor' && event.phase === 'stopping',
+});
+
+// An output line has no id: it is not kept, so there is nothing to resume from.
+const toOutputMessage = ({ plugin, line }: OutputEntry): Message => ({
+  event: 'output',
+  data: JSON.stringify({ plugin, at: new Date(line.at).toISOString(), stream: line.stream, line: line.line, truncated: line.truncated }),
+});
 
 /**
  * GET /events: every supervisor event as Server-Sent Events, typed by the
@@ -85,7 +105,7 @@ interface StreamJob {
 
 const serveStream = async (stream: SSEStreamingApi, job: StreamJob): Promise<void> => {
   const { eventLog } = job.backend;
-  const queue: LoggedEvent[] = [];
+  const queue: Message[] = [];
   let overflowed = false;
   let ending = false;
   let wake: (() => void) | null = null;
@@ -96,15 +116,20 @@ const serveStream = async (stream: SSEStreamingApi, job: StreamJob): Promise<voi
   };
   // Replay and live events are taken in one synchronous step: none is lost or sent twice in between.
   const replay = job.lastEventId === null ? null : eventLog.after(job.lastEventId);
-  const unsubscribe = eventLog.subscribe((entry) => {
-    if (!job.filter.accepts(entry.event)) return;
-    if (queue.length < job.maxQueue) queue.push(entry);
+  const enqueue = (message: Message): void => {
+    if (queue.length < job.maxQueue) queue.push(message);
     else if (!overflowed) {
       overflowed = true;
       // A client that reads nothing never takes the overflow message either.
       cutTimer = setTimeout(job.cutOff, job.overflowGraceMs);
     }
     rouse();
+  };
+  const unsubscribe = eventLog.subscribe((entry) => {
+    if (job.filter.accepts(entry.event)) enqueue(toMessage(entry));
+  });
+  const unsubscribeOutput = job.backend.output?.subscribe((entry) => {
+    if (job.filter.acceptsOutput(entry.plugin)) enqueue(toOutputMessage(entry));
   });
   stream.onAbort(() => {
     ending = true;
@@ -127,7 +152,11 @@ const serveStream = async (stream: SSEStreamingApi, job: StreamJob): Promise<voi
           }),
         });
       }
-      for (const entry of replay.entries) if (job.filter.accepts(entry.event)) await stream.writeSSE(toMessage(entry));
+      for (const entry of replay.entries) {
+        if (!job.filter.accepts(entry.event)) continue;
+        const { id, event, data } = toMessage(entry);
+        await stream.writeSSE({ id: id ?? '', event, data });
+      }
     }
     while (!ending && !stream.aborted) {
       if (overflowed) {
@@ -137,21 +166,22 @@ const serveStream = async (stream: SSEStreamingApi, job: StreamJob): Promise<voi
         });
         return;
       }
-      const entry = queue.shift();
-      if (entry === undefined) {
+      const message = queue.shift();
+      if (message === undefined) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
         continue;
       }
-      await stream.writeSSE(toMessage(entry));
+      await stream.writeSSE({ event: message.event, data: message.data, ...(message.id === undefined ? {} : { id: message.id }) });
       // The supervisor is going away: the stream ends so the client reconnects to whatever comes next.
-      if (entry.event.type === 'supervisor' && entry.event.phase === 'stopping') return;
+      if (message.last === true) return;
     }
   } finally {
     clearInterval(heartbeat);
     // An overflowed client's timer stays: the stream's end is still queued behind what it does not read.
     if (!overflowed) clearTimeout(cutTimer);
     unsubscribe();
+    unsubscribeOutput?.();
   }
 };

@@ -1,8 +1,6 @@
 import type { DependencyStatus } from '../supervisor/status.js';
 import { formatGoDuration } from './go-duration.js';
-import { toCheckBody } from './plugin-body.js';
-
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+import { isoOrNull, toCheckBody } from './plugin-body.js';
 
 /**
  * A dependency as JSON, in the same words as a plugin where they mean the same

@@ -60,7 +60,8 @@ export interface CheckBody {
 
 export type PluginDetailBody = PluginBody & { name: string; recentChecks: CheckBody[] };
 
-const isoOrNull = (epochMs: number | null): string | null => (epochMs === null ? null : new Date(epochMs).toISOString());
+/** An epoch-ms time as ISO text, null kept. */
+export const isoOrNull = (epochMs: number | null): string | null => (epochMs === null ? null : new Date(epochMs).toISOString());
 
 /**
  * How long the current process has served, or null when none is running.

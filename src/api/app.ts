@@ -5,10 +5,12 @@ import { defaultApiConfig } from '../config/api-schema.js';
 import { isHaleError } from '../errors.js';
 import type { HaleMetrics } from '../metrics/create-metrics.js';
 import type { ApiBackend } from './backend.js';
+import { loadDashboardAssets, type DashboardAssets } from './dashboard-assets.js';
 import { answerError, quoteName } from './errors.js';
 import { createManagementGuard, type ManagementOptions } from './management/guard.js';
 import { protectReads } from './read-guard.js';
 import { limitTime } from './request-timeout.js';
+import { createDashboardRoutes } from './routes/dashboard.js';
 import { createConfigRoutes } from './routes/config.js';
 import { createEventRoutes, type EventRouteOptions } from './routes/events.js';
 import { createCheckRoutes } from './routes/checks.js';
@@ -49,6 +51,8 @@ export interface AppOptions {
   metrics?: HaleMetrics;
   /** Heartbeat, queue and client limits of GET /events. */
   events?: Omit<EventRouteOptions, 'backend'>;
+  /** The dashboard's files; read from the build when not given. */
+  dashboard?: DashboardAssets;
   /** Called with every error no route answered, after it is logged. */
   onError?: (error: unknown) => void;
 }
@@ -110,6 +114,7 @@ export const createApp = (options: AppOptions): Hono => {
   app.route('/operations', createOperationRoutes(backend));
   app.route('/config', createConfigRoutes({ backend, management }));
   app.route('/events', createEventRoutes({ backend, ...options.events }));
+  app.route('/', createDashboardRoutes(options.dashboard ?? loadDashboardAssets()));
   if (options.metrics !== undefined) app.route('/metrics', createMetricsRoutes({ metrics: options.metrics }));
 
   app.notFound((c) => answerError(c, 404, 'not_found', `no route for ${c.req.method} ${quoteName(c.req.path)}`));

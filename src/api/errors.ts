@@ -26,6 +26,7 @@ export type ApiErrorCode =
   | 'invalid_event_filter'
   | 'invalid_event_id'
   | 'too_many_streams'
+  | 'dashboard_unavailable'
   | 'internal_error';
 
 export interface ApiErrorBody {

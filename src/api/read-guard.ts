@@ -4,6 +4,9 @@ import { requireBearer } from './guards.js';
 /** What probes must reach without a token, whatever protectReads says. */
 export const openProbePaths: ReadonlySet<string> = new Set(['/health/liveness', '/health/readiness', '/health/ready', '/liveness']);
 
+/** The dashboard's page and code hold no data: the page asks for the token itself, for what it reads. */
+const isDashboardCode = (path: string): boolean => path === '/' || path.startsWith('/dashboard/');
+
 /**
  * With `protectReads`, every GET and HEAD needs the bearer token too, but the
  * liveness and readiness probes (a kubelet or a load balancer carries no
@@ -15,7 +18,7 @@ export const openProbePaths: ReadonlySet<string> = new Set(['/health/liveness', 
 export const protectReads = ({ token, enabled }: { token: string | null; enabled: boolean }): MiddlewareHandler => {
   const bearer = requireBearer(token);
   return async (c, next) => {
-    if (!enabled || (c.req.method !== 'GET' && c.req.method !== 'HEAD') || openProbePaths.has(c.req.path)) return next();
+    if (!enabled || (c.req.method !== 'GET' && c.req.method !== 'HEAD') || openProbePaths.has(c.req.path) || isDashboardCode(c.req.path)) return next();
     return bearer(c, next);
   };
 };

@@ -76,9 +76,11 @@ export const createEventLog = (bus: EventBus<SupervisorEvent>, options: EventLog
     },
     firstId,
     after: (id) => {
-      if (!Number.isSafeInteger(id) || id > lastId || id < firstId - 1) return { entries: [], missed: true };
+      // An id newer than any given is from another run, unrelated: nothing of this run is known to follow it.
+      if (!Number.isSafeInteger(id) || id > lastId) return { entries: [], missed: true };
       const oldest = lastId - held + 1;
-      const from = Math.max(id + 1, oldest);
+      // Ids grow across runs: everything held of this run came after an older run's id.
+      const from = Math.max(id + 1, oldest, firstId);
       const entries: LoggedEvent[] = [];
       for (let next = from; next <= lastId; next++) {
         const entry = ring[next % capacity];

@@ -13,13 +13,13 @@ const newest = (dir) => {
 
 const builtAt = (() => {
   try {
-    return Math.min(statSync('dist/cli.js').mtimeMs, statSync('dist/plugins/flaky/main.js').mtimeMs);
+    return Math.min(statSync('dist/cli.js').mtimeMs, statSync('dist/plugins/flaky/main.js').mtimeMs, statSync('dist/dashboard/main.js').mtimeMs);
   } catch {
     return 0;
   }
 })();
 
-if (builtAt < Math.max(newest('src'), newest('plugins'))) {
+if (builtAt < Math.max(newest('src'), newest('plugins'), newest('dashboard'))) {
   process.stderr.write('hale: building (npm run build)…\n');
   execSync('npm run build', { stdio: 'inherit' });
 }

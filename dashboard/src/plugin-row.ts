@@ -107,8 +107,10 @@ export const drawPluginRow = (row: PluginRow, view: PluginView, now: number): vo
     drawSparkline(row.spark, view.latencies);
     row.drawn = drawn;
   }
-  setText(row.message, view.message === '' ? view.reason : view.message);
-  setAttr(row.message, 'title', view.reason);
+  const message = view.message === '' ? view.reason : view.message;
+  // A crash's stderr can be long: the row shows its start, the title all of it.
+  setText(row.message, message.length > 160 ? `${message.slice(0, 157)}…` : message);
+  setAttr(row.message, 'title', message === view.reason ? view.reason : `${message}\n\n${view.reason}`);
   const components = view.components.map((c) => `${c.name}:${c.status}`).join(' ');
   if (row.components.dataset['drawn'] !== components) {
     row.components.dataset['drawn'] = components;

@@ -2,6 +2,7 @@
 import { drawStream, drawSummary } from './summary-bar.js';
 import { openEventFeed } from './event-feed.js';
 import { byId } from './dom.js';
+import { startHubsView } from './hubs-view.js';
 import { request } from './http.js';
 import { createPluginTable } from './plugin-table.js';
 import { viewFromBody, type PluginView } from './plugin-view.js';
@@ -101,6 +102,7 @@ openEventFeed({
   },
 });
 
+startHubsView();
 setInterval(() => table.tick(), 1_000);
 // Components, messages and ages that no event carries: a full look now and then.
 setInterval(() => void refresh(false), 10_000);

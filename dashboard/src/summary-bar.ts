@@ -24,7 +24,7 @@ export const drawSummary = (health: HealthBody): void => {
       supervisor === undefined ? '' : `up ${formatDuration(supervisor.uptimeSeconds * 1_000)}`,
     ].filter((part) => part !== '').join(' · '),
   );
-  const checks = Object.entries(health.checks ?? {});
+  const checks = [...Object.entries(health.checks ?? {}), ...Object.entries(health.components ?? {})];
   const list = byId('dependencies');
   list.hidden = checks.length === 0;
   const drawn = checks.map(([name, c]) => `${name}:${c.status}`).join();

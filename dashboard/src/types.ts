@@ -50,6 +50,8 @@ export interface HealthBody {
   version?: string;
   plugins: Record<string, PluginBody>;
   checks?: Record<string, DependencyBody>;
+  /** hale's own connections (its NATS link), never critical. */
+  components?: Record<string, DependencyBody>;
   supervisor?: { pid: number; uptimeSeconds: number };
 }
 

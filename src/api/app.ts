@@ -13,6 +13,7 @@ import { limitTime } from './request-timeout.js';
 import { createDashboardRoutes } from './routes/dashboard.js';
 import { createConfigRoutes } from './routes/config.js';
 import { createEventRoutes, type EventRouteOptions } from './routes/events.js';
+import { createFederationRoutes } from './routes/federation.js';
 import { createCheckRoutes } from './routes/checks.js';
 import { createHealthRoutes, createLivenessRoute } from './routes/health.js';
 import { createMetricsRoutes } from './routes/metrics.js';
@@ -114,6 +115,7 @@ export const createApp = (options: AppOptions): Hono => {
   app.route('/operations', createOperationRoutes(backend));
   app.route('/config', createConfigRoutes({ backend, management }));
   app.route('/events', createEventRoutes({ backend, ...options.events }));
+  app.route('/federation', createFederationRoutes(backend));
   app.route('/', createDashboardRoutes(options.dashboard ?? loadDashboardAssets()));
   if (options.metrics !== undefined) app.route('/metrics', createMetricsRoutes({ metrics: options.metrics }));
 

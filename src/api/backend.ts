@@ -1,4 +1,5 @@
 import type { PluginState } from '../lifecycle/state.js';
+import type { FederationView } from '../nats/federation.js';
 import type { OutputLine, OutputStats } from '../plugin/output.js';
 import type { ControlAction, Operation } from '../supervisor/operation.js';
 import type { EventLog } from '../supervisor/event-log.js';
@@ -57,4 +58,6 @@ export interface ApiBackend {
   history(name: string, limit: number): (PluginHistory & { plugin: string }) | undefined;
   /** Re-reads the config file and applies what changed. */
   reload(reason: string): Promise<ReloadResult>;
+  /** Every hub heard over NATS; absent when federation is not enabled (GET /federation/* answer 404). */
+  readonly federation?: FederationView;
 }

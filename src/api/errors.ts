@@ -27,6 +27,7 @@ export type ApiErrorCode =
   | 'invalid_event_id'
   | 'too_many_streams'
   | 'dashboard_unavailable'
+  | 'federation_disabled'
   | 'internal_error';
 
 export interface ApiErrorBody {

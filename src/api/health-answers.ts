@@ -1,6 +1,7 @@
-import { liveness, overallStatus, readiness, summarize } from '../supervisor/overall.js';
+import { liveness, readiness, snapshotStatus, summarize } from '../supervisor/overall.js';
 import type { SupervisorSnapshot } from '../supervisor/status.js';
 import { toDependencyBody } from './dependency-body.js';
+import { toLinkBody } from './link-body.js';
 import { toPluginBody } from './plugin-body.js';
 
 /** A JSON answer before it is encoded: the HTTP status and the body. */
@@ -22,7 +23,7 @@ const isoOf = (ms: number): string => new Date(ms).toISOString();
  * healthAnswer(supervisor.snapshot()).status; // 200
  */
 export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
-  const status = overallStatus(snapshot.plugins, snapshot.dependencies);
+  const status = snapshotStatus(snapshot);
   return {
     status: status === 'unhealthy' ? 503 : 200,
     body: {
@@ -34,6 +35,9 @@ export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
       ...(snapshot.dependencies.length === 0
         ? {}
         : { checks: Object.fromEntries(snapshot.dependencies.map((d) => [d.name, toDependencyBody(d, false)])) }),
+      ...(snapshot.links === undefined || snapshot.links.length === 0
+        ? {}
+        : { components: Object.fromEntries(snapshot.links.map((l) => [l.name, toLinkBody(l)])) }),
       supervisor: {
         pid: snapshot.pid,
         uptimeSeconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000,

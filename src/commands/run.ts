@@ -7,6 +7,8 @@ import type { SupervisorConfig } from '../config/types.js';
 import { startHealthServer, type HealthServer } from '../grpc/health-server.js';
 import { createLogger, type Logger } from '../log.js';
 import { createMetrics } from '../metrics/create-metrics.js';
+import { registerNatsMetrics } from '../metrics/nats-metrics.js';
+import { startNats } from '../nats/start-nats.js';
 import { logEvents } from '../supervisor/log-events.js';
 import { createServingSource } from '../supervisor/serving-status.js';
 import { removeApiAddress, writeApiAddress } from '../state/api-address.js';
@@ -42,11 +44,21 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   const supervisor = createSupervisor(config, { log });
   logEvents(supervisor.events, log);
   const metrics = createMetrics(supervisor);
+  const nats = startNats(config, supervisor, log);
+  if (nats !== null) {
+    const { link, federation } = nats;
+    registerNatsMetrics(metrics.registry, {
+      connected: () => link.state().state === 'connected',
+      stats: link.stats,
+      ...(federation === null ? {} : { federation: federation.stats }),
+    });
+  }
+  const backend = nats === null || nats.federation === null ? supervisor : { ...supervisor, federation: nats.federation };
 
   let server: ApiServer;
   try {
     server = await startApiServer({
-      app: createApp({ backend: supervisor, token: config.api.token, logger: log, metrics, security: config.api }),
+      app: createApp({ backend, token: config.api.token, logger: log, metrics, security: config.api }),
       lane: createProbeLane(supervisor, { protectReads: config.api.protectReads }),
       host: config.api.host,
       port: config.api.port,
@@ -65,6 +77,8 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
       log.info({ reason: why }, `stopping every plugin (${why})`);
       // The probes stay up while the plugins stop, answering not ready, so load balancers drain first.
       await supervisor.stop(why);
+      // After the plugins: their deregistrations and the last summary are sent first.
+      await nats?.stop();
       await removeApiAddress(config.stateDir).catch(() => undefined);
       await Promise.all([server.close(), health?.close()]);
       metrics.stop();

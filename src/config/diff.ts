@@ -32,6 +32,9 @@ const restartOnly: Array<[string, (config: SupervisorConfig) => unknown]> = [
   ['grpc.address', (c) => c.grpc.address],
   ['log.level', (c) => c.log.level],
   ['stateDir', (c) => c.stateDir],
+  // The NATS link is opened once; a new server or hub id takes a restart of hale.
+  ['nats', (c) => c.nats],
+  ['federation', (c) => c.federation],
 ];
 
 /**

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { apiShape, resolveApi } from './api-schema.js';
 import { readHandshake } from './handshake-schema.js';
+import { federationShape, natsShape, resolveNats } from './nats-schema.js';
 import { dependencyShape, healthShape, resolveCheckTarget } from './health-schema.js';
 import { describeValue } from './describe-value.js';
 import { defaultStateDir } from './state-dir.js';
@@ -107,6 +108,8 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
     defaults: closedObject(policyShape).default(() => ({})),
     plugins: pluginsSchema,
     checks: dependenciesSchema,
+    nats: natsShape.optional(),
+    federation: federationShape.optional(),
   }).transform((raw, ctx): SupervisorConfig => {
     const defaults = overridePolicy(defaultPolicy, raw.defaults);
     const fail = (path: PropertyKey[], message: string) => ctx.issues.push({ code: 'custom', path, message, input: undefined });
@@ -114,7 +117,9 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
     if (!api.ok) fail(['api', api.issue.key], api.issue.message);
     const plugins = raw.plugins.map((plugin, index) => resolvePluginParts(plugin, baseDir, (path, message) => fail(['plugins', index, ...path], message)));
     const checks = raw.checks.map((check, index) => resolveDependency(check, baseDir, (path, message) => fail(['checks', index, ...path], message)));
-    if (!api.ok || plugins.includes(null) || checks.includes(null)) return z.NEVER;
+    const nats = resolveNats(raw.nats, raw.federation, baseDir, raw.plugins.map((plugin) => plugin.name));
+    if (!nats.ok) for (const issue of nats.issues) fail(issue.path, issue.message);
+    if (!api.ok || !nats.ok || plugins.includes(null) || checks.includes(null)) return z.NEVER;
     return {
       source,
       api: api.api,
@@ -134,6 +139,8 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
         ...(plugins[index] as PluginParts),
       })),
       checks: checks as DependencyConfig[],
+      nats: nats.nats,
+      federation: nats.federation,
     };
   });
 

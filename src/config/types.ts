@@ -106,6 +106,27 @@ export interface ApiConfig {
   requestTimeoutMs: number;
 }
 
+/** Where hale publishes health over NATS (`nats:`), when it does. */
+export interface NatsConfig {
+  servers: string[];
+  auth: { kind: 'none' } | { kind: 'token'; token: string } | { kind: 'credentials'; file: string };
+  /** This supervisor's name in subjects: `{subjectPrefix}.{hubId}.health.…`. */
+  hubId: string;
+  subjectPrefix: string;
+  summaryIntervalMs: number;
+  /** Messages held while NATS is away; older ones are dropped (and counted) beyond it. */
+  maxPending: number;
+  /** Summaries and transitions also kept in this JetStream stream, for late readers. */
+  jetstream: { stream: string; maxAgeMs: number; maxMessages: number } | null;
+}
+
+/** Hearing other hubs' summaries (`federation:`). */
+export interface FederationConfig {
+  enabled: boolean;
+  /** A hub silent this long is stale; 3 summary intervals by default. */
+  staleAfterMs: number;
+}
+
 export interface SupervisorConfig {
   /** Absolute path of the file this was read from, or a label such as "<inline>". */
   source: string;
@@ -120,4 +141,7 @@ export interface SupervisorConfig {
   plugins: PluginConfig[];
   /** Dependencies that are not plugins, checked in parallel. */
   checks: DependencyConfig[];
+  /** Null when the config has no nats: section. */
+  nats: NatsConfig | null;
+  federation: FederationConfig;
 }

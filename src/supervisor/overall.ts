@@ -62,6 +62,16 @@ export const overallStatus = (plugins: readonly PluginVerdictInput[], dependenci
 };
 
 /**
+ * The verdict of a whole snapshot: plugins, dependencies, and hale's own
+ * links (never critical: a NATS link that is down degrades).
+ *
+ * @example
+ * snapshotStatus(supervisor.snapshot()); // 'healthy'
+ */
+export const snapshotStatus = (snapshot: Pick<SupervisorSnapshot, 'plugins' | 'dependencies' | 'links'>): OverallStatus =>
+  overallStatus(snapshot.plugins, [...snapshot.dependencies, ...(snapshot.links ?? [])]);
+
+/**
  * True when every critical plugin is healthy or degraded.
  *
  * @example

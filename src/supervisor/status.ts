@@ -105,6 +105,23 @@ export interface EventLoopLag {
   maxMs: number;
 }
 
+/**
+ * A connection hale itself keeps (its NATS link): never critical, so one
+ * that is down degrades the verdict and never fails readiness.
+ */
+export interface LinkStatus {
+  name: string;
+  kind: 'nats';
+  state: 'healthy' | 'degraded';
+  critical: false;
+  /** Where it goes, in words: `nats://127.0.0.1:4222`. */
+  target: string;
+  reason: string;
+  since: number;
+  /** What it has done, for the link's kind (published, pending, dropped …). */
+  stats: Record<string, number>;
+}
+
 export interface SupervisorSnapshot {
   version: string;
   pid: number;
@@ -117,4 +134,6 @@ export interface SupervisorSnapshot {
   plugins: PluginStatus[];
   /** The dependencies under `checks:`. */
   dependencies: DependencyStatus[];
+  /** hale's own connections (NATS); absent or empty when it keeps none. */
+  links?: LinkStatus[];
 }

@@ -21,7 +21,7 @@ import { createOperationLog } from './operation-log.js';
 import { applyReload, type ReloadTarget } from './apply-reload.js';
 import type { ReloadResult } from './reload-result.js';
 import { PluginRunner } from './runner.js';
-import type { PluginStatus, SupervisorSnapshot } from './status.js';
+import type { LinkStatus, PluginStatus, SupervisorSnapshot } from './status.js';
 
 export interface SupervisorOptions {
   /** pino JSON on stdout at the config's log level by default. */
@@ -60,6 +60,8 @@ export interface Supervisor extends ApiBackend {
   channel(name: string): PluginChannel | null;
   /** Applies `config` (or the config file, read again) as a reload. */
   reload(reason: string, config?: SupervisorConfig): Promise<ReloadResult>;
+  /** Reports one of hale's own connections (its NATS link), shown in snapshots and /health; the latest report wins. */
+  reportLink(status: LinkStatus): void;
 }
 
 const staleChannelMs = 30_000;
@@ -109,6 +111,8 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     return opened;
   };
 
+  const links = new Map<string, LinkStatus>();
+  let linkReports = 0;
   const snapshot = (): SupervisorSnapshot => ({
     version,
     pid: process.pid,
@@ -119,6 +123,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     droppedLogLines: droppedLogLines(),
     plugins: [...runners.values()].map((runner) => runner.status()),
     dependencies: dependencies?.statuses() ?? [],
+    ...(links.size === 0 ? {} : { links: [...links.values()] }),
   });
 
   /** A runner for `plugin`, started unless someone stopped it by hand. */
@@ -217,7 +222,11 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     eventLog,
     output,
     // Every event changes what the snapshot says; the rest that can change without one is named here.
-    revision: () => `${eventLog.lastId}.${shuttingDown ? 1 : 0}.${lag?.epoch ?? 0}.${droppedLogLines()}`,
+    revision: () => `${eventLog.lastId}.${shuttingDown ? 1 : 0}.${lag?.epoch ?? 0}.${droppedLogLines()}.${linkReports}`,
+    reportLink: (status) => {
+      links.set(status.name, status);
+      linkReports += 1;
+    },
     control,
     signal,
     logs,

@@ -47,6 +47,8 @@ export const supervisorConfig = (plugins: PluginConfig[], stateDir = mkdtempSync
   defaults: { ...pluginConfig('defaults', []) },
   plugins,
   checks: [],
+  nats: null,
+  federation: { enabled: false, staleAfterMs: 30_000 },
 });
 
 export interface Supervised {

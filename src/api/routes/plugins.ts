@@ -5,7 +5,7 @@ import { answerError, rejectMethod } from '../errors.js';
 import type { ManagementGuard } from '../management/guard.js';
 import { toPluginDetailBody, uptimeSecondsOf } from '../plugin-body.js';
 import { readRestartTarget } from '../restart-target.js';
-import { overallStatus, summarize } from '../../supervisor/overall.js';
+import { snapshotStatus, summarize } from '../../supervisor/overall.js';
 
 const readMethods = 'GET, HEAD';
 
@@ -51,7 +51,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
   routes.get('/health', (c) => {
     const snapshot = backend.snapshot();
     return c.json({
-      status: overallStatus(snapshot.plugins, snapshot.dependencies),
+      status: snapshotStatus(snapshot),
       timestamp: new Date(snapshot.now).toISOString(),
       plugins: Object.fromEntries(snapshot.plugins.map((p) => [p.name, toPluginDetailBody(p, snapshot.now)])),
       summary: summarize(snapshot.plugins),

@@ -98,6 +98,8 @@ describe('a minimal config', () => {
         },
       ],
       checks: [],
+      nats: null,
+      federation: { enabled: false, staleAfterMs: 30_000 },
     });
   });
 

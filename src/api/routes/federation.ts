@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { ApiBackend } from '../backend.js';
+import { answerError, rejectMethod } from '../errors.js';
+
+const disabledMessage =
+  'federation is not enabled on this hale; to hear other hubs, give its config a nats: section and federation.enabled: true';
+
+const answerDisabled = (c: Context): Response => answerError(c, 404, 'federation_disabled', disabledMessage);
+
+/**
+ * GET /federation/hubs — every hub heard over NATS with its last summary,
+ * its age and whether it went stale — and GET /federation/services, every
+ * service of every hub. 404 `federation_disabled` when federation is off.
+ *
+ * @example
+ * app.route('/federation', createFederationRoutes(backend));
+ */
+export const createFederationRoutes = (backend: ApiBackend): Hono => {
+  const routes = new Hono();
+  routes.get('/hubs', (c) => {
+    const federation = backend.federation;
+    if (federation === undefined) return answerDisabled(c);
+    return c.json({ hub_id: federation.hubId, stale_after_seconds: federation.staleAfterMs / 1_000, hubs: federation.hubs() });
+  });
+  routes.get('/services', (c) => {
+    const federation = backend.federation;
+    if (federation === undefined) return answerDisabled(c);
+    return c.json({ services: federation.services() });
+  });
+  routes.all('/hubs', rejectMethod('GET, HEAD'));
+  routes.all('/services', rejectMethod('GET, HEAD'));
+  return routes;
+};

@@ -1,0 +1,157 @@
+// The JSON bodies hale publishes over NATS, as pure functions of what the supervisor knows.
+import { uptimeSecondsOf } from '../api/plugin-body.js';
+import type { DependencyState } from '../checks/dependency-state.js';
+import type { PluginState } from '../lifecycle/state.js';
+import type { SupervisorEvent } from '../supervisor/events.js';
+import { snapshotStatus, type OverallStatus } from '../supervisor/overall.js';
+import type { DependencyStatus, PluginStatus, SupervisorSnapshot } from '../supervisor/status.js';
+
+/** Seed 004's word for a service: serving, serving with trouble, or not serving. */
+export type ServiceStatus = 'up' | 'degraded' | 'down';
+
+/** A plugin hale runs, or a dependency under `checks:` it only checks. */
+export type ServiceType = 'plugin' | 'check';
+
+/** One service in a summary: seed 004's fields, then hale's own. */
+export interface SummaryService {
+  name: string;
+  type: ServiceType;
+  status: ServiceStatus;
+  /** hale's own word: `restarting`, `failed`, `unknown` … */
+  state: PluginState | DependencyState;
+  critical: boolean;
+  /** The last check's, or null before the first. */
+  latency_ms: number | null;
+  /** The plugin's GetInfo version; '' when it gave none, and for checks. */
+  version: string;
+  /** Null while no process runs, and for checks. */
+  uptime_seconds: number | null;
+  restart_count: number;
+}
+
+/** A hub's whole state, in seed 004's shape. */
+export interface HealthSummary {
+  hub_id: string;
+  timestamp: string;
+  overall_status: OverallStatus;
+  services: SummaryService[];
+  /** The dependencies under `checks:`, as services of type `check`. */
+  checks: SummaryService[];
+  hale: { version: string; pid: number; uptime_seconds: number };
+  /** How often a summary comes when nothing changes; a reader can tell a silent hub by it. */
+  interval_seconds: number;
+}
+
+/** One plugin's transition, on its own subject. */
+export interface TransitionMessage {
+  hub_id: string;
+  timestamp: string;
+  service: string;
+  type: 'plugin';
+  from: PluginState;
+  to: PluginState;
+  status: ServiceStatus;
+  reason: string;
+  restart_count: number;
+  critical?: boolean;
+}
+
+/** A service that came under supervision or left it. */
+export interface RegistrationMessage {
+  hub_id: string;
+  timestamp: string;
+  service: string;
+  type: ServiceType;
+  reason: string;
+}
+
+export type TransitionEvent = Extract<SupervisorEvent, { type: 'transition' }>;
+
+/**
+ * A plugin's or a dependency's state in seed 004's three words.
+ *
+ * @example
+ * toServiceStatus('restarting'); // 'down'
+ */
+export const toServiceStatus = (state: PluginState | DependencyState): ServiceStatus =>
+  state === 'healthy' ? 'up' : state === 'degraded' ? 'degraded' : 'down';
+
+const toPluginService = (status: PluginStatus, now: number): SummaryService => ({
+  name: status.name,
+  type: 'plugin',
+  status: toServiceStatus(status.state),
+  state: status.state,
+  critical: status.critical,
+  latency_ms: status.lastCheck?.latencyMs ?? null,
+  version: status.info?.version ?? '',
+  uptime_seconds: uptimeSecondsOf(status, now),
+  restart_count: status.restartCount,
+});
+
+const toCheckService = (status: DependencyStatus): SummaryService => ({
+  name: status.name,
+  type: 'check',
+  status: toServiceStatus(status.state),
+  state: status.state,
+  critical: status.critical,
+  latency_ms: status.lastCheck?.latencyMs ?? null,
+  version: '',
+  uptime_seconds: null,
+  restart_count: 0,
+});
+
+/**
+ * The summary of one snapshot; overall_status is /health's verdict
+ * (plugins, dependencies and hale's own links).
+ *
+ * @example
+ * buildSummary(supervisor.snapshot(), 'web-1', 10_000).overall_status; // 'healthy'
+ */
+export const buildSummary = (snapshot: SupervisorSnapshot, hubId: string, intervalMs: number): HealthSummary => ({
+  hub_id: hubId,
+  timestamp: new Date(snapshot.now).toISOString(),
+  overall_status: snapshotStatus(snapshot),
+  services: snapshot.plugins.map((status) => toPluginService(status, snapshot.now)),
+  checks: snapshot.dependencies.map(toCheckService),
+  hale: { version: snapshot.version, pid: snapshot.pid, uptime_seconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000 },
+  interval_seconds: intervalMs / 1_000,
+});
+
+/**
+ * The message for one transition; `critical` when the caller knows it.
+ *
+ * @example
+ * buildTransitionMessage(event, 'web-1', true).status; // 'down' for a move to 'restarting'
+ */
+export const buildTransitionMessage = (event: TransitionEvent, hubId: string, critical?: boolean): TransitionMessage => ({
+  hub_id: hubId,
+  timestamp: new Date(event.at).toISOString(),
+  service: event.plugin,
+  type: 'plugin',
+  from: event.from,
+  to: event.to,
+  status: toServiceStatus(event.to),
+  reason: event.reason,
+  restart_count: event.restartCount,
+  ...(critical === undefined ? {} : { critical }),
+});
+
+/**
+ * The body of a `service.registered` or `service.deregistered` message.
+ *
+ * @example
+ * buildRegistrationMessage({ hubId: 'web-1', service: 'greeter', type: 'plugin', reason: 'supervisor started', at: Date.now() });
+ */
+export const buildRegistrationMessage = (fields: {
+  hubId: string;
+  service: string;
+  type: ServiceType;
+  reason: string;
+  at: number;
+}): RegistrationMessage => ({
+  hub_id: fields.hubId,
+  timestamp: new Date(fields.at).toISOString(),
+  service: fields.service,
+  type: fields.type,
+  reason: fields.reason,
+});

@@ -1,0 +1,143 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConfig } from '../../src/config/types.js';
+import { openNatsLink } from '../../src/nats/nats-link.js';
+import type { HeardMessage, LinkStatusChange, NatsLink } from '../../src/nats/types.js';
+import { startNatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
+
+const links: NatsLink[] = [];
+afterAll(async () => {
+  await Promise.all(links.map((link) => link.close()));
+  await stopAllNatsServers();
+});
+
+const configFor = (url: string, overrides: Partial<NatsConfig> = {}): NatsConfig => ({
+  servers: [url],
+  auth: { kind: 'none' },
+  hubId: 'test',
+  subjectPrefix: 'hale',
+  summaryIntervalMs: 10_000,
+  maxPending: 100,
+  jetstream: null,
+  ...overrides,
+});
+
+const open = (config: NatsConfig) => {
+  const link = openNatsLink(config, { name: 'hale test', retryMs: 100 });
+  links.push(link);
+  return link;
+};
+
+/** Resolves once the link reaches `state`, or rejects after `timeoutMs` with where it stood. */
+const reach = (link: NatsLink, state: LinkStatusChange['state'], timeoutMs = 10_000): Promise<LinkStatusChange> =>
+  new Promise((resolve, reject) => {
+    if (link.state().state === state) return resolve(link.state());
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`the link did not reach ${state} within ${timeoutMs} ms; it is ${JSON.stringify(link.state())}`));
+    }, timeoutMs);
+    const off = link.onState((change) => {
+      if (change.state !== state) return;
+      clearTimeout(timer);
+      off();
+      resolve(change);
+    });
+  });
+
+/** Collects what a subscription hears until `count` messages have come, or rejects after `timeoutMs`. */
+const hear = (link: NatsLink, subject: string) => {
+  const heard: Array<{ subject: string; body: unknown }> = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const off = link.subscribe(subject, (message: HeardMessage) => {
+    heard.push({ subject: message.subject, body: JSON.parse(new TextDecoder().decode(message.data)) });
+    for (const waiter of [...waiters]) if (heard.length >= waiter.count) waiter.resolve();
+  });
+  const until = (count: number, timeoutMs = 10_000) =>
+    new Promise<void>((resolve, reject) => {
+      if (heard.length >= count) return resolve();
+      const timer = setTimeout(() => reject(new Error(`heard ${heard.length} of ${count} on ${subject}`)), timeoutMs);
+      waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
+    });
+  return { heard, until, off };
+};
+
+describe('the NATS link, against a real nats-server', () => {
+  it('holds what is published before the server is there, then sends it in order', async () => {
+    const server = await startNatsServer();
+    await server.halt();
+    const link = open(configFor(server.url));
+    expect(link.publish('hale.test.health.a', { n: 1 })).toBe('queued');
+    expect(link.publish('hale.test.health.a', { n: 2 })).toBe('queued');
+    expect(link.state().state).toBe('connecting');
+    expect(link.stats().pending).toBe(2);
+
+    const listener = open(configFor(server.url));
+    const messages = hear(listener, 'hale.test.health.>');
+    await server.revive();
+    await reach(listener, 'connected');
+    await reach(link, 'connected');
+    await messages.until(2);
+    expect(messages.heard.map((m) => m.body)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(link.stats()).toMatchObject({ pending: 0, dropped: 0, published: 2 });
+    await server.stop();
+  });
+
+  it('drops the oldest beyond maxPending while the server is away, counts them, and comes back by itself', async () => {
+    const server = await startNatsServer();
+    const link = open(configFor(server.url, { maxPending: 5 }));
+    await reach(link, 'connected');
+    expect(link.publish('hale.test.health.b', { n: 0 })).toBe('sent');
+    await server.halt();
+    await reach(link, 'reconnecting');
+    expect(link.state().reason).toMatch(/lost|reconnect/);
+    const outcomes = Array.from({ length: 8 }, (_, n) => link.publish('hale.test.health.b', { n: n + 1 }));
+    expect(outcomes.filter((o) => o === 'queued')).toHaveLength(5);
+    expect(outcomes.filter((o) => o === 'dropped')).toHaveLength(3);
+    expect(link.stats()).toMatchObject({ pending: 5, dropped: 3 });
+
+    const listener = open(configFor(server.url));
+    const messages = hear(listener, 'hale.test.health.b');
+    await server.revive();
+    await reach(listener, 'connected');
+    await reach(link, 'connected', 15_000);
+    await messages.until(5);
+    // The oldest three went: what is sent is the newest five, in order.
+    expect(messages.heard.map((m) => (m.body as { n: number }).n)).toEqual([4, 5, 6, 7, 8]);
+    expect(link.stats().reconnects).toBeGreaterThanOrEqual(1);
+    await server.stop();
+  });
+
+  it('creates a JetStream stream that keeps what was published for a reader who comes later', async () => {
+    const server = await startNatsServer({ jetstream: true });
+    const link = open(configFor(server.url));
+    const created = await link.ensureStream({ name: 'HALE_TEST', subjects: ['hale.test.health.>'], maxAgeMs: 60_000, maxMessages: 100 });
+    expect(created).toEqual({ ok: true, created: true });
+    for (let n = 0; n < 3; n++) link.publish('hale.test.health.summary', { n });
+    expect(await link.flush(5_000)).toBe(true);
+    // The same spec again finds the stream there.
+    expect(await link.ensureStream({ name: 'HALE_TEST', subjects: ['hale.test.health.>'], maxAgeMs: 60_000, maxMessages: 100 })).toEqual({ ok: true, created: false });
+
+    const late = await connect({ servers: server.url });
+    try {
+      const consumer = await jetstream(late).consumers.get('HALE_TEST');
+      const batch = await consumer.fetch({ max_messages: 3, expires: 5_000 });
+      const read: unknown[] = [];
+      for await (const message of batch) read.push(message.json());
+      expect(read).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+    } finally {
+      await late.close();
+    }
+    await server.stop();
+  });
+
+  it('says why when the server has no JetStream, and goes on publishing', async () => {
+    const server = await startNatsServer();
+    const link = open(configFor(server.url));
+    const result = await link.ensureStream({ name: 'HALE_NONE', subjects: ['hale.test.health.>'], maxAgeMs: 60_000, maxMessages: 100 });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.message).toMatch(/HALE_NONE/);
+    expect(link.publish('hale.test.health.c', { ok: true })).toBe('sent');
+    await server.stop();
+  });
+});

@@ -184,8 +184,7 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
     finished = true;
     cancelHeartbeat?.();
     cancelHeartbeat = null;
-    // The last word on this hub, taken once the supervisor has marked itself stopping.
-    if (live) queueMicrotask(emitSummary);
+    // The last summary waits for the plugins to be stopped: the runtime asks for it (publishSummary) after supervisor.stop().
   };
 
   const onEvent = (event: SupervisorEvent): void => {

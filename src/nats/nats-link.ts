@@ -56,7 +56,7 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
   };
 
   const sendHeld = (nc: NatsConnection) => {
-    while (held.length > 0 && current.state === 'connected') {
+    while (held.length > 0) {
       const message = held.shift();
       if (message === undefined) break;
       nc.publish(message.subject, message.data);
@@ -79,8 +79,9 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
       else if (status.type === 'reconnecting' && current.state !== 'reconnecting') change('reconnecting', `reconnecting to ${servers}`);
       else if (status.type === 'reconnect') {
         stats.reconnects += 1;
-        change('connected', `connected to ${status.server}`);
+        // Sent before the state says connected, so whoever reads the counts then sees nothing held.
         sendHeld(nc);
+        change('connected', `connected to ${status.server}`);
       } else if (status.type === 'error') change(current.state, `${current.reason} (${describeError(status.error)})`);
     }
   };
@@ -104,9 +105,9 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
         return;
       }
       connection = nc;
-      change('connected', `connected to ${nc.getServer()}`);
       for (const entry of wanted.values()) listen(nc, entry);
       sendHeld(nc);
+      change('connected', `connected to ${nc.getServer()}`);
       for (const resolve of [...connected]) resolve();
       void follow(nc);
       void nc.closed().then((error) => {

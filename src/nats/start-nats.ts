@@ -89,6 +89,8 @@ export const startNats = (config: SupervisorConfig, supervisor: Supervisor, log:
     link,
     federation,
     async stop(flushMs = 2_000) {
+      // The plugins are stopped by now: the last summary says so, shutting_down and all.
+      publisher.publishSummary();
       publisher.stop();
       federation?.stop();
       clearInterval(statsTimer);

@@ -37,7 +37,8 @@ export interface HealthSummary {
   services: SummaryService[];
   /** The dependencies under `checks:`, as services of type `check`. */
   checks: SummaryService[];
-  hale: { version: string; pid: number; uptime_seconds: number };
+  /** The supervisor itself; `shutting_down` is true in the last summary of a hale that is stopping. */
+  hale: { version: string; pid: number; uptime_seconds: number; shutting_down: boolean };
   /** How often a summary comes when nothing changes; a reader can tell a silent hub by it. */
   interval_seconds: number;
 }
@@ -113,7 +114,7 @@ export const buildSummary = (snapshot: SupervisorSnapshot, hubId: string, interv
   overall_status: snapshotStatus(snapshot),
   services: snapshot.plugins.map((status) => toPluginService(status, snapshot.now)),
   checks: snapshot.dependencies.map(toCheckService),
-  hale: { version: snapshot.version, pid: snapshot.pid, uptime_seconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000 },
+  hale: { version: snapshot.version, pid: snapshot.pid, uptime_seconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000, shutting_down: snapshot.shuttingDown },
   interval_seconds: intervalMs / 1_000,
 });
 

@@ -173,6 +173,12 @@ describe('hale on NATS: health published, hubs federated', () => {
 
       // What was said while the server was away: flaky's transitions, stamped during the outage, reached the server after it.
       const jsm = await jetstreamManager(nc);
+      await pollFor(
+        "flaky's last held transition kept",
+        async () => (await jsm.streams.getMessage('WITNESS', { last_by_subj: 'hale.hub-a.health.flaky' }))?.json<{ to: string; timestamp: string }>(),
+        (body) => body?.to === 'healthy' && Date.parse(body.timestamp) > haltedAt,
+        3_000,
+      );
       const count = (await jsm.streams.info('WITNESS')).state.messages;
       const batch = await (await jetstream(nc).consumers.get('WITNESS')).fetch({ max_messages: count, expires: 5_000 });
       const held: Array<{ to: string; storedAt: number }> = [];

@@ -207,7 +207,7 @@ describe('startHealthPublisher', () => {
     expect((recording.on(summarySubject).at(-1)?.body as HealthSummary).services.map((s) => s.name)).toEqual(['greeter', 'cache']);
   });
 
-  it('deregisters everything when supervision stops, sends one last summary, then only transitions', async () => {
+  it('deregisters everything when supervision stops, then only transitions, and the last summary when asked, plugins stopped', async () => {
     const recording = createRecordingPublisher();
     start(recording, { started: true });
     await settle();
@@ -216,11 +216,17 @@ describe('startHealthPublisher', () => {
     expect(registrations(recording.on(deregisteredSubject))).toEqual(['plugin:greeter (SIGTERM)', 'plugin:billing.v2 (SIGTERM)', 'check:postgres (SIGTERM)']);
     backend.current = { ...backend.current, shuttingDown: true };
     await settle();
-    expect(recording.on(summarySubject).map((m) => m.at - snapshotNow)).toEqual([0, 1_000]);
+    // No summary while the plugins are still stopping: it would say they are up.
+    expect(recording.on(summarySubject).map((m) => m.at - snapshotNow)).toEqual([0]);
     transition('greeter', 'healthy', 'stopped');
     vi.advanceTimersByTime(3 * intervalMs);
-    expect(recording.on(summarySubject)).toHaveLength(2);
+    expect(recording.on(summarySubject)).toHaveLength(1);
     expect(recording.on('hale.web-1.health.greeter')).toHaveLength(1);
+    // What the runtime does once supervisor.stop() has resolved.
+    health?.publishSummary();
+    const last = recording.on(summarySubject).at(-1)?.body as { hale: { shutting_down: boolean }; services: Array<{ name: string; status: string }> };
+    expect(last.hale.shutting_down).toBe(true);
+    expect(last.services.find((s) => s.name === 'greeter')?.status).toBe('down');
     backend.bus.publish({ type: 'supervisor', phase: 'stopping', reason: 'again', at: Date.now() });
     await settle();
     expect(recording.on(deregisteredSubject)).toHaveLength(3);

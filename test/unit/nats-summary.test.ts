@@ -99,7 +99,7 @@ describe('buildSummary', () => {
       checks: [
         { name: 'postgres', type: 'check', status: 'down', state: 'unhealthy', critical: false, latency_ms: 7, version: '', uptime_seconds: null, restart_count: 0 },
       ],
-      hale: { version: '0.1.0-test', pid: 999, uptime_seconds: 120 },
+      hale: { version: '0.1.0-test', pid: 999, uptime_seconds: 120, shutting_down: false },
       interval_seconds: 10,
     });
   });

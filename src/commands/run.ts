@@ -8,7 +8,6 @@ import { startHealthServer, type HealthServer } from '../grpc/health-server.js';
 import { createLogger, type Logger } from '../log.js';
 import { createMetrics } from '../metrics/create-metrics.js';
 import { registerNatsMetrics } from '../metrics/nats-metrics.js';
-import { startNats } from '../nats/start-nats.js';
 import { logEvents } from '../supervisor/log-events.js';
 import { createServingSource } from '../supervisor/serving-status.js';
 import { removeApiAddress, writeApiAddress } from '../state/api-address.js';
@@ -44,7 +43,8 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   const supervisor = createSupervisor(config, { log });
   logEvents(supervisor.events, log);
   const metrics = createMetrics(supervisor);
-  const nats = startNats(config, supervisor, log);
+  // Loaded only when used: a hale without nats: carries none of it (test/integration/flood.test.ts's memory bound is tight).
+  const nats = config.nats === null ? null : await (await import('../nats/start-nats.js')).startNats(config, supervisor, log);
   if (nats !== null) {
     const { link, federation } = nats;
     registerNatsMetrics(metrics.registry, {

@@ -4,7 +4,6 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import type { LinkStatus } from '../supervisor/status.js';
 import { startFederation, type FederationView } from './federation.js';
 import { startHealthPublisher } from './health-publisher.js';
-import { openNatsLink } from './nats-link.js';
 import { hubSubjects } from './subjects.js';
 import type { LinkStatusChange, NatsLink } from './types.js';
 
@@ -41,13 +40,14 @@ const toLinkStatus = (nats: NatsConfig, change: LinkStatusChange, link: NatsLink
  * again in the background.
  *
  * @example
- * const nats = startNats(config, supervisor, log);
+ * const nats = await startNats(config, supervisor, log);
  * // … later, after supervisor.stop():
  * await nats?.stop();
  */
-export const startNats = (config: SupervisorConfig, supervisor: Supervisor, log: Logger): NatsRuntime | null => {
+export const startNats = async (config: SupervisorConfig, supervisor: Supervisor, log: Logger): Promise<NatsRuntime | null> => {
   const nats = config.nats;
   if (nats === null) return null;
+  const { openNatsLink } = await import('./nats-link.js');
   const link = openNatsLink(nats, { name: `hale ${nats.hubId}` });
   const report = () => supervisor.reportLink(toLinkStatus(nats, link.state(), link));
   report();

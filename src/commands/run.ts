@@ -44,7 +44,7 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   logEvents(supervisor.events, log);
   const metrics = createMetrics(supervisor);
   // Loaded only when used: a hale without nats: carries none of it (test/integration/flood.test.ts's memory bound is tight).
-  const nats = config.nats === null ? null : await (await import('../nats/start-nats.js')).startNats(config, supervisor, log);
+  const nats = config.nats === null ? null : (await import('../nats/start-nats.js')).startNats(config, supervisor, log);
   if (nats !== null) {
     const { link, federation } = nats;
     registerNatsMetrics(metrics.registry, {

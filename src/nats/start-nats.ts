@@ -4,6 +4,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import type { LinkStatus } from '../supervisor/status.js';
 import { startFederation, type FederationView } from './federation.js';
 import { startHealthPublisher } from './health-publisher.js';
+import { openNatsLink } from './nats-link.js';
 import { hubSubjects } from './subjects.js';
 import type { LinkStatusChange, NatsLink } from './types.js';
 
@@ -15,7 +16,7 @@ export interface NatsRuntime {
   stop(flushMs?: number): Promise<void>;
 }
 
-// How often the link's counts reach /health when its state does not change.
+// How often the link's counts are looked at for /health when its state does not change.
 const statsEveryMs = 1_000;
 
 const toLinkStatus = (nats: NatsConfig, change: LinkStatusChange, link: NatsLink): LinkStatus => {
@@ -40,16 +41,23 @@ const toLinkStatus = (nats: NatsConfig, change: LinkStatusChange, link: NatsLink
  * again in the background.
  *
  * @example
- * const nats = await startNats(config, supervisor, log);
+ * const nats = startNats(config, supervisor, log);
  * // … later, after supervisor.stop():
  * await nats?.stop();
  */
-export const startNats = async (config: SupervisorConfig, supervisor: Supervisor, log: Logger): Promise<NatsRuntime | null> => {
+export const startNats = (config: SupervisorConfig, supervisor: Supervisor, log: Logger): NatsRuntime | null => {
   const nats = config.nats;
   if (nats === null) return null;
-  const { openNatsLink } = await import('./nats-link.js');
   const link = openNatsLink(nats, { name: `hale ${nats.hubId}` });
-  const report = () => supervisor.reportLink(toLinkStatus(nats, link.state(), link));
+  // Reported only when it changed: every report refills the cached /health answer.
+  let reported = '';
+  const report = () => {
+    const status = toLinkStatus(nats, link.state(), link);
+    const key = JSON.stringify([status.state, status.reason, status.since, status.stats]);
+    if (key === reported) return;
+    reported = key;
+    supervisor.reportLink(status);
+  };
   report();
   const offState = link.onState((change) => {
     report();

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConfig } from '../../src/config/types.js';
 import { openNatsLink } from '../../src/nats/nats-link.js';
-import type { HeardMessage, LinkStatusChange, NatsLink } from '../../src/nats/types.js';
+import type { LinkStatusChange, NatsLink } from '../../src/nats/types.js';
 import { startNatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
 
 const links: NatsLink[] = [];
@@ -45,26 +45,13 @@ const reach = (link: NatsLink, state: LinkStatusChange['state'], timeoutMs = 10_
     });
   });
 
-/** Collects what a subscription hears until `count` messages have come, or rejects after `timeoutMs`. */
-const hear = (link: NatsLink, subject: string) => {
-  const heard: Array<{ subject: string; body: unknown }> = [];
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
-  const off = link.subscribe(subject, (message: HeardMessage) => {
-    heard.push({ subject: message.subject, body: JSON.parse(new TextDecoder().decode(message.data)) });
-    for (const waiter of [...waiters]) if (heard.length >= waiter.count) waiter.resolve();
-  });
-  const until = (count: number, timeoutMs = 10_000) =>
-    new Promise<void>((resolve, reject) => {
-      if (heard.length >= count) return resolve();
-      const timer = setTimeout(() => reject(new Error(`heard ${heard.length} of ${count} on ${subject}`)), timeoutMs);
-      waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
-    });
-  return { heard, until, off };
-};
-
 describe('the NATS link, against a real nats-server', () => {
   it('holds what is published before the server is there, then sends it in order', async () => {
-    const server = await startNatsServer();
+    const server = await startNatsServer({ jetstream: true });
+    // A stream, not a subscriber, witnesses what arrives: a subscriber could connect after the link has sent.
+    const witness = await connect({ servers: server.url });
+    await (await jetstreamManager(witness)).streams.add({ name: 'WITNESS', subjects: ['hale.test.health.>'] });
+    await witness.close();
     await server.halt();
     const link = open(configFor(server.url));
     expect(link.publish('hale.test.health.a', { n: 1 })).toBe('queued');
@@ -72,22 +59,28 @@ describe('the NATS link, against a real nats-server', () => {
     expect(link.state().state).toBe('connecting');
     expect(link.stats().pending).toBe(2);
 
-    const listener = open(configFor(server.url));
-    const messages = hear(listener, 'hale.test.health.>');
     await server.revive();
-    await reach(listener, 'connected');
     await reach(link, 'connected');
-    await messages.until(2);
-    expect(messages.heard.map((m) => m.body)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(await link.flush(5_000)).toBe(true);
     expect(link.stats()).toMatchObject({ pending: 0, dropped: 0, published: 2 });
+    const reader = await connect({ servers: server.url });
+    try {
+      const batch = await (await jetstream(reader).consumers.get('WITNESS')).fetch({ max_messages: 2, expires: 5_000 });
+      const read: unknown[] = [];
+      for await (const message of batch) read.push(message.json());
+      expect(read).toEqual([{ n: 1 }, { n: 2 }]);
+    } finally {
+      await reader.close();
+    }
     await server.stop();
   });
 
   it('drops the oldest beyond maxPending while the server is away, counts them, and comes back by itself', async () => {
-    const server = await startNatsServer();
+    const server = await startNatsServer({ jetstream: true });
     const link = open(configFor(server.url, { maxPending: 5 }));
-    await reach(link, 'connected');
+    expect(await link.ensureStream({ name: 'WITNESS_B', subjects: ['hale.test.health.b'], maxAgeMs: 60_000, maxMessages: 100 })).toEqual({ ok: true, created: true });
     expect(link.publish('hale.test.health.b', { n: 0 })).toBe('sent');
+    expect(await link.flush(5_000)).toBe(true);
     await server.halt();
     await reach(link, 'reconnecting');
     expect(link.state().reason).toMatch(/lost|reconnect/);
@@ -96,15 +89,21 @@ describe('the NATS link, against a real nats-server', () => {
     expect(outcomes.filter((o) => o === 'dropped')).toHaveLength(3);
     expect(link.stats()).toMatchObject({ pending: 5, dropped: 3 });
 
-    const listener = open(configFor(server.url));
-    const messages = hear(listener, 'hale.test.health.b');
     await server.revive();
-    await reach(listener, 'connected');
     await reach(link, 'connected', 15_000);
-    await messages.until(5);
-    // The oldest three went: what is sent is the newest five, in order.
-    expect(messages.heard.map((m) => (m.body as { n: number }).n)).toEqual([4, 5, 6, 7, 8]);
+    expect(await link.flush(5_000)).toBe(true);
+    expect(link.stats()).toMatchObject({ pending: 0, dropped: 3 });
     expect(link.stats().reconnects).toBeGreaterThanOrEqual(1);
+    const reader = await connect({ servers: server.url });
+    try {
+      const batch = await (await jetstream(reader).consumers.get('WITNESS_B')).fetch({ max_messages: 6, expires: 5_000 });
+      const read: number[] = [];
+      for await (const message of batch) read.push(message.json<{ n: number }>().n);
+      // The oldest three held went: what is sent is the first, before the outage, then the newest five, in order.
+      expect(read).toEqual([0, 4, 5, 6, 7, 8]);
+    } finally {
+      await reader.close();
+    }
     await server.stop();
   });
 

@@ -21,6 +21,8 @@ export interface FaultRecord {
   degradedSeen?: boolean;
   /** sigstop-short only: the upper bound of the pause. */
   pauseMs?: number;
+  /** reload-race only: the plugin's restartCount began again at 0 (a new runner); `actual` counts from there. */
+  rebase?: true;
 }
 
 /** Something in the chaos phase that is a violation on its own. */
@@ -40,6 +42,9 @@ export interface ChaosOptions {
   baseUrl: string;
   names: readonly string[];
   faultDirOf: (name: string) => string;
+  bumpPlugin: (name: string) => void;
+  /** Resolves true once hale next logs that a reload stops `name`. */
+  nextReloadStop: (name: string, timeoutMs: number) => Promise<boolean>;
   poller: StatusPoller;
   seed: number;
   /** Epoch ms: no fault begins after it. */
@@ -100,7 +105,13 @@ const faultOnePlugin = async (options: ChaosOptions, name: string, index: number
         return;
       }
       const atMs = Date.now() - options.origin;
-      const injection = await injectFault(kind, { baseUrl: options.baseUrl, plugin: name, faultDir: options.faultDirOf(name) });
+      const injection = await injectFault(kind, {
+        baseUrl: options.baseUrl,
+        plugin: name,
+        faultDir: options.faultDirOf(name),
+        bumpConfig: () => options.bumpPlugin(name),
+        nextReloadStop: (timeoutMs) => options.nextReloadStop(name, timeoutMs),
+      });
       if (!injection.ok) {
         result.problems.push({ plugin: name, message: `${kind} could not be injected: ${injection.message}` });
         result.unjudged.push(name);
@@ -108,17 +119,21 @@ const faultOnePlugin = async (options: ChaosOptions, name: string, index: number
       }
       const { injected } = injection;
       const quietUntil = injected.restarts.max === 0 ? injected.endsAt + faultTiming.quietMs : 0;
-      const goal = before.restartCount + injected.restarts.min;
+      const from = injected.rebase === true ? 0 : before.restartCount;
+      const goal = from + injected.restarts.min;
+      // The answer in flight may have been asked before the reload swapped the runner: only later ones count.
+      if (injected.rebase === true) await options.poller.next(faultTiming.settleTimeoutMs);
       const settled = await settle(options, name, goal, quietUntil);
       const record: FaultRecord = {
         plugin: name,
         kind,
         atMs,
         expected: injected.restarts,
-        actual: settled.row === null ? null : settled.row.restartCount - before.restartCount,
+        actual: settled.row === null ? null : settled.row.restartCount - from,
         settleMs: settled.row === null ? null : Date.now() - options.origin - atMs,
         ...(kind === 'slow-answers' ? { degradedSeen: settled.degradedSeen } : {}),
         ...(injected.pauseMs === undefined ? {} : { pauseMs: injected.pauseMs }),
+        ...(injected.rebase === true ? { rebase: true as const } : {}),
       };
       result.faults.push(record);
       options.onRecord?.(record);

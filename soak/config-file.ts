@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flakyMain } from '../test/helpers/paths.js';
@@ -10,6 +10,8 @@ export interface SoakSetup {
   configFile: string;
   names: string[];
   faultDirOf: (name: string) => string;
+  /** Changes one plugin's config (a variable in its env) and writes the file anew, whole: its next reload restarts it. */
+  bumpPlugin: (name: string) => void;
 }
 
 const ms = (value: number): string => `${value}ms`;
@@ -46,10 +48,21 @@ export const writeSoakConfig = (plugins: number): SoakSetup => {
       command: process.execPath,
       args: [flakyMain, '--fault-dir', faultDirOf(name), '--usr2-slow', String(faultTiming.slowAnswerMs), '--usr2-for', ms(faultTiming.slowForMs)],
       critical: false,
+      env: { SOAK_CONFIG_ROUND: '0' },
     })),
   };
   const configFile = join(dir, 'soak.yaml');
-  // JSON is YAML, and needs no quoting rules of its own.
-  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-  return { dir, configFile, names, faultDirOf };
+  // JSON is YAML, and needs no quoting rules of its own. Written aside and renamed: a reload never reads half a file.
+  const write = (): void => {
+    writeFileSync(`${configFile}.next`, `${JSON.stringify(config, null, 2)}\n`);
+    renameSync(`${configFile}.next`, configFile);
+  };
+  write();
+  const bumpPlugin = (name: string): void => {
+    const plugin = config.plugins.find((p) => p.name === name);
+    if (plugin === undefined) return;
+    plugin.env = { SOAK_CONFIG_ROUND: String(Number(plugin.env.SOAK_CONFIG_ROUND) + 1) };
+    write();
+  };
+  return { dir, configFile, names, faultDirOf, bumpPlugin };
 };

@@ -1,13 +1,13 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { sendSignal, type SignalSent, type SoakSignal } from './hale-api.js';
+import { postRoute, sendSignal, type SignalSent, type SoakSignal } from './hale-api.js';
 import { faultTiming } from './timing.js';
 
 /** The faults the soak injects, each through hale's API. */
-export type FaultKind = 'sigkill' | 'sigstop-hold' | 'sigstop-short' | 'health-flip' | 'slow-answers' | 'bad-handshake';
+export type FaultKind = 'sigkill' | 'sigstop-hold' | 'sigstop-short' | 'health-flip' | 'slow-answers' | 'bad-handshake' | 'reload-race';
 
-export const faultKinds: readonly FaultKind[] = ['sigkill', 'sigstop-hold', 'sigstop-short', 'health-flip', 'slow-answers', 'bad-handshake'];
+export const faultKinds: readonly FaultKind[] = ['sigkill', 'sigstop-hold', 'sigstop-short', 'health-flip', 'slow-answers', 'bad-handshake', 'reload-race'];
 
 /** How many restarts a fault must cause: exactly one number, unless the soak could not time it precisely. */
 export interface RestartRange {
@@ -25,6 +25,11 @@ export interface Injected {
   endsAt: number;
   /** For a short SIGSTOP: how long the process may have been stopped at most. */
   pauseMs?: number;
+  /**
+   * The plugin was replaced by a reload: its restartCount began again at 0,
+   * and `restarts` counts from there.
+   */
+  rebase?: true;
 }
 
 export type Injection = { ok: true; injected: Injected } | { ok: false; message: string };
@@ -34,6 +39,10 @@ export interface FaultTarget {
   baseUrl: string;
   plugin: string;
   faultDir: string;
+  /** Changes the plugin's config in the file (a reload then restarts it). */
+  bumpConfig: () => void;
+  /** Resolves true once hale next logs that a reload stops this plugin (false if not within `timeoutMs`). */
+  nextReloadStop: (timeoutMs: number) => Promise<boolean>;
 }
 
 const signalTimeoutMs = 5_000;
@@ -71,6 +80,30 @@ const failNextHandshake = async (target: FaultTarget): Promise<Injection> => {
   return { ok: false, message: killed.message };
 };
 
+// Where the manual request lands: a little into the reload (while it reads the file), or in its stop of the old process.
+const raceDelaysMs = [0, 5, 20] as const;
+// A reload reads the file off the event loop; on a loaded machine that can take seconds.
+const reloadTimeoutMs = 20_000;
+let races = 0;
+
+/** The plugin's config changed on disk, POST /config/reload, and a restart or start of it sent while the reload runs. */
+const raceReload = async (target: FaultTarget): Promise<Injection> => {
+  const round = races++;
+  const action = round % 2 === 0 ? 'restart' : 'start';
+  const inStop = round % 4 >= 2;
+  target.bumpConfig();
+  const stopSeen = inStop ? target.nextReloadStop(reloadTimeoutMs) : null;
+  const reloading = postRoute(target.baseUrl, '/config/reload', reloadTimeoutMs);
+  if (stopSeen === null) await delay(raceDelaysMs[round % raceDelaysMs.length] ?? 0);
+  else await stopSeen;
+  const controlled = postRoute(target.baseUrl, `/plugins/${encodeURIComponent(target.plugin)}/${action}`, reloadTimeoutMs);
+  const [reloaded, answered] = await Promise.all([reloading, controlled]);
+  if (!reloaded.ok) return { ok: false, message: reloaded.message };
+  if (!answered.ok) return { ok: false, message: `${answered.message} (racing a reload)` };
+  // The new runner counts from 0; a restart that reached it is its one restart, a start or one that reached the old runner none.
+  return { ok: true, injected: { kind: 'reload-race', pid: 0, restarts: { min: 0, max: 1 }, endsAt: Date.now(), rebase: true } };
+};
+
 /**
  * Injects one fault into a running plugin through POST /plugins/NAME/signal
  * and says how many restarts it must cause:
@@ -81,7 +114,11 @@ const failNextHandshake = async (target: FaultTarget): Promise<Injection> => {
  * - health-flip: 1 (SIGUSR1: flaky reports UNHEALTHY until restarted);
  * - slow-answers: 0 (SIGUSR2: answers slower than degradedLatency, within
  *   checkTimeout, for a spell: degraded, then healthy);
- * - bad-handshake: 2 (the kill, then the start that prints a bad line).
+ * - bad-handshake: 2 (the kill, then the start that prints a bad line);
+ * - reload-race: the plugin's config is changed and reloaded while a restart
+ *   or start of it is in flight: a new runner, 0 or 1 restarts counted
+ *   afresh (see Injected.rebase). Only the invariant check can see what a
+ *   lost race would leave: a second process nobody reports.
  *
  * @example
  * const injection = await injectFault('sigkill', { baseUrl, plugin: 'flaky-01', faultDir });
@@ -101,5 +138,7 @@ export const injectFault = (kind: FaultKind, target: FaultTarget): Promise<Injec
       return single(target, kind, 'SIGUSR2', 0, faultTiming.slowForMs);
     case 'bad-handshake':
       return failNextHandshake(target);
+    case 'reload-race':
+      return raceReload(target);
   }
 };

@@ -6,6 +6,10 @@ export interface PluginRow {
   pid: number | null;
   state: string;
   restartCount: number;
+  /** The current process generation (0 when hale does not say). */
+  generation: number;
+  /** Earlier generations still being stopped. */
+  stopping: Array<{ pid: number; generation: number }>;
 }
 
 export type StatusRead = { ok: true; plugins: PluginRow[]; latencyMs: number } | { ok: false; message: string; latencyMs: number };
@@ -17,11 +21,25 @@ export type SignalSent = { ok: true; pid: number } | { ok: false; status: number
 
 const describe = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-const isRow = (value: unknown): value is PluginRow => {
+type RawRow = Omit<PluginRow, 'generation' | 'stopping'> & { generation?: unknown; stopping?: unknown };
+
+const isRow = (value: unknown): value is RawRow => {
   if (typeof value !== 'object' || value === null) return false;
   const row = value as Record<string, unknown>;
   return typeof row.name === 'string' && typeof row.state === 'string' && typeof row.restartCount === 'number' && (row.pid === null || typeof row.pid === 'number');
 };
+
+const isStopping = (value: unknown): value is { pid: number; generation: number } =>
+  typeof value === 'object' && value !== null && typeof (value as { pid?: unknown }).pid === 'number' && typeof (value as { generation?: unknown }).generation === 'number';
+
+const toRow = (raw: RawRow): PluginRow => ({
+  name: raw.name,
+  pid: raw.pid,
+  state: raw.state,
+  restartCount: raw.restartCount,
+  generation: typeof raw.generation === 'number' ? raw.generation : 0,
+  stopping: Array.isArray(raw.stopping) ? raw.stopping.filter(isStopping).map(({ pid, generation }) => ({ pid, generation })) : [],
+});
 
 /**
  * GET /plugins/status, timed; any failure (refused, late, not JSON, wrong
@@ -43,7 +61,7 @@ export const readStatus = async (baseUrl: string, timeoutMs: number): Promise<St
     const body = (await response.json()) as { plugins?: unknown };
     const plugins = Array.isArray(body.plugins) ? body.plugins : [];
     if (!plugins.every(isRow)) return { ok: false, message: 'a plugin row lacks name, pid, state or restartCount', latencyMs: took() };
-    return { ok: true, plugins, latencyMs: took() };
+    return { ok: true, plugins: plugins.map(toRow), latencyMs: took() };
   } catch (error) {
     return { ok: false, message: describe(error), latencyMs: took() };
   }
@@ -73,5 +91,25 @@ export const sendSignal = async (baseUrl: string, plugin: string, signal: SoakSi
     return { ok: false, status: response.status, message: `${signal} to ${plugin}: HTTP ${response.status} ${said}` };
   } catch (error) {
     return { ok: false, status: 0, message: `${signal} to ${plugin}: ${describe(error)}` };
+  }
+};
+
+/** What a POST came to: its status and, for an error, the code and message hale gave. */
+export type PostAnswer = { ok: true; status: number } | { ok: false; status: number; message: string };
+
+/**
+ * POST to one of hale's management routes (no body): ok for 200 and 202.
+ *
+ * @example
+ * const answer = await postRoute('http://127.0.0.1:8080', '/config/reload', 5_000);
+ */
+export const postRoute = async (baseUrl: string, path: string, timeoutMs: number): Promise<PostAnswer> => {
+  try {
+    const response = await fetch(`${baseUrl}${path}`, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
+    const text = await response.text();
+    if (response.status === 200 || response.status === 202) return { ok: true, status: response.status };
+    return { ok: false, status: response.status, message: `POST ${path}: HTTP ${response.status} ${text.slice(0, 300)}` };
+  } catch (error) {
+    return { ok: false, status: 0, message: `POST ${path}: ${describe(error)}` };
   }
 };

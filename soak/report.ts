@@ -1,6 +1,7 @@
 import type { ChaosProblem, FaultRecord } from './chaos.js';
 import { faultKinds, type FaultKind } from './faults.js';
 import type { PluginRow } from './hale-api.js';
+import type { InvariantResult } from './invariant-watch.js';
 import type { Orphan } from './orphans.js';
 import type { LingeringZombie } from './zombie-watch.js';
 
@@ -38,6 +39,8 @@ export interface SoakReport {
   restarts: PluginRestarts[];
   zombies: { scans: number; zombiesSeen: number; lingering: LingeringZombie[] };
   orphans: Orphan[];
+  /** Every second: each live process of a plugin is one GET /plugins/status accounts for. */
+  invariant: InvariantResult;
   seenPids: number;
   rss: { startKib: number | null; endKib: number | null; maxKib: number | null };
   api: { requests: number; errors: number; errorSamples: string[]; p50Ms: number; p99Ms: number; maxMs: number };
@@ -52,7 +55,8 @@ const range = (min: number, max: number): string => (min === max ? String(min) :
 const mib = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`;
 
 /**
- * Every broken promise in a report, in words: orphans, lingering zombies,
+ * Every broken promise in a report, in words: orphans, hidden processes (the
+ * invariant), lingering zombies,
  * plugins not healthy, restarts not matching the faults, faults that never
  * settled, slow spells not seen degraded, API errors or slowness, RSS growth,
  * hale not exiting 0 on SIGTERM.
@@ -64,6 +68,11 @@ export const findViolations = (report: Omit<SoakReport, 'violations'>): string[]
   const violations: string[] = [];
   if (!report.startup.allHealthy) violations.push(`not every plugin was healthy ${report.startup.ms} ms after hale started`);
   for (const orphan of report.orphans) violations.push(`orphan: pid ${orphan.pid} (group ${orphan.pgrp}, ${orphan.because}): ${orphan.commandLine}`);
+  if (report.invariant.violations > 0) {
+    const shown = report.invariant.samples.map((h) => `pid ${h.pid} at ${h.atMs} ms (${h.why}): ${h.commandLine}`).join('; ');
+    violations.push(`invariant: ${report.invariant.violations} hidden process sightings in ${report.invariant.checks} checks: ${shown}`);
+  }
+  if (report.invariant.checks === 0) violations.push('invariant: never checked (no status read answered)');
   for (const zombie of report.zombies.lingering) violations.push(`zombie: pid ${zombie.pid}, a child of hale, unreaped over two scans (first seen at ${zombie.firstSeenMs} ms)`);
   if (!report.allHealthyAtEnd) {
     const sick = report.finalRows.filter((r) => r.state !== 'healthy').map((r) => `${r.name} ${r.state}`);
@@ -120,6 +129,12 @@ export const formatReport = (report: SoakReport): string => {
   const checks = [
     ['check', 'value', 'bound', 'result'],
     ['orphan processes after hale exit', `${report.orphans.length} (of ${report.seenPids} plugin pids seen)`, '0', verdict(report.orphans.length === 0)],
+    [
+      'hidden plugin processes (invariant, every 1 s)',
+      `${report.invariant.violations} (${report.invariant.checks} checks, ${report.invariant.skipped} skipped)`,
+      '0',
+      verdict(report.invariant.violations === 0 && report.invariant.checks > 0),
+    ],
     ['zombies lingering (children of hale)', `${zombies.lingering.length} (${zombies.zombiesSeen} seen briefly, ${zombies.scans} scans)`, '0', verdict(zombies.lingering.length === 0)],
     ['plugins healthy at the end', `${healthyCount}/${report.plugins}`, String(report.plugins), verdict(report.allHealthyAtEnd)],
     ['restarts (sum of restartCount)', `${actualTotal} (${restartsBefore} before the first fault)`, range(expectedMin, expectedMax), verdict(restartsOff === 0)],

@@ -6,6 +6,7 @@ import { runChaos, type FaultRecord } from './chaos.js';
 import { writeSoakConfig } from './config-file.js';
 import type { PluginRow } from './hale-api.js';
 import type { SoakOptions } from './options.js';
+import { watchInvariant, type InvariantWatch } from './invariant-watch.js';
 import { findOrphans } from './orphans.js';
 import { createPidRegistry } from './pid-registry.js';
 import { readRssKib } from './proc.js';
@@ -29,6 +30,7 @@ const exitMs = 20_000;
 const pollIntervalMs = 100;
 const pollTimeoutMs = 2_000;
 const zombieScanMs = 1_000;
+const invariantIntervalMs = 1_000;
 
 const allHealthy = (count: number) => (rows: readonly PluginRow[]) => rows.length === count && rows.every((r) => r.state === 'healthy');
 
@@ -53,11 +55,23 @@ const followSpawns = (hale: HaleProcess, note: (pid: number) => void): (() => vo
   };
 };
 
-// What each plugin's faults imply, on top of the restarts it had before the first fault.
+// The next line (from now on) saying a reload stops `plugin`: the moment its old runner is retired.
+const nextReloadStop = (hale: HaleProcess, plugin: string, timeoutMs: number): Promise<boolean> => {
+  const matches = (l: LogLine): boolean => l.event === 'transition' && l.plugin === plugin && l.to === 'stopped' && l.reason === 'its config changed';
+  let seen = hale.lines.filter(matches).length;
+  return hale.line((l) => matches(l) && (seen -= 1) < 0, timeoutMs).then(
+    () => true,
+    () => false,
+  );
+};
+
+// What each plugin's faults imply, on top of the restarts it had before the first fault (or since a reload replaced it: its count began again).
 const restartsOf = (names: readonly string[], faults: readonly FaultRecord[], baseline: readonly PluginRow[], rows: readonly PluginRow[]): PluginRestarts[] =>
   names.map((plugin) => {
-    const mine = faults.filter((f) => f.plugin === plugin);
-    const before = baseline.find((r) => r.name === plugin)?.restartCount ?? 0;
+    const all = faults.filter((f) => f.plugin === plugin);
+    const rebasedAt = all.findLastIndex((f) => f.rebase === true);
+    const mine = rebasedAt === -1 ? all : all.slice(rebasedAt);
+    const before = rebasedAt === -1 ? (baseline.find((r) => r.name === plugin)?.restartCount ?? 0) : 0;
     return {
       plugin,
       before,
@@ -98,10 +112,24 @@ export const runSoak = async (options: SoakOptions, hooks: SoakHooks = {}): Prom
   const stopFollowing = followSpawns(hale, registry.note);
   let poller: StatusPoller | null = null;
   let zombies: ZombieWatch | null = null;
+  let invariant: InvariantWatch | null = null;
   let keepDir = true;
   try {
     const url = String((await hale.line((l) => typeof l.api === 'string', apiLineMs)).api);
     poller = startStatusPoller(url, { intervalMs: pollIntervalMs, timeoutMs: pollTimeoutMs, onPid: registry.note });
+    // From start-up on, every second: no process of a plugin that the API does not account for.
+    invariant = watchInvariant({
+      baseUrl: url,
+      halePid,
+      runId: () => {
+        const found = hale.lines.find((l) => typeof l.runId === 'string')?.runId;
+        return typeof found === 'string' ? found : null;
+      },
+      knownGroups: () => new Set(registry.seen().map((s) => s.pid)),
+      intervalMs: invariantIntervalMs,
+      timeoutMs: pollTimeoutMs,
+      origin,
+    });
     const started = await waitForRows(poller, allHealthy(options.plugins), startupMs);
     const startup = { allHealthy: started !== null, ms: Date.now() - origin };
     progress(`hale pid ${halePid} at ${url}: ${started === null ? 'NOT all' : 'all'} ${options.plugins} plugins healthy after ${startup.ms} ms`);
@@ -116,6 +144,8 @@ export const runSoak = async (options: SoakOptions, hooks: SoakHooks = {}): Prom
       baseUrl: url,
       names: setup.names,
       faultDirOf: setup.faultDirOf,
+      bumpPlugin: setup.bumpPlugin,
+      nextReloadStop: (name, timeoutMs) => nextReloadStop(hale, name, timeoutMs),
       poller,
       seed: options.seed,
       endAt: Date.now() + options.durationMs,
@@ -132,6 +162,7 @@ export const runSoak = async (options: SoakOptions, hooks: SoakHooks = {}): Prom
     await new Promise((resolve) => setTimeout(resolve, zombieScanMs));
     watch.scan();
     watch.stop();
+    await invariant.stop();
     await poller.stop();
 
     progress('stopping hale with SIGTERM');
@@ -157,6 +188,7 @@ export const runSoak = async (options: SoakOptions, hooks: SoakHooks = {}): Prom
       restarts: restartsOf(setup.names, chaos.faults, baseline, finalRows),
       zombies: { scans: watched.scans, zombiesSeen: watched.zombiesSeen, lingering: watched.lingering },
       orphans,
+      invariant: invariant.result(),
       seenPids: registry.seen().length,
       rss: { startKib: rssStart, endKib: rssEnd, maxKib: watched.maxRssKib },
       api: apiStats(poller, chaosFrom),
@@ -167,6 +199,7 @@ export const runSoak = async (options: SoakOptions, hooks: SoakHooks = {}): Prom
     return report;
   } finally {
     zombies?.stop();
+    await invariant?.stop();
     stopFollowing();
     await poller?.stop();
     // Only on a failure path is hale still running here; it is ours, ended by its pid.

@@ -5,8 +5,10 @@ import { defaultApiConfig } from '../config/api-schema.js';
 import { isHaleError } from '../errors.js';
 import type { HaleMetrics } from '../metrics/create-metrics.js';
 import type { ApiBackend } from './backend.js';
+import { refuseCrossSite } from './cross-site.js';
 import { loadDashboardAssets, type DashboardAssets } from './dashboard-assets.js';
 import { answerError, quoteName } from './errors.js';
+import { createAuthGate } from './management/auth-gate.js';
 import { createManagementGuard, type ManagementOptions } from './management/guard.js';
 import { protectReads } from './read-guard.js';
 import { limitTime } from './request-timeout.js';
@@ -35,8 +37,10 @@ export interface ApiLogger {
 export interface ApiSecurity {
   /** Read routes need the token too, but liveness and readiness. */
   protectReads?: boolean;
-  /** Origins a browser may call from; none by default. */
+  /** Origins a browser may call from, from another site too; none by default. */
   corsOrigins?: readonly string[];
+  /** Names hale is reached by (`api.allowedHosts`); a page under one of them may change state. The server checks Host against them. */
+  allowedHosts?: readonly string[];
   rateLimit?: ManagementOptions['rateLimit'];
   /** A handler that has not answered by then gets a 503; 10 s by default. */
   requestTimeoutMs?: number;
@@ -76,11 +80,10 @@ export const createApp = (options: AppOptions): Hono => {
   const { backend, logger, onError, security = {} } = options;
   const app = new Hono();
   const audit = logger?.info === undefined ? undefined : { info: logger.info.bind(logger) };
-  const management = createManagementGuard({
-    token: options.token,
-    rateLimit: security.rateLimit ?? defaultApiConfig.rateLimit,
-    ...(audit === undefined ? {} : { audit }),
-  });
+  const rateLimit = security.rateLimit ?? defaultApiConfig.rateLimit;
+  // One gate for the management routes and the reads: a wrong token is a guess wherever it is sent.
+  const gate = createAuthGate({ token: options.token, perClient: rateLimit.perClient, windowMs: rateLimit.windowMs });
+  const management = createManagementGuard({ token: options.token, rateLimit, gate, ...(audit === undefined ? {} : { audit }) });
 
   app.use('*', securityHeaders());
   if (security.corsOrigins !== undefined && security.corsOrigins.length > 0) {
@@ -95,6 +98,14 @@ export const createApp = (options: AppOptions): Hono => {
       }),
     );
   }
+  app.use(
+    '*',
+    refuseCrossSite({
+      trustedOrigins: security.corsOrigins ?? [],
+      allowedHosts: security.allowedHosts ?? [],
+      ...(audit === undefined ? {} : { audit }),
+    }),
+  );
   app.use('*', limitTime(security.requestTimeoutMs ?? defaultApiConfig.requestTimeoutMs));
   app.use(
     '*',
@@ -103,7 +114,7 @@ export const createApp = (options: AppOptions): Hono => {
       onError: (c) => answerError(c, 413, 'payload_too_large', `the request body is larger than ${maxAnyBodyBytes} bytes`),
     }),
   );
-  app.use('*', protectReads({ token: options.token, enabled: security.protectReads === true }));
+  app.use('*', protectReads({ gate, enabled: security.protectReads === true }));
 
   app.route('/health', createHealthRoutes(backend));
   app.route('/liveness', createLivenessRoute(backend));

@@ -18,7 +18,7 @@ export type ControlResult =
       accepted: boolean;
       state: PluginState;
     }
-  | { ok: false; code: 'plugin_not_found' | 'shutting_down'; message: string };
+  | { ok: false; code: 'plugin_not_found' | 'shutting_down' | 'reloading'; message: string };
 
 /** The signals a person may send a plugin by hand, for fault drills. */
 export type DrillSignal = 'SIGSTOP' | 'SIGCONT' | 'SIGKILL' | 'SIGTERM' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';

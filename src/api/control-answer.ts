@@ -5,9 +5,9 @@ import { answerError } from './errors.js';
 
 const verbs = { restart: 'restart', stop: 'stop', start: 'start' } as const;
 
-type Refusal = { code: 'plugin_not_found' | 'not_running' | 'shutting_down' | 'reload_unavailable'; message: string };
+type Refusal = { code: 'plugin_not_found' | 'not_running' | 'shutting_down' | 'reload_unavailable' | 'reloading'; message: string };
 
-const refusalStatus = { plugin_not_found: 404, not_running: 409, reload_unavailable: 409, shutting_down: 503 } as const;
+const refusalStatus = { plugin_not_found: 404, not_running: 409, reload_unavailable: 409, reloading: 409, shutting_down: 503 } as const;
 
 /**
  * The answer to a request the supervisor refused: 404 unknown plugin, 409

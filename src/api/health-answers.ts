@@ -1,4 +1,4 @@
-import { liveness, readiness, snapshotStatus, summarize } from '../supervisor/overall.js';
+import { liveness, readiness, snapshotStatus, startupReason, summarize } from '../supervisor/overall.js';
 import type { SupervisorSnapshot } from '../supervisor/status.js';
 import { toDependencyBody } from './dependency-body.js';
 import { toLinkBody } from './link-body.js';
@@ -24,12 +24,15 @@ const isoOf = (ms: number): string => new Date(ms).toISOString();
  */
 export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
   const status = snapshotStatus(snapshot);
+  const { startup } = snapshot;
   return {
     status: status === 'unhealthy' ? 503 : 200,
     body: {
       status,
       timestamp: isoOf(snapshot.now),
       version: snapshot.version,
+      // Until start-up has tried every plugin: how far it is, in numbers and in words.
+      ...(startup === undefined || startup === null ? {} : { starting: { ...startup, reason: startupReason(startup) } }),
       plugins: Object.fromEntries(snapshot.plugins.map((p) => [p.name, toPluginBody(p, snapshot.now)])),
       summary: summarize(snapshot.plugins),
       ...(snapshot.dependencies.length === 0
@@ -38,6 +41,8 @@ export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
       ...(snapshot.links === undefined || snapshot.links.length === 0
         ? {}
         : { components: Object.fromEntries(snapshot.links.map((l) => [l.name, toLinkBody(l)])) }),
+      // Which containment is in force: 'cgroup' (a cgroup v2 each, ended with cgroup.kill) or 'process-group'.
+      ...(snapshot.containment === undefined ? {} : { containment: snapshot.containment }),
       supervisor: {
         pid: snapshot.pid,
         uptimeSeconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000,
@@ -54,7 +59,7 @@ export const livenessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
   return { status: alive ? 200 : 503, body: { status: alive ? 'alive' : 'not_alive', alive, reason, timestamp: isoOf(snapshot.now) } };
 };
 
-/** GET /health/readiness: 200 when every critical plugin is healthy or degraded. */
+/** GET /health/readiness: 200 once start-up has tried every plugin and every critical plugin is healthy or degraded. */
 export const readinessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
   const { ready, reason, notReady, checksNotReady } = readiness(snapshot);
   return {

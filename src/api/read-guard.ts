@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { requireBearer } from './guards.js';
+import type { AuthGate } from './management/auth-gate.js';
 
 /** What probes must reach without a token, whatever protectReads says. */
 export const openProbePaths: ReadonlySet<string> = new Set(['/health/liveness', '/health/readiness', '/health/ready', '/liveness']);
@@ -10,15 +10,17 @@ const isDashboardCode = (path: string): boolean => path === '/' || path.startsWi
 /**
  * With `protectReads`, every GET and HEAD needs the bearer token too, but the
  * liveness and readiness probes (a kubelet or a load balancer carries no
- * token). Routes that change state have their own, stricter guard.
+ * token). Routes that change state have their own, stricter guard. The
+ * gate is the management routes' own: a wrong token here is a guess that
+ * counts there too.
  *
  * @example
- * app.use('*', protectReads({ token, enabled: config.api.protectReads }));
+ * app.use('*', protectReads({ gate, enabled: config.api.protectReads }));
  */
-export const protectReads = ({ token, enabled }: { token: string | null; enabled: boolean }): MiddlewareHandler => {
-  const bearer = requireBearer(token);
+export const protectReads = ({ gate, enabled }: { gate: AuthGate; enabled: boolean }): MiddlewareHandler => {
   return async (c, next) => {
     if (!enabled || (c.req.method !== 'GET' && c.req.method !== 'HEAD') || openProbePaths.has(c.req.path) || isDashboardCode(c.req.path)) return next();
-    return bearer(c, next);
+    const outcome = gate.check(c);
+    return outcome.ok ? next() : outcome.response;
   };
 };

@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { HaleError } from '../errors.js';
+import { createHostGate } from './host-gate.js';
+import type { AuditLogger } from './management/guard.js';
 import type { RequestLane } from './probe-lane.js';
 
 export interface ApiServer {
@@ -24,13 +26,27 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   /** How long requests in flight may finish once close begins; 1 s by default. */
   closeGraceMs?: number;
+  /** Names hale is reached by besides loopback and its own addresses (`api.allowedHosts`); any other Host gets 421. */
+  allowedHosts?: readonly string[];
+  /** Gets an audit line for each request refused for its Host. */
+  audit?: AuditLogger;
 }
+
+/** How often node looks for requests past their headers or request timeout; its default, 30 s, let a trickle last ~28 s. */
+const timeoutCheckMs = 250;
+/** A socket with nothing read or written for this long is ended (an answer nobody reads, an idle stream). */
+const idleSocketMs = 60_000;
 
 const hostPortOf = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /**
- * Serves `app` on host:port over HTTP/1.1. A port that cannot be bound
- * (EADDRINUSE, EACCES) rejects with HaleError('listen_failed').
+ * Serves `app` on host:port over HTTP/1.1. Every request whose Host names
+ * neither loopback, nor an address the server listens on, nor one of
+ * `allowedHosts` is answered 421 before the lane or the app sees it (DNS
+ * rebinding). A connection that has not sent its headers within 5 s, or its
+ * whole request within `requestTimeoutMs`, is cut within a quarter second
+ * of it. A port that cannot be bound (EADDRINUSE, EACCES) rejects with
+ * HaleError('listen_failed').
  *
  * @example
  * const server = await startApiServer({ app, host: '127.0.0.1', port: 0 });
@@ -41,17 +57,31 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
   const { host } = options;
   const toApp = getRequestListener((request, env) => options.app.fetch(request, env));
   const { lane } = options;
-  const server = createServer(
-    lane === undefined
-      ? toApp
-      : (request, response) => {
-          if (!lane(request, response)) void toApp(request, response);
-        },
-  );
-
+  const admit = createHostGate(options);
+  let selfHost = host;
   // A client trickling its request in (slowloris) holds a socket for this long at most.
-  server.requestTimeout = options.requestTimeoutMs ?? 10_000;
-  server.headersTimeout = Math.min(server.requestTimeout, 5_000);
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
+  const headersTimeout = Math.min(requestTimeout, 5_000);
+  const asked = new WeakSet<object>();
+  const server = createServer(
+    { requestTimeout, headersTimeout, connectionsCheckingInterval: timeoutCheckMs },
+    (request, response) => {
+      asked.add(request.socket);
+      if (!admit(request, response)) return;
+      // HTTP/1.0 may leave Host out; the app needs one to make a URL of the request.
+      if (request.headers.host === undefined || request.headers.host === '') request.headers.host = selfHost;
+      if (lane === undefined || !lane(request, response)) void toApp(request, response);
+    },
+  );
+  server.setTimeout(idleSocketMs);
+  // node's headers timeout starts at the first byte: a connection that sends none would stay until idleSocketMs.
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (!asked.has(socket)) socket.destroy();
+    }, headersTimeout);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -69,6 +99,7 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
   });
 
   const port = (server.address() as AddressInfo).port;
+  selfHost = hostPortOf(host, port);
   let closing: Promise<void> | null = null;
   // A keep-alive connection whose answer ends after close began would stay open
   // for keepAliveTimeout (5 s); end it as soon as it goes idle instead.

@@ -1,6 +1,7 @@
 import type { CheckOutcome } from '../lifecycle/state.js';
 import type { HealthStatus } from '../plugin/health-report.js';
 import type { CheckFailure } from '../supervisor/status.js';
+import { keepText } from '../text/bounded-text.js';
 
 /** What one attempt of a check concluded; runProbe adds the time it began and how long it took. */
 export interface ProbeVerdict {
@@ -31,8 +32,14 @@ export const failVerdict = (failure: CheckFailure, message: string, status: Heal
   message,
 });
 
-/** Text cut to `max` characters, with an ellipsis when something was cut. */
-export const cutText = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}…` : text);
+/**
+ * Text from outside (a body, a command's output) as a check keeps it: a copy of at most `max` UTF-8 bytes,
+ * one line, with an ellipsis when something was cut (see keepText).
+ *
+ * @example
+ * cutText('abcd', 3); // 'abc…'
+ */
+export const cutText = (text: string, max: number): string => keepText(text, max);
 
 /** `host:port`, with an IPv6 host in brackets. */
 export const formatHostPort = (host: string, port: number | string): string =>

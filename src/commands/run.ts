@@ -32,13 +32,32 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
  * on SIGHUP, and on SIGTERM or SIGINT stops them all in stages and exits 0.
  */
 export const runCommand = async ({ configFile }: { configFile: string }): Promise<number> => {
+  // Heard from the first moment: a stop asked for while hale is still starting ends all that started, and exits 0.
+  let signalled: NodeJS.Signals | null = null;
+  let onStopSignal: (signal: NodeJS.Signals) => void = () => {};
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      signalled ??= signal;
+      onStopSignal(signal);
+    });
+  }
+  // SIGHUP would end node by default; one before the supervisor can reload is noted, and acted on once it can.
+  let hangupPending = false;
+  const noteHangup = (): void => {
+    hangupPending = true;
+  };
+  process.on('SIGHUP', noteHangup);
   const loaded = await loadConfig(configFile);
+  // What it asked for is what was just read.
+  hangupPending = false;
   if (!loaded.ok) {
     for (const issue of loaded.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
     process.stderr.write(`hale: ${configFile} is not valid; nothing was started\n`);
     return 2;
   }
   const { config } = loaded;
+  // Nothing has started yet: there is nothing to stop.
+  if (signalled !== null) return 0;
   const log = createLogger({ level: config.log.level });
   const supervisor = createSupervisor(config, { log });
   logEvents(supervisor.events, log);
@@ -63,6 +82,8 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
       host: config.api.host,
       port: config.api.port,
       requestTimeoutMs: config.api.requestTimeoutMs,
+      allowedHosts: config.api.allowedHosts,
+      audit: log,
     });
   } catch (error) {
     log.fatal({ err: error }, `cannot open the API: ${describe(error)}`);
@@ -72,13 +93,16 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
 
   let health: HealthServer | null = null;
   let stopping: Promise<number> | null = null;
+  let addressWritten: Promise<void> = Promise.resolve();
   const shutdown = (why: string, code: number): Promise<number> => {
     stopping ??= (async () => {
       log.info({ reason: why }, `stopping every plugin (${why})`);
       // The probes stay up while the plugins stop, answering not ready, so load balancers drain first.
+      // A start under way is part of this stop: whatever it started is stopped too.
       await supervisor.stop(why);
       // After the plugins: their deregistrations and the last summary are sent first.
       await nats?.stop();
+      await addressWritten;
       await removeApiAddress(config.stateDir).catch(() => undefined);
       await Promise.all([server.close(), health?.close()]);
       metrics.stop();
@@ -90,12 +114,14 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   };
 
   const exited = new Promise<number>((resolve) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.on(signal, () => {
-        if (stopping !== null) log.warn(`${signal} again: already stopping`);
-        void shutdown(signal, 0).then(resolve);
-      });
-    }
+    onStopSignal = (signal) => {
+      if (stopping !== null) log.warn(`${signal} again: already stopping`);
+      void shutdown(signal, 0).then(resolve);
+    };
+    // One that came while the config was read and the API opened.
+    if (signalled !== null) onStopSignal(signalled);
+    process.off('SIGHUP', noteHangup);
+    if (hangupPending) queueMicrotask(() => process.emit('SIGHUP', 'SIGHUP'));
     process.on('SIGHUP', () => {
       log.info(`SIGHUP: reading ${config.source} again`);
       // The outcome (what changed, or why nothing did) is logged by the reload itself.
@@ -110,15 +136,23 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
   log.info({ version, config: config.source, api: server.url, plugins: config.plugins.length }, `hale ${version} listening on ${server.url}`);
   logExposure(config.api, log);
   try {
+    // A stop that comes meanwhile ends the start; then there is nothing more to open here.
     await supervisor.start();
+    if (stopping !== null) return await exited;
     // After the start, so "" never answers SERVING for a supervisor with no plugins yet.
     if (config.grpc.enabled) {
-      health = await startHealthServer({ address: config.grpc.address, source: createServingSource(supervisor), log });
+      const opened = await startHealthServer({ address: config.grpc.address, source: createServingSource(supervisor), log });
+      if (stopping !== null) {
+        await opened.close();
+        return await exited;
+      }
+      health = opened;
       log.info({ grpc: health.address }, `gRPC health (grpc.health.v1) on ${health.address}`);
     }
-    await writeApiAddress(config.stateDir, { url: server.url, grpc: health?.address ?? null, pid: process.pid }).catch((error: unknown) =>
+    addressWritten = writeApiAddress(config.stateDir, { url: server.url, grpc: health?.address ?? null, pid: process.pid }).catch((error: unknown) =>
       log.warn({ err: error }, 'could not write api.json in the state dir; hale status -c will not find this hale'),
     );
+    await addressWritten;
   } catch (error) {
     log.fatal({ err: error }, `cannot start: ${describe(error)}`);
     await shutdown('start failed', 1);

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { closedObject } from './closed-object.js';
@@ -13,6 +14,12 @@ const origin = z.string().refine((text) => /^https?:\/\/[^/\s]+$/.test(text), {
   error: 'an origin is scheme://host[:port], e.g. https://dashboard.example.com, with no path',
 });
 
+// A DNS name or an IP address, without scheme or port: what a Host header names.
+const allowedHost = z.string().refine(
+  (text) => isIP(text.replace(/^\[(.*)\]$/, '$1')) !== 0 || /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i.test(text),
+  { error: 'an allowed host is a DNS name or an IP address, e.g. hale.internal or 10.0.0.5, with no scheme, port or wildcard' },
+);
+
 /** The api: section when the config says nothing of it. */
 export const defaultApiConfig: Readonly<ApiConfig> = {
   host: '127.0.0.1',
@@ -22,6 +29,7 @@ export const defaultApiConfig: Readonly<ApiConfig> = {
   allowUnauthenticated: false,
   protectReads: false,
   corsOrigins: [],
+  allowedHosts: [],
   rateLimit: { perClient: 60, perPlugin: 30, windowMs: 60_000 },
   requestTimeoutMs: 10_000,
 };
@@ -38,6 +46,7 @@ export const apiShape = closedObject({
   allowUnauthenticated: z.boolean().default(defaults.allowUnauthenticated),
   protectReads: z.boolean().default(defaults.protectReads),
   corsOrigins: z.array(origin).default(() => []),
+  allowedHosts: z.array(allowedHost).default(() => []),
   rateLimit: closedObject({
     perClient: countField({ min: 1 }).default(defaults.rateLimit.perClient),
     perPlugin: countField({ min: 1 }).default(defaults.rateLimit.perPlugin),
@@ -61,8 +70,11 @@ type TokenResult = { ok: true; token: string | null; from: ApiConfig['tokenSourc
 const readTokenFile = (file: string): TokenResult => {
   let text: string;
   try {
+    const stats = statSync(file);
+    // A FIFO or device would block the read for ever; a link (a Kubernetes secret is one) is followed.
+    if (!stats.isFile() && !stats.isDirectory()) return { ok: false, issue: { key: 'tokenFile', message: `the token file ${file} is not a regular file (a FIFO, a socket or a device)` } };
     // A token anyone on the machine can read is no secret.
-    if ((statSync(file).mode & 0o004) !== 0) {
+    if ((stats.mode & 0o004) !== 0) {
       return { ok: false, issue: { key: 'tokenFile', message: `${file} is readable by every user; chmod o-r it (0600 or 0640)` } };
     }
     text = readFileSync(file, 'utf8');
@@ -125,6 +137,7 @@ export const resolveApi = (
       allowUnauthenticated: raw.allowUnauthenticated,
       protectReads: raw.protectReads,
       corsOrigins: raw.corsOrigins,
+      allowedHosts: raw.allowedHosts,
       rateLimit: { perClient: raw.rateLimit.perClient, perPlugin: raw.rateLimit.perPlugin, windowMs: raw.rateLimit.window },
       requestTimeoutMs: raw.requestTimeout,
     },

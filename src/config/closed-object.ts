@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { suggestKey } from './suggest.js';
+import { quoteText } from './quote-text.js';
 
 const listedKeysMax = 8;
 
 const unknownKeyMessage = (key: string, known: readonly string[]): string => {
   const suggestion = suggestKey(key, known);
-  if (suggestion !== undefined) return `unknown key "${key}" (did you mean ${suggestion}?)`;
-  return known.length <= listedKeysMax ? `unknown key "${key}" (known keys: ${known.join(', ')})` : `unknown key "${key}"`;
+  const named = `unknown key ${quoteText(key)}`;
+  if (suggestion !== undefined) return `${named} (did you mean ${suggestion}?)`;
+  return known.length <= listedKeysMax ? `${named} (known keys: ${known.join(', ')})` : named;
 };
 
 /**

@@ -24,7 +24,7 @@ const same = (a: unknown, b: unknown): boolean => {
 };
 
 /** Where a setting lives, for those a running supervisor cannot change. */
-const apiKeys = ['host', 'port', 'token', 'allowUnauthenticated', 'protectReads', 'corsOrigins', 'rateLimit', 'requestTimeoutMs'] as const;
+const apiKeys = ['host', 'port', 'token', 'allowUnauthenticated', 'protectReads', 'corsOrigins', 'allowedHosts', 'rateLimit', 'requestTimeoutMs'] as const;
 
 const restartOnly: Array<[string, (config: SupervisorConfig) => unknown]> = [
   ...apiKeys.map((key): [string, (config: SupervisorConfig) => unknown] => [`api.${key}`, (c) => c.api[key]]),

@@ -1,3 +1,5 @@
+import { quoteText } from './quote-text.js';
+
 /** The outcome of reading a duration: milliseconds, or why the text is not one. */
 export type DurationResult = { ok: true; ms: number } | { ok: false; message: string };
 
@@ -16,7 +18,7 @@ const part = /(\d+(?:\.\d+)?)([a-zµ]*)/giy;
 
 const fail = (text: string, why?: string): DurationResult => ({
   ok: false,
-  message: `invalid duration "${text}"${why === undefined ? '' : `: ${why}`} ${hint}`,
+  message: `invalid duration ${quoteText(text)}${why === undefined ? '' : `: ${why}`} ${hint}`,
 });
 
 /**
@@ -32,7 +34,7 @@ export const parseDuration = (text: string): DurationResult => {
   if (trimmed === '') return fail(text, 'it is empty');
   if (trimmed === '0') return { ok: true, ms: 0 };
   if (trimmed.startsWith('-')) return fail(text, 'a duration cannot be negative');
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return fail(text, `a number needs a unit, e.g. "${trimmed}s"`);
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return fail(text, `a number needs a unit, e.g. ${quoteText(`${trimmed}s`)}`);
 
   let total = 0;
   part.lastIndex = 0;
@@ -41,8 +43,8 @@ export const parseDuration = (text: string): DurationResult => {
     const match = part.exec(trimmed);
     if (match === null || match.index !== at) return fail(text);
     const [, amount = '', unit = ''] = match;
-    if (unit === '') return fail(text, `"${amount}" has no unit`);
-    if (!isUnit(unit)) return fail(text, `unknown unit "${unit}"`);
+    if (unit === '') return fail(text, `${quoteText(amount)} has no unit`);
+    if (!isUnit(unit)) return fail(text, `unknown unit ${quoteText(unit)}`);
     const ms = Number(amount) * unitMs[unit];
     // Decimal parts such as 1.005s land a hair off a whole number in binary floating point.
     if (Math.abs(ms - Math.round(ms)) > 1e-6) return fail(text, 'durations are whole milliseconds');

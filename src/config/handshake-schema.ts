@@ -4,6 +4,7 @@ import { closedObject } from './closed-object.js';
 import { countField } from './fields.js';
 import type { HandshakeConfig } from './types.js';
 import { describeZodIssue } from './zod-messages.js';
+import { quoteText } from './quote-text.js';
 
 // go-plugin's own defaults for the ports a plugin may listen on.
 const goPluginPorts = { minPort: 10_000, maxPort: 25_000 };
@@ -40,7 +41,7 @@ export interface HandshakeIssue {
 export const readHandshake = (input: unknown): { ok: true; handshake: HandshakeConfig | null } | { ok: false; issues: HandshakeIssue[] } => {
   if (input === undefined) return { ok: true, handshake: { ...defaultHandshake, protocolVersions: [1] } };
   if (input === 'none') return { ok: true, handshake: null };
-  if (typeof input === 'string') return { ok: false, issues: [{ path: [], message: `expected none or a mapping (cookieKey, cookieValue, …), got "${input}"` }] };
+  if (typeof input === 'string') return { ok: false, issues: [{ path: [], message: `expected none or a mapping (cookieKey, cookieValue, …), got ${quoteText(input)}` }] };
   const parsed = handshakeSchema.safeParse(input, { error: describeZodIssue });
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message })) };
   const { minPort, maxPort } = parsed.data;

@@ -1,3 +1,6 @@
+import { maxQuotedLength } from './limits.js';
+import { quoteText } from './quote-text.js';
+
 /** One thing wrong with a config file, where it is and what to do about it. */
 export interface ConfigIssue {
   /** The file as the user named it. */
@@ -23,13 +26,14 @@ const identifier = /^[A-Za-z_$][\w$]*$/;
  * @example
  * formatConfigPath(['plugins', 1, 'checkInterval']); // 'plugins[1].checkInterval'
  * formatConfigPath(['plugins', 0, 'env', 'MY-VAR']); // 'plugins[0].env["MY-VAR"]'
+ * formatConfigPath(['x'.repeat(5000)]);       // '["xxx…" (5000 characters)]' (a long key is cut short)
  */
 export const formatConfigPath = (path: ConfigPath): string => {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else if (typeof segment === 'string' && identifier.test(segment)) text += text === '' ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(String(segment))}]`;
+    else if (typeof segment === 'string' && segment.length <= maxQuotedLength && identifier.test(segment)) text += text === '' ? segment : `.${segment}`;
+    else text += `[${quoteText(String(segment))}]`;
   }
   return text;
 };

@@ -10,6 +10,7 @@ import { closedObject } from './closed-object.js';
 import { addressField, customField, missingMessage, type FieldResult } from './fields.js';
 import { defaultPolicy, overridePolicy, policyShape } from './policy.js';
 import type { DependencyConfig, LogLevel, PluginConfig, SupervisorConfig } from './types.js';
+import { quoteText } from './quote-text.js';
 
 const pluginName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 // /health/:plugin would never reach a plugin with these names.
@@ -63,7 +64,7 @@ const reportDuplicateNames = (section: string, plugins: readonly unknown[], ctx:
     if (typeof name !== 'string') return;
     const first = firstIndex.get(name);
     if (first === undefined) firstIndex.set(name, index);
-    else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate name "${name}" (${section}[${first}] has it already)`, input: name });
+    else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate name ${quoteText(name)} (${section}[${first}] has it already)`, input: name });
   });
 };
 

@@ -40,8 +40,11 @@ const normalize = (key: string): string => key.toLowerCase().replace(/[-_\s]/g, 
  */
 export const suggestKey = (key: string, known: readonly string[]): string | undefined => {
   let best: { key: string; distance: number } | undefined;
+  const normalKey = normalize(key);
+  // The distance is at least the difference in length: a long key is far from every known one, and costly to compare.
+  const within = (a: string, b: string): number => (Math.abs(a.length - b.length) > 2 ? Infinity : editDistance(a, b));
   for (const candidate of known) {
-    const distance = Math.min(editDistance(key, candidate), editDistance(normalize(key), normalize(candidate)));
+    const distance = Math.min(within(key, candidate), within(normalKey, normalize(candidate)));
     // Two edits on a three-letter key could turn it into almost anything.
     const close = distance <= 2 && distance * 2 < candidate.length;
     if (close && (best === undefined || distance < best.distance)) best = { key: candidate, distance };

@@ -100,6 +100,8 @@ export interface ApiConfig {
   protectReads: boolean;
   /** Origins a browser may call the API from; none by default (no CORS headers at all). */
   corsOrigins: string[];
+  /** Names (or addresses) the API answers for besides loopback and its own addresses; any other Host gets 421. */
+  allowedHosts: string[];
   /** Management requests per client and per plugin, within each window. */
   rateLimit: { perClient: number; perPlugin: number; windowMs: number };
   /** A request not answered within this is cut off. */

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import type { CallFailure } from './plugin-client.js';
+import { keepText } from '../text/bounded-text.js';
 
 /** What grpc.health.v1.Health/Check can answer. */
 export type ServingStatus = 'SERVING' | 'NOT_SERVING' | 'UNKNOWN' | 'SERVICE_UNKNOWN';
@@ -40,6 +41,7 @@ const channelOptions: grpc.ChannelOptions = {
   'grpc.enable_channelz': 0,
 };
 
+const maxDetailsBytes = 1_024;
 // A longer service name is cut in messages.
 const maxNameInMessage = 200;
 
@@ -82,7 +84,8 @@ const quoteName = (name: string): string =>
   JSON.stringify(name.length > maxNameInMessage ? `${name.slice(0, maxNameInMessage)}…` : name);
 
 const toFailure = (error: grpc.ServiceError, service: string): CallFailure => {
-  const details = error.details || error.message;
+  // The server's words are untrusted input: a copy of at most 1 KiB is kept.
+  const details = keepText(error.details || error.message, maxDetailsBytes);
   switch (error.code) {
     case grpc.status.DEADLINE_EXCEEDED:
       return { ok: false, kind: 'deadline', message: 'no answer before the deadline' };

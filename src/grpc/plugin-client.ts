@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from '../plugin/health-report.js';
+import { keepUntrustedText } from '../text/bounded-text.js';
 import { pluginService } from './proto.js';
 
 /** Where a plugin listens, as its handshake line (or the config) names it. */
@@ -42,16 +43,32 @@ export interface PluginClient {
   close(): void;
 }
 
-// A plugin's answer is untrusted input: cap what we keep of it.
-const maxMessageLength = 1_024;
-const maxComponents = 64;
+/**
+ * What hale keeps of a plugin's answers, in UTF-8 bytes (text) and entries: an
+ * answer is untrusted input, and what is kept of it is copied, never sliced,
+ * so a huge answer is not held in memory by the little that is kept.
+ */
+export const answerLimits = {
+  /** A whole answer; a larger one is refused unread and the call fails. */
+  answerBytes: 1024 * 1024,
+  healthMessageBytes: 1_024,
+  components: 64,
+  componentNameBytes: 128,
+  componentMessageBytes: 256,
+  /** GetInfo's name and version. */
+  infoFieldBytes: 256,
+  infoDescriptionBytes: 1_024,
+  /** The details of an error the plugin answered with. */
+  errorBytes: 1_024,
+} as const;
 
 const channelOptions: grpc.ChannelOptions = {
   // A health check must see the plugin as it is now, not after silent retries.
   'grpc.enable_retries': 0,
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1_000,
-  'grpc.max_receive_message_length': 1024 * 1024,
+  // grpc-js reads a message's length first and refuses a longer one before buffering it.
+  'grpc.max_receive_message_length': answerLimits.answerBytes,
   // channelz keeps per-call counters and traces for a debugging service hale does not serve.
   'grpc.enable_channelz': 0,
 };
@@ -110,15 +127,24 @@ export const createPluginClient = (address: PluginAddress): PluginClient => {
   };
 };
 
+// grpc-js's words for an answer over grpc.max_receive_message_length.
+const tooLarge = /^Received message larger than max \((\d+) vs\.? (\d+)\)$/;
+
 const toFailure = (error: grpc.ServiceError): CallFailure => {
+  const details = keepUntrustedText(error.details || error.message, answerLimits.errorBytes);
   if (error.code === grpc.status.DEADLINE_EXCEEDED) {
     return { ok: false, kind: 'deadline', message: 'no answer before the deadline' };
   }
   if (error.code === grpc.status.UNAVAILABLE) {
-    return { ok: false, kind: 'unavailable', message: `unavailable: ${error.details || error.message}` };
+    return { ok: false, kind: 'unavailable', message: `unavailable: ${details}` };
   }
   const name = grpc.status[error.code] ?? String(error.code);
-  return { ok: false, kind: 'error', message: `${name}: ${error.details || error.message}`, status: name };
+  const size = error.code === grpc.status.RESOURCE_EXHAUSTED ? tooLarge.exec(details) : null;
+  if (size !== null) {
+    const message = `the plugin's answer of ${size[1]} bytes is larger than the ${answerLimits.answerBytes / 1024 / 1024} MiB hale accepts from a plugin; it was refused unread (${name})`;
+    return { ok: false, kind: 'error', message, status: name };
+  }
+  return { ok: false, kind: 'error', message: `${name}: ${details}`, status: name };
 };
 
 const statusNames: Record<string, HealthStatus> = {
@@ -131,11 +157,6 @@ const statusNames: Record<string, HealthStatus> = {
 const toStatus = (raw: unknown): HealthStatus =>
   (typeof raw === 'string' ? statusNames[raw] : undefined) ?? 'unknown';
 
-const toText = (raw: unknown): string => {
-  const text = typeof raw === 'string' ? raw : '';
-  return text.length > maxMessageLength ? `${text.slice(0, maxMessageLength)}…` : text;
-};
-
 const toNumber = (raw: unknown): number =>
   typeof raw === 'number' && Number.isFinite(raw) && raw >= 0 ? raw : 0;
 
@@ -143,24 +164,37 @@ const field = (raw: unknown, key: string): unknown =>
   typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
 
 const toComponent = (raw: unknown): ComponentHealth => ({
-  name: toText(field(raw, 'name')),
+  name: keepUntrustedText(field(raw, 'name'), answerLimits.componentNameBytes),
   status: toStatus(field(raw, 'status')),
   critical: field(raw, 'critical') === true,
   latencyMs: toNumber(field(raw, 'latencyMs')),
-  message: toText(field(raw, 'message')),
+  message: keepUntrustedText(field(raw, 'message'), answerLimits.componentMessageBytes),
 });
 
-const toHealthReport = (raw: unknown): HealthReport => {
+/**
+ * A HealthCheck answer as hale keeps it: every text copied and cut to
+ * answerLimits, at most answerLimits.components components.
+ *
+ * @example
+ * toHealthReport({ status: 'HEALTHY', message: 'x'.repeat(5_000) }).message.length; // 1025: 1,024 bytes and '…'
+ */
+export const toHealthReport = (raw: unknown): HealthReport => {
   const components = field(raw, 'components');
   return {
     status: toStatus(field(raw, 'status')),
-    message: toText(field(raw, 'message')),
-    components: Array.isArray(components) ? components.slice(0, maxComponents).map(toComponent) : [],
+    message: keepUntrustedText(field(raw, 'message'), answerLimits.healthMessageBytes),
+    components: Array.isArray(components) ? components.slice(0, answerLimits.components).map(toComponent) : [],
   };
 };
 
-const toPluginInfo = (raw: unknown): PluginInfo => ({
-  name: toText(field(raw, 'name')),
-  version: toText(field(raw, 'version')),
-  description: toText(field(raw, 'description')),
+/**
+ * A GetInfo answer as hale keeps it, every field copied and cut to answerLimits.
+ *
+ * @example
+ * toPluginInfo({ name: 'greeter', version: '1.0.0' }); // { name: 'greeter', version: '1.0.0', description: '' }
+ */
+export const toPluginInfo = (raw: unknown): PluginInfo => ({
+  name: keepUntrustedText(field(raw, 'name'), answerLimits.infoFieldBytes),
+  version: keepUntrustedText(field(raw, 'version'), answerLimits.infoFieldBytes),
+  description: keepUntrustedText(field(raw, 'description'), answerLimits.infoDescriptionBytes),
 });

@@ -1,5 +1,5 @@
 // The one place that talks to the NATS client library; the rest of hale talks to NatsLink.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, credsAuthenticator, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { NatsConfig } from '../config/types.js';
@@ -16,6 +16,12 @@ export interface LinkOptions {
 const encoder = new TextEncoder();
 
 const describeError = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The credentials file's bytes; a FIFO or device would block the whole event loop in readFileSync, so it is refused. */
+const readCredentials = (file: string): Uint8Array => {
+  if (!statSync(file).isFile()) throw new Error(`the NATS credentials file ${file} is not a regular file (a FIFO, a socket, a device or a directory)`);
+  return readFileSync(file);
+};
 
 /**
  * Connects to NATS in the background and keeps at it: a server that is not
@@ -98,7 +104,7 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
         pingInterval: 5_000,
         maxPingOut: 2,
         ...(config.auth.kind === 'token' ? { token: config.auth.token } : {}),
-        ...(config.auth.kind === 'credentials' ? { authenticator: credsAuthenticator(readFileSync(config.auth.file)) } : {}),
+        ...(config.auth.kind === 'credentials' ? { authenticator: credsAuthenticator(readCredentials(config.auth.file)) } : {}),
       });
       if (closing) {
         await nc.close();

@@ -12,7 +12,7 @@ export type ServiceStatus = 'up' | 'degraded' | 'down';
 /** A plugin hale runs, or a dependency under `checks:` it only checks. */
 export type ServiceType = 'plugin' | 'check';
 
-/** One service in a summary: seed 004's fields, then hale's own. */
+/** One service in a summary: the summary's fields (README, NATS), then hale's own. */
 export interface SummaryService {
   name: string;
   type: ServiceType;
@@ -29,7 +29,7 @@ export interface SummaryService {
   restart_count: number;
 }
 
-/** A hub's whole state, in seed 004's shape. */
+/** A hub's whole state, in the summary shape the README documents. */
 export interface HealthSummary {
   hub_id: string;
   timestamp: string;
@@ -69,7 +69,7 @@ export interface RegistrationMessage {
 export type TransitionEvent = Extract<SupervisorEvent, { type: 'transition' }>;
 
 /**
- * A plugin's or a dependency's state in seed 004's three words.
+ * A plugin's or a dependency's state in the summary's three words (up, degraded, down).
  *
  * @example
  * toServiceStatus('restarting'); // 'down'

@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import type { PluginAddress } from '../grpc/plugin-client.js';
-import { coreProtocolVersion } from '../protocol.js';
+import { coreProtocolVersion, maxUnixSocketPath } from '../protocol.js';
+import { keepText } from '../text/bounded-text.js';
 
 export interface Handshake {
   coreVersion: number;
@@ -19,9 +20,14 @@ export type HandshakeLine =
 // go-plugin's line starts with the core protocol version: digits, then a bar.
 const looksLikeHandshake = /^\s*\d+\s*\|/;
 
-// A bad line is echoed in the error, but never more than a screenful of it.
-const shorten = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}…` : text);
+// A bad line is echoed in the error, but never more than a screenful of it, and as a copy: the line may be a slice of a far larger chunk.
+const shorten = (text: string, max: number): string => keepText(text, max);
 const shown = (text: string, max = 200): string => JSON.stringify(shorten(text, max));
+// A DNS name is at most 253 characters.
+const maxHostLength = 253;
+const hasControls = /\p{Cc}/u;
+// The address is kept for the plugin's life: a copy, so it does not hold the line's chunk.
+const copyText = (text: string): string => Buffer.from(text, 'utf8').toString('utf8');
 
 /**
  * Reads one stdout line of a starting plugin:
@@ -51,16 +57,19 @@ export const parseHandshakeLine = (line: string): HandshakeLine => {
   if (protocol !== 'grpc') {
     return invalid(`protocol ${shown(protocol, 40)} is not supported (only grpc; go-plugin's netrpc is not)`);
   }
+  const accepted = (kind: 'unix' | 'tcp'): HandshakeLine => ({
+    kind: 'handshake',
+    handshake: { coreVersion, appVersion, protocol, address: { network: kind, address: copyText(address) } },
+  });
   if (network === 'unix') {
-    return isAbsolute(address)
-      ? { kind: 'handshake', handshake: { coreVersion, appVersion, protocol, address: { network, address } } }
-      : invalid(`unix socket path ${shown(address, 120)} is not absolute`);
+    if (!isAbsolute(address)) return invalid(`unix socket path ${shown(address, 120)} is not absolute`);
+    if (hasControls.test(address)) return invalid(`unix socket path ${shown(address, 120)} holds control characters`);
+    if (Buffer.byteLength(address) > maxUnixSocketPath) {
+      return invalid(`unix socket path ${shown(address, 120)} is longer than ${maxUnixSocketPath} bytes, which Linux cannot connect to`);
+    }
+    return accepted('unix');
   }
-  if (network === 'tcp') {
-    return isHostPort(address)
-      ? { kind: 'handshake', handshake: { coreVersion, appVersion, protocol, address: { network, address } } }
-      : invalid(`tcp address ${shown(address, 120)} is not host:port`);
-  }
+  if (network === 'tcp') return isHostPort(address) ? accepted('tcp') : invalid(`tcp address ${shown(address, 120)} is not host:port`);
   return invalid(`network ${shown(network, 40)} is not unix or tcp`);
 };
 
@@ -68,5 +77,5 @@ export const parseHandshakeLine = (line: string): HandshakeLine => {
 export const isHostPort = (address: string): boolean => {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address);
   const port = Number(match?.[2]);
-  return match !== null && port >= 1 && port <= 65_535;
+  return match !== null && (match[1]?.length ?? 0) <= maxHostLength && port >= 1 && port <= 65_535;
 };

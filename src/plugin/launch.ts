@@ -3,11 +3,12 @@ import { createPluginClient, type PluginAddress, type PluginClient } from '../gr
 import type { Logger } from '../log.js';
 import { pluginNameEnv, socketDirEnv } from '../protocol.js';
 import { parseHandshakeLine } from './handshake.js';
+import { awaitOwnAddress } from './socket-owner.js';
 import type { CheckRecord } from '../supervisor/status.js';
 import type { PluginInfo } from './health-report.js';
 import { readLines } from './lines.js';
 import type { PluginOutput } from './output.js';
-import { describeExit, spawnPlugin, type PluginProcess } from './process.js';
+import { describeExit, spawnPlugin, type PluginProcess, type SpawnContainment } from './process.js';
 import { createTail } from './tail.js';
 
 /** Longest line of plugin output that is kept; the rest of such a line is dropped. */
@@ -26,6 +27,8 @@ export interface LaunchOptions {
   log: Logger;
   /** Where the plugin's stdout and stderr lines go. */
   output: PluginOutput;
+  /** The plugin's mark and cgroup (ProcessGuard.contain); none when not given. */
+  containment?: SpawnContainment | null;
   /** Called as soon as the process exists, so a stop can reach it mid-start. */
   onSpawned: (process: PluginProcess) => void;
   /**
@@ -68,6 +71,7 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
     args: config.args,
     cwd: config.cwd,
     env: pluginEnvironment(config, options.socketDir),
+    containment: options.containment ?? null,
   });
   if (!spawned.ok) return { ok: false, reason: spawned.message, process: null };
   const child = spawned.process;
@@ -123,8 +127,22 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
       ? await wait(handshake.promise, { exited: 'before the handshake', late: 'no handshake line' })
       : ({ ok: true, value: parseFixedAddress(config.address) } as const);
   if (!address.ok) return fail(address.reason);
+  // A handshake is the plugin's word only: hale connects where one of the plugin's own processes listens.
+  const ownerQuery = {
+    plugin: config.name,
+    leader: child.pid,
+    address: address.value,
+    mark: options.containment?.mark ?? null,
+    cgroup: options.containment?.cgroup ?? null,
+  };
+  const own =
+    config.address === null
+      ? await wait(awaitOwnAddress(ownerQuery, deadline, signal), { exited: 'before it listened where its handshake said', late: 'no listener of its own' })
+      : ({ ok: true, value: { address: address.value, unchecked: null } } as const);
+  if (!own.ok) return fail(own.reason);
+  if (own.value.unchecked !== null) log.info(own.value.unchecked);
 
-  const client = createPluginClient(address.value);
+  const client = createPluginClient(own.value.address);
   const ready = await wait(
     client.waitReady(Math.max(0, deadline - Date.now())).then((r): Waited<void> =>
       r.ok ? { ok: true, value: undefined } : { ok: false, reason: `could not connect to ${client.target}: ${r.message}` },
@@ -144,7 +162,7 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
     launched: {
       process: child,
       client,
-      address: address.value,
+      address: own.value.address,
       info: info.ok ? info.value : null,
       stderrTail: () => stderrTail.text(),
     },

@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { formatInstanceMark, readInstanceMark } from './instance-mark.js';
 
 /** A process's group and state from /proc/PID/stat, or null when it is gone or unreadable. */
 const readStat = (pid: string): { pgid: number; state: string } | null => {
@@ -48,4 +49,33 @@ const signalExists = (target: number): boolean => {
   } catch {
     return false;
   }
+};
+
+/**
+ * Running processes whose instance mark (HALE_INSTANCE) is exactly `mark`,
+ * whatever their group or session; this process never. Reads every
+ * /proc/PID/environ it may (bounded), so it is for stops, not for polling
+ * at a high rate. Empty where there is no /proc.
+ *
+ * @example
+ * findMarkedPids('0123456789abcdef/echo/2'); // [4250]
+ */
+export const findMarkedPids = (mark: string): number[] => {
+  if (!hasProc) return [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const read = readInstanceMark(pid);
+    // A zombie's environ reads empty: only the living match.
+    if (read !== null && formatInstanceMark(read) === mark) found.push(pid);
+  }
+  return found;
 };

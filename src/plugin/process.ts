@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { execa, type Options, type ResultPromise } from 'execa';
+import { isCgroupPopulated, signalCgroup, withCgroup } from './cgroup.js';
+import { instanceMarkVariable } from './instance-mark.js';
 import { findSetpriv, supportsPdeathsig, withParentDeath } from './parent-death.js';
-import { groupHasLiveMembers } from './process-group.js';
+import { findMarkedPids, groupHasLiveMembers } from './process-group.js';
 import { resolveCommand } from './resolve-command.js';
-import { readStartTime } from '../state/proc-stat.js';
+import { isRunning, readProcStat, readStartTime, type ProcStat } from '../state/proc-stat.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -23,10 +25,24 @@ export interface PluginProcess {
   readonly exited: Promise<ExitInfo>;
   /** How it exited, once it has. */
   exitInfo(): ExitInfo | null;
-  /** Sends a signal to the whole process group; false when nothing was there to get it. */
+  /**
+   * Sends a signal to the whole process group and, with a containment, to
+   * every process of the plugin's cgroup and every process with its mark
+   * (forks in a session of their own); false when nothing was there to get it.
+   */
   signalGroup(signal: NodeJS.Signals): boolean;
-  /** True while any process of the group runs (zombies aside), the leader's children included. */
+  /** True while any process of the group, the cgroup or the mark runs (zombies aside). */
   groupAlive(): boolean;
+  /** What holds the plugin's processes together besides its process group; null without. */
+  readonly containment: SpawnContainment | null;
+}
+
+/** What marks and holds every process of one plugin generation, forks included. */
+export interface SpawnContainment {
+  /** The HALE_INSTANCE value (`<runId>/<plugin>/<generation>`); a fork inherits it. */
+  mark: string;
+  /** The plugin's own cgroup v2 directory, which the process enters before it runs; null without. */
+  cgroup: string | null;
 }
 
 export interface SpawnOptions {
@@ -35,6 +51,8 @@ export interface SpawnOptions {
   cwd: string;
   /** The whole environment of the plugin; nothing is inherited besides. */
   env: Record<string, string>;
+  /** The mark put in its environment, and the cgroup it runs in. */
+  containment?: SpawnContainment | null;
 }
 
 export type SpawnResult =
@@ -56,17 +74,34 @@ const findParentDeathLauncher = (): Promise<string | null> => {
   return setprivProbe;
 };
 
-/** The command line to spawn: under setpriv with a parent-death signal where it can, else the command as given. */
+const shell = '/bin/sh';
+
+/**
+ * The command line to spawn: in the plugin's cgroup (a shell that enters it
+ * and execs the rest) where it has one, under setpriv with a parent-death
+ * signal where it can, else the command as given. Each step execs the next:
+ * the pid is the plugin's own.
+ */
 const planCommand = async (options: SpawnOptions): Promise<{ ok: true; command: string; args: string[] } | SpawnFailure> => {
   const setpriv = await findParentDeathLauncher();
-  if (setpriv === null) return { ok: true, command: options.command, args: options.args };
-  // setpriv execs the command itself; finding it first keeps a missing or non-executable one our clear spawn error.
+  const cgroup = options.containment?.cgroup ?? null;
+  if (setpriv === null && cgroup === null) return { ok: true, command: options.command, args: options.args };
+  // A launcher execs the command itself; finding it first keeps a missing or non-executable one our clear spawn error.
   const found = resolveCommand(options.command, { cwd: options.cwd, path: options.env.PATH });
   if (!found.ok) {
     const error = Object.assign(new Error(found.code), { code: found.code });
     return { ok: false, code: found.code, message: describeSpawnError(options.command, options.cwd, error) };
   }
-  return { ok: true, ...withParentDeath(setpriv, found.path, options.args) };
+  const inner = setpriv === null ? { command: found.path, args: options.args } : withParentDeath(setpriv, found.path, options.args);
+  return { ok: true, ...(cgroup === null ? inner : withCgroup(shell, cgroup, inner.command, inner.args)) };
+};
+
+/** The plugin's environment with its mark first (a bounded read of /proc/PID/environ finds it soonest); hale's mark wins. */
+const markEnvironment = (env: Record<string, string>, containment: SpawnContainment | null): Record<string, string> => {
+  if (containment === null) return env;
+  const rest = { ...env };
+  delete rest[instanceMarkVariable];
+  return { [instanceMarkVariable]: containment.mark, ...rest };
 };
 
 /** Resolves once the subprocess has started or failed to. */
@@ -126,9 +161,15 @@ const commonOptions = (options: SpawnOptions) =>
  * if (spawned.ok) spawned.process.signalGroup('SIGTERM');
  */
 export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> => {
+  const containment = options.containment ?? null;
   const plan = await planCommand(options);
   if (!plan.ok) return plan;
-  const subprocess = execa(plan.command, plan.args, { ...commonOptions(options), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+  const subprocess = execa(plan.command, plan.args, {
+    ...commonOptions({ ...options, env: markEnvironment(options.env, containment) }),
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
   const spawned = await awaitSpawn(subprocess, options.command, options.cwd);
   const { pid, stdout, stderr, stdin } = subprocess;
   if (!spawned.ok || pid === undefined || stdout === null || stderr === null) {
@@ -143,6 +184,29 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
     const holder = readStartTime(pid);
     return holder === null || leaderStart === null || holder === leaderStart;
   };
+  // Beyond the group: the cgroup holds every fork; the mark finds those that left the group (setsid).
+  // A look for the mark reads every /proc/PID/environ: what it found is remembered, and looked at again first.
+  let marked: ProcStat[] = [];
+  const findMarked = (mark: string): number[] => {
+    marked = findMarkedPids(mark).flatMap((target) => readProcStat(target) ?? []);
+    return marked.map((stat) => stat.pid);
+  };
+  const markedStillRun = (): boolean =>
+    marked.some((known) => {
+      const now = readProcStat(known.pid);
+      return now !== null && isRunning(now) && now.startTime === known.startTime;
+    });
+  const signalContained = (signal: NodeJS.Signals): boolean => {
+    if (containment === null) return false;
+    const inCgroup = containment.cgroup !== null && signalCgroup(containment.cgroup, signal);
+    const reached = findMarked(containment.mark).filter((target) => signalTarget(target, signal));
+    return inCgroup || reached.length > 0;
+  };
+  const containedAlive = (): boolean => {
+    if (containment === null) return false;
+    if (containment.cgroup !== null && isCgroupPopulated(containment.cgroup)) return true;
+    return markedStillRun() || findMarked(containment.mark).length > 0;
+  };
   return {
     ok: true,
     process: {
@@ -151,8 +215,12 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
       stderr,
       exited,
       exitInfo,
-      signalGroup: (signal) => stillOurs() && signalTarget(-pid, signal),
-      groupAlive: () => stillOurs() && groupHasLiveMembers(pid),
+      containment,
+      signalGroup: (signal) => {
+        const group = stillOurs() && signalTarget(-pid, signal);
+        return signalContained(signal) || group;
+      },
+      groupAlive: () => (stillOurs() && groupHasLiveMembers(pid)) || containedAlive(),
     },
   };
 };

@@ -1,6 +1,7 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from './atomic-write.js';
+import { readStateFile } from './safe-file.js';
 
 /** Where a running hale answers, as it writes it into its state dir for the CLI. */
 export interface ApiAddress {
@@ -10,6 +11,8 @@ export interface ApiAddress {
 }
 
 const fileName = 'api.json';
+// An address, a pid: a few hundred bytes.
+const maxAddressBytes = 64 * 1024;
 
 /**
  * Writes the address the API is actually on (the port the OS chose for 0),
@@ -35,14 +38,17 @@ const alive = (pid: number): boolean => {
 
 /**
  * The address a hale on this state dir wrote, if that hale still runs;
- * null when there is none, it does not parse, or its writer is gone.
+ * null when there is none, it does not parse, it is not a regular file (a
+ * link or a FIFO is neither followed nor waited on), or its writer is gone.
  *
  * @example
  * const running = await readApiAddress('/var/lib/hale'); // { url: 'http://127.0.0.1:8080', grpc: '127.0.0.1:50051', pid: 4242 }
  */
 export const readApiAddress = async (stateDir: string): Promise<ApiAddress | null> => {
   try {
-    const value = JSON.parse(await readFile(join(stateDir, fileName), 'utf8')) as Partial<ApiAddress>;
+    const read = await readStateFile(join(stateDir, fileName), maxAddressBytes);
+    if (!read.ok) return null;
+    const value = JSON.parse(read.text) as Partial<ApiAddress>;
     if (typeof value.url !== 'string' || typeof value.pid !== 'number' || !alive(value.pid)) return null;
     return { url: value.url, grpc: typeof value.grpc === 'string' ? value.grpc : null, pid: value.pid };
   } catch {

@@ -1,6 +1,7 @@
-import { readFile, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from './atomic-write.js';
+import { readStateFile, setAside } from './safe-file.js';
 
 /** A plugin stopped by hand, which stays stopped until someone starts it. */
 export interface StoppedByHand {
@@ -19,6 +20,8 @@ export type DesiredStateRead =
   | { ok: false; state: DesiredState; message: string; keptAs: string | null };
 
 export const desiredStateFile = 'desired.json';
+// A name and a reason per plugin stopped by hand: a few KiB, far from this.
+const maxDesiredBytes = 4 * 1024 * 1024;
 
 const isStoppedByHand = (value: unknown): value is StoppedByHand =>
   typeof value === 'object' && value !== null && typeof (value as StoppedByHand).at === 'string' && typeof (value as StoppedByHand).reason === 'string';
@@ -34,7 +37,9 @@ const parseDesiredState = (text: string): DesiredState | null => {
 
 /**
  * Reads the desired state from the state dir; no file means nothing was
- * asked. A damaged file is moved aside, never deleted, and reported.
+ * asked. A damaged file, or one that is not a regular file (a link, a
+ * FIFO: neither followed nor waited on), is moved aside, never deleted, and
+ * reported.
  *
  * @example
  * const read = await readDesiredState('/var/lib/hale');
@@ -44,9 +49,15 @@ export const readDesiredState = async (stateDir: string): Promise<DesiredStateRe
   const path = join(stateDir, desiredStateFile);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const read = await readStateFile(path, maxDesiredBytes);
+    if (!read.ok && read.reason === 'missing') return { ok: true, state: { stopped: {} } };
+    if (!read.ok) {
+      // Not followed, not waited on: moved aside whole (a link, never its target), and a fresh file written next time.
+      const keptAs = await setAside(path);
+      return { ok: false, state: { stopped: {} }, message: `${read.message}; ${keptAs === null ? 'ignored it' : `moved it aside as ${keptAs}`}`, keptAs };
+    }
+    text = read.text;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, state: { stopped: {} } };
     return { ok: false, state: { stopped: {} }, message: `cannot read ${path}: ${(error as Error).message}`, keptAs: null };
   }
   let state: DesiredState | null = null;
@@ -56,9 +67,9 @@ export const readDesiredState = async (stateDir: string): Promise<DesiredStateRe
     state = null;
   }
   if (state !== null) return { ok: true, state };
-  const keptAs = `${path}.damaged-${Date.now()}`;
-  await rename(path, keptAs);
-  return { ok: false, state: { stopped: {} }, message: `${path} is not a desired-state file; kept it as ${keptAs}`, keptAs };
+  const damaged = `${path}.damaged-${Date.now()}`;
+  const keptAs = await rename(path, damaged).then(() => damaged, () => null);
+  return { ok: false, state: { stopped: {} }, message: `${path} is not a desired-state file; ${keptAs === null ? 'ignored it' : `kept it as ${keptAs}`}`, keptAs };
 };
 
 /**

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { link, readFile, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { HaleError } from '../errors.js';
 import { isRunning, readBootId, readProcStat } from './proc-stat.js';
+import { openStateFile, readStateFile } from './safe-file.js';
 
 /** Held while this supervisor uses the state dir. */
 export interface StateLock {
@@ -53,12 +54,36 @@ const unavailable = (dir: string, error: unknown): HaleError =>
     { cause: error },
   );
 
+// A lock is a few dozen bytes; anything much larger is not one of ours.
+const maxLockBytes = 4096;
+
+/** The lock's text; null when it is gone or unreadable. Anything but a regular file stops hale: it may be another program's. */
 const readText = async (file: string): Promise<string | null> => {
+  let read;
   try {
-    return await readFile(file, 'utf8');
+    read = await readStateFile(file, maxLockBytes);
   } catch {
     return null;
   }
+  if (read.ok) return read.text;
+  if (read.reason === 'missing') return null;
+  // Too large to be a lock of ours: garbage, taken over as any other.
+  if (read.reason === 'too_large') return '';
+  throw new HaleError('state_unavailable', `${read.message}; hale does not start with it there: remove it if no hale runs with the state dir ${dirname(file)}`);
+};
+
+/** Writes the draft as a new file (never through a link); a failed write leaves no draft behind. */
+const writeDraft = async (draft: string, text: string): Promise<void> => {
+  const created = await openStateFile(draft, 'create');
+  if (!created.ok) throw new Error(`${draft} could not be made: ${created.reason === 'refused' ? created.message : 'it vanished'}`);
+  try {
+    await created.handle.writeFile(text);
+  } catch (error) {
+    await created.handle.close().catch(() => undefined);
+    await unlink(draft).catch(() => undefined);
+    throw error;
+  }
+  await created.handle.close();
 };
 
 /**
@@ -78,7 +103,7 @@ export const acquireStateLock = async (dir: string): Promise<StateLock> => {
   const draft = join(dir, `.${lockName}.${randomBytes(6).toString('hex')}`);
   try {
     // Written whole first, then linked into place: a lock file is never seen half written.
-    await writeFile(draft, mine, { mode: 0o600 });
+    await writeDraft(draft, mine);
   } catch (error) {
     throw unavailable(dir, error);
   }
@@ -106,5 +131,5 @@ export const acquireStateLock = async (dir: string): Promise<StateLock> => {
 };
 
 const releaseLock = async (file: string, mine: string): Promise<void> => {
-  if ((await readText(file)) === mine) await unlink(file).catch(() => undefined);
+  if ((await readText(file).catch(() => null)) === mine) await unlink(file).catch(() => undefined);
 };

@@ -2,14 +2,28 @@ import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
-import { spawnHelper, type HelperProcess } from '../plugin/process.js';
+import { describeExit, spawnHelper, type HelperProcess } from '../plugin/process.js';
 import type { GroupRecord } from './group-records.js';
 import { formatWatchdogMessage, type WatchdogMessage } from './watchdog-protocol.js';
+
+/** Whether a watchdog runs right now, or hale is waiting to start another. */
+export type WatchdogState = 'running' | 'restarting';
+
+export interface WatchdogStatus {
+  state: WatchdogState;
+  /** Why it is restarting, in words; '' while it runs. */
+  reason: string;
+  /** When the state last changed (ms since the epoch). */
+  since: number;
+  /** How many times a watchdog was started again after one died or failed to start. */
+  restarts: number;
+}
 
 /** The guard's end of the watchdog process. */
 export interface Watchdog {
   add(record: GroupRecord): void;
   remove(pid: number): void;
+  status(): WatchdogStatus;
   /** Ends its stdin: it ends what it still guards, then exits. Resolves once it has (bounded). */
   close(): Promise<void>;
 }
@@ -18,13 +32,19 @@ export interface WatchdogOptions {
   log: Logger;
   /** Everything guarded right now, sent again to a watchdog that replaces one that died. */
   guarded: () => GroupRecord[];
+  /** The run: its id (the plugins' mark) and its cgroup, told to every watchdog first. */
+  run?: { runId: string; cgroup: string | null };
   /** Where the watchdog's program is; found next to this file (or in dist/ under test) unless given. */
   main?: string;
+  /** Called on every change of status. */
+  onStatus?: (status: WatchdogStatus) => void;
+  /** The wait before the second quick retry, doubled each quick retry after, up to maxRetryMs. */
+  firstRetryMs?: number;
+  maxRetryMs?: number;
 }
 
-// Restarts after an unexpected death: this many within the window, then we give up.
-const maxQuickFailures = 3;
-const failureWindowMs = 10_000;
+// A watchdog that lived this long was no quick failure: the next death is retried at once.
+const stableMs = 10_000;
 const closeTimeoutMs = 3_000;
 
 /**
@@ -45,9 +65,10 @@ export const findWatchdogMain = (): string | null => {
  * Starts the watchdog: a small process in its own process group, without a
  * parent-death signal, that ends every plugin group it guards once our end
  * of its stdin closes — which happens however this process dies. If it dies
- * while we run, a new one is started and told everything again (a few times
- * at most). Never throws: without a watchdog the guard still works, with
- * less cover, and says so in the log.
+ * while we run (or cannot be started), another is started, and told
+ * everything again: at once the first time, then after 1 s, 2 s, 4 s… up to
+ * 30 s while they keep dying quickly. It never gives up; meanwhile its
+ * status says 'restarting'. Never throws.
  *
  * @example
  * const watchdog = await startWatchdog({ log, guarded: () => [...tracked.values()] });
@@ -55,26 +76,43 @@ export const findWatchdogMain = (): string | null => {
  */
 export const startWatchdog = async (options: WatchdogOptions): Promise<Watchdog> => {
   const { log } = options;
+  const firstRetryMs = options.firstRetryMs ?? 1_000;
+  const maxRetryMs = options.maxRetryMs ?? 30_000;
   const main = options.main ?? findWatchdogMain();
   let helper: HelperProcess | null = null;
   let closing = false;
-  const failures: number[] = [];
+  let retryTimer: NodeJS.Timeout | undefined;
+  // Deaths (or failed starts) in a row of watchdogs that did not live stableMs.
+  let quickFailures = 0;
+  let status: WatchdogStatus = { state: 'restarting', reason: 'not started yet', since: Date.now(), restarts: 0 };
+
+  const setStatus = (next: Omit<WatchdogStatus, 'since' | 'restarts'>, restarted = false): void => {
+    if (next.state === status.state && next.reason === status.reason && !restarted) return;
+    status = { ...next, since: Date.now(), restarts: status.restarts + (restarted ? 1 : 0) };
+    options.onStatus?.(status);
+  };
 
   const send = (message: WatchdogMessage): void => {
     if (helper !== null && helper.exitInfo() === null) helper.stdin.write(formatWatchdogMessage(message));
   };
 
-  // A death or a failed start; false once too many came too quickly.
-  const mayRetry = (): boolean => {
-    const now = Date.now();
-    failures.push(now);
-    while (failures.length > 0 && (failures[0] ?? now) < now - failureWindowMs) failures.shift();
-    return failures.length < maxQuickFailures;
+  // After a death or a failed start: a new try, later each time while they keep failing quickly.
+  const retry = (why: string, startedAt: number | null): void => {
+    quickFailures = startedAt !== null && Date.now() - startedAt >= stableMs ? 1 : quickFailures + 1;
+    const waitMs = quickFailures <= 1 ? 0 : Math.min(maxRetryMs, firstRetryMs * 2 ** (quickFailures - 2));
+    setStatus({ state: 'restarting', reason: waitMs === 0 ? `${why}; starting another` : `${why}; next try in ${waitMs} ms` });
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => void launch(true), waitMs);
+    // A wait for the next try is no reason for hale to stay up.
+    retryTimer.unref();
   };
 
-  const launch = async (): Promise<void> => {
+  const launch = async (again: boolean): Promise<void> => {
+    retryTimer = undefined;
+    if (closing) return;
     if (main === null) {
       log.error('the watchdog program (watchdog/main.js) is missing; plugins are not ended if hale is killed (run `npm run build`)');
+      retry('the watchdog program (watchdog/main.js) is missing', null);
       return;
     }
     const spawned = await spawnHelper({ command: process.execPath, args: [main], cwd: '/', env: {} });
@@ -84,31 +122,32 @@ export const startWatchdog = async (options: WatchdogOptions): Promise<Watchdog>
     }
     if (!spawned.ok) {
       log.error({ reason: spawned.message }, 'could not start the watchdog');
-      if (mayRetry()) await launch();
+      retry(`could not start the watchdog: ${spawned.message}`, null);
       return;
     }
     const current = spawned.process;
+    const startedAt = Date.now();
     helper = current;
+    if (options.run !== undefined) send({ op: 'run', ...options.run });
     for (const record of options.guarded()) send({ op: 'add', ...record });
     log.debug({ watchdogPid: current.pid }, 'watchdog started');
+    setStatus({ state: 'running', reason: '' }, again);
     void current.exited.then((exit) => {
       if (closing || helper !== current) return;
       helper = null;
-      if (!mayRetry()) {
-        log.error({ watchdogPid: current.pid, ...exit }, 'the watchdog keeps dying; going on without it');
-        return;
-      }
       log.warn({ watchdogPid: current.pid, ...exit }, 'the watchdog died; starting a new one');
-      void launch();
+      retry(`the watchdog (pid ${current.pid}) died (${describeExit(exit)})`, startedAt);
     });
   };
 
-  await launch();
+  await launch(false);
   return {
     add: (record) => send({ op: 'add', ...record }),
     remove: (pid) => send({ op: 'remove', pid }),
+    status: () => status,
     close: async () => {
       closing = true;
+      clearTimeout(retryTimer);
       const last = helper;
       helper = null;
       if (last === null || last.exitInfo() !== null) return;

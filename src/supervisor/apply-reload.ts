@@ -1,6 +1,7 @@
 import { basename, isAbsolute } from 'node:path';
 import { diffConfigs } from '../config/diff.js';
-import { formatConfigIssue, loadConfig } from '../config/load.js';
+import { formatConfigIssue } from '../config/load.js';
+import { loadConfigOffThread } from '../config/load-off-thread.js';
 import type { PluginConfig, SupervisorConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { EventBus } from './event-bus.js';
@@ -13,7 +14,8 @@ export interface ReloadTarget {
   current(): SupervisorConfig;
   /** In config order; a reload rebuilds it in the new config's order. */
   runners: Map<string, PluginRunner>;
-  createRunner(plugin: PluginConfig): PluginRunner;
+  /** A runner for `plugin`; for a changed plugin, `replaces` is the runner of its old config (already retired). */
+  createRunner(plugin: PluginConfig, replaces?: PluginRunner): PluginRunner;
   /** Forgets the hand-made stops of plugins no longer in the config. */
   forget(names: string[]): Promise<void>;
   applied(config: SupervisorConfig): void;
@@ -24,7 +26,7 @@ const readAgain = async (source: string): Promise<{ ok: true; config: Supervisor
   if (!isAbsolute(source)) {
     return { ok: false, code: 'reload_unavailable', message: `the config came from ${source}, not a file; there is nothing to read again`, issues: [] };
   }
-  const loaded = await loadConfig(source);
+  const loaded = await loadConfigOffThread(source);
   if (loaded.ok) return loaded;
   return {
     ok: false,
@@ -57,16 +59,18 @@ export const applyReload = async (
   const diff = diffConfigs(before, read.config);
   const { runners } = target;
   const leaving = [...diff.removed, ...diff.changed.map((plugin) => plugin.name)];
-  await Promise.all(
-    leaving.map((name) => runners.get(name)?.stop(diff.removed.includes(name) ? 'removed from the config' : 'its config changed')),
-  );
+  // Retired at once, before any wait: from here on a leaving runner spawns nothing and takes no request
+  // (a request waits for this reload and goes to the new runner), so no process of it can hide.
+  const retired = leaving.map((name) => runners.get(name)?.retire(diff.removed.includes(name) ? 'removed from the config' : 'its config changed'));
+  // Until their processes are gone the old runners stay listed, with what is still stopping.
+  await Promise.all(retired);
   await target.forget(diff.removed);
   const kept = new Map(runners);
   runners.clear();
   for (const plugin of read.config.plugins) {
+    const old = kept.get(plugin.name);
     const unchanged = diff.unchanged.includes(plugin.name);
-    const runner = unchanged ? kept.get(plugin.name) : undefined;
-    runners.set(plugin.name, runner ?? target.createRunner(plugin));
+    runners.set(plugin.name, unchanged && old !== undefined ? old : target.createRunner(plugin, old));
   }
   // Settings that need a restart keep their running values, so the next diff still reports them.
   target.applied({ ...read.config, api: before.api, grpc: before.grpc, log: before.log, stateDir: before.stateDir });

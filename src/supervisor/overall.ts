@@ -1,6 +1,6 @@
 import type { DependencyState } from '../checks/dependency-state.js';
 import type { PluginState } from '../lifecycle/state.js';
-import type { PluginStatus, SupervisorSnapshot } from './status.js';
+import type { PluginStatus, StartupProgress, SupervisorSnapshot } from './status.js';
 
 /** The supervisor's verdict on everything it runs, as /health reports it. */
 export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -48,7 +48,7 @@ export const isServing = (state: PluginState): boolean => state === 'healthy' ||
 /**
  * healthy when every plugin and every dependency is healthy (also when there
  * are none); unhealthy when a critical plugin or a critical dependency is not
- * serving; degraded otherwise (seed 001: a non-critical one down degrades).
+ * serving; degraded otherwise (a non-critical one down degrades).
  *
  * @example
  * overallStatus([{ name: 'a', state: 'unhealthy', critical: false }]); // 'degraded'
@@ -63,13 +63,20 @@ export const overallStatus = (plugins: readonly PluginVerdictInput[], dependenci
 
 /**
  * The verdict of a whole snapshot: plugins, dependencies, and hale's own
- * links (never critical: a NATS link that is down degrades).
+ * links (never critical: a NATS link that is down degrades). During
+ * start-up, before every plugin is even listed, it is unhealthy: no plugin
+ * serves yet, however empty the list looks.
  *
  * @example
  * snapshotStatus(supervisor.snapshot()); // 'healthy'
  */
-export const snapshotStatus = (snapshot: Pick<SupervisorSnapshot, 'plugins' | 'dependencies' | 'links'>): OverallStatus =>
-  overallStatus(snapshot.plugins, [...snapshot.dependencies, ...(snapshot.links ?? [])]);
+export const snapshotStatus = (
+  snapshot: Pick<SupervisorSnapshot, 'links' | 'startup'> & { plugins: readonly PluginVerdictInput[]; dependencies: readonly DependencyVerdictInput[] },
+): OverallStatus => {
+  const { startup } = snapshot;
+  if (startup !== undefined && startup !== null && snapshot.plugins.length < startup.total) return 'unhealthy';
+  return overallStatus(snapshot.plugins, [...snapshot.dependencies, ...(snapshot.links ?? [])]);
+};
 
 /**
  * True when every critical plugin is healthy or degraded.
@@ -81,14 +88,29 @@ export const isReady = (plugins: readonly PluginVerdictInput[]): boolean =>
   plugins.every((p) => !p.critical || isServing(p.state));
 
 /**
- * Readiness with its reasons; a supervisor that is shutting down is not
- * ready, so load balancers drain it before the plugins go.
+ * What start-up still lacks, in words, or null once it has tried every plugin.
+ *
+ * @example
+ * startupReason({ tried: 2, total: 5 }); // 'starting: 2 of 5 plugins have had their first start tried'
+ */
+export const startupReason = (startup: StartupProgress | null | undefined): string | null =>
+  startup === null || startup === undefined ? null : `starting: ${startup.tried} of ${startup.total} plugins have had their first start tried`;
+
+/**
+ * Readiness with its reasons. Not ready while shutting down (load balancers
+ * drain hale before the plugins go), nor during start-up until every
+ * plugin's first start has been tried (come up or failed) — a snapshot
+ * with no plugin yet is not ready — and never while a critical plugin or
+ * check is not serving.
  *
  * @example
  * readiness({ shuttingDown: false, plugins: [] }); // { ready: true, reason: 'every critical plugin is serving', notReady: [] }
+ * readiness({ shuttingDown: false, startup: { tried: 0, total: 3 }, plugins: [] }).reason; // 'starting: 0 of 3 plugins have had their first start tried'
  */
 export const readiness = (snapshot: {
   shuttingDown: boolean;
+  /** Absent or null once start-up is done. */
+  startup?: StartupProgress | null;
   plugins: readonly PluginVerdictInput[];
   dependencies?: readonly DependencyVerdictInput[];
 }): Readiness => {
@@ -100,8 +122,10 @@ export const readiness = (snapshot: {
     .map((d) => ({ name: d.name, state: d.state }));
   const lists = { notReady, checksNotReady };
   if (snapshot.shuttingDown) return { ready: false, reason: 'the supervisor is shutting down', ...lists };
-  if (notReady.length === 0 && checksNotReady.length === 0) return { ready: true, reason: 'every critical plugin is serving', ...lists };
+  const starting = startupReason(snapshot.startup);
+  if (notReady.length === 0 && checksNotReady.length === 0 && starting === null) return { ready: true, reason: 'every critical plugin is serving', ...lists };
   const words = [
+    starting ?? '',
     notReady.length === 0 ? '' : `critical plugins not serving: ${notReady.map((p) => `${p.name} (${p.state})`).join(', ')}`,
     checksNotReady.length === 0 ? '' : `critical checks failing: ${checksNotReady.map((d) => `${d.name} (${d.state})`).join(', ')}`,
   ];

@@ -76,6 +76,11 @@ export class PluginInstance {
     return this.process !== null && this.process.exitInfo() === null ? this.process.pid : null;
   }
 
+  /** The leader's pid from spawn until the stop is over: what is left of its group still runs under that id. */
+  get groupId(): number | null {
+    return this.process?.pid ?? null;
+  }
+
   get target(): string | null {
     return this.address;
   }
@@ -143,12 +148,15 @@ export class PluginInstance {
     if (signal.aborted) return;
     const socketDir = join(this.deps.socketRoot, this.config.name);
     await mkdir(socketDir, { recursive: true, mode: 0o700 });
+    // A stop that came while the folder was made: nothing is spawned after it.
+    if (signal.aborted) return;
     const result = await launchPlugin({
       config: this.config,
       socketDir,
       signal,
       log: this.deps.log,
       output: this.deps.output,
+      containment: this.deps.guard.contain(this.config.name, this.generation),
       onSpawned: (process) => this.adopt(process),
       probe: async () => (await createPluginProbe(this.config, { client: null, address: null }, signal)()).check,
     });
@@ -172,7 +180,7 @@ export class PluginInstance {
 
   private adopt(process: PluginProcess): void {
     this.process = process;
-    this.deps.guard.track(process.pid);
+    this.deps.guard.track(process.pid, process.containment);
     this.hooks.spawned(process.pid);
     void process.exited.then((exit) => {
       this.checkEvery(null);

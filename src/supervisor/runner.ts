@@ -13,7 +13,7 @@ import type { OutputEntry, SupervisorEvent } from './events.js';
 import type { ControlAction, Operation } from './operation.js';
 import { OperationTracker } from './operation-tracker.js';
 import { PluginInstance, type InstanceHooks } from './plugin-instance.js';
-import type { ExitRecord, PluginStatus } from './status.js';
+import type { ExitRecord, PluginStatus, StoppingProcess } from './status.js';
 
 const requestEvent = (action: ControlAction, reason: string): LifecycleEvent => {
   switch (action) {
@@ -37,6 +37,11 @@ export interface RunnerDeps {
   random?: () => number;
   /** Hears the plugin's output lines as they are logged. */
   output?: EventBus<OutputEntry>;
+  /**
+   * The runner this one replaces (a reload of a changed plugin): generations
+   * go on counting from its, and the first process waits until its are gone.
+   */
+  replaces?: PluginRunner;
 }
 
 /** What a request to restart, stop or start came to. */
@@ -66,7 +71,7 @@ const policyOf = (config: PluginConfig): LifecyclePolicy => ({
  * @example
  * const runner = new PluginRunner(config, { bus, log, socketRoot, guard });
  * runner.start('supervisor started');
- * await runner.stop('supervisor stopping');
+ * await runner.retire('supervisor stopping');
  */
 export class PluginRunner {
   readonly name: string;
@@ -89,6 +94,13 @@ export class PluginRunner {
   private lastError: string | null = null;
   private readonly output: PluginOutput;
   private readonly operations: OperationTracker;
+  /** Generations whose stop is under way: their processes still run, and the API shows them. */
+  private readonly stopping = new Set<PluginInstance>();
+  /** Set by retire: this runner spawns nothing more and takes no requests. */
+  private retiredBy: string | null = null;
+  private retiring: Promise<void> | null = null;
+  /** The first start has come to something: up, failed, or never wanted (stopped by hand, retired). */
+  private firstStartTried: boolean;
 
   /** `stoppedReason` says why a plugin that is not started yet stays stopped. */
   constructor(
@@ -99,6 +111,14 @@ export class PluginRunner {
     this.name = config.name;
     this.now = deps.now ?? Date.now;
     this.lifecycle = initialLifecycle(this.now(), stoppedReason);
+    this.firstStartTried = stoppedReason !== undefined;
+    const replaced = deps.replaces;
+    if (replaced !== undefined) {
+      this.generation = replaced.generation;
+      this.lastSpawned = replaced.generation;
+      // The new config's first process starts once the old config's are gone: never two at once.
+      this.stops = replaced.retire('its config changed');
+    }
     this.policy = policyOf(config);
     this.log = deps.log.child({ plugin: config.name });
     const feed = deps.output;
@@ -115,6 +135,16 @@ export class PluginRunner {
     return this.lifecycle.state;
   }
 
+  /** True once retired: it spawns nothing and refuses requests (a reload or the supervisor's stop ended it). */
+  get retired(): boolean {
+    return this.retiredBy !== null;
+  }
+
+  /** True once its first start has come to something (up or failed), or none was ever wanted. */
+  get startTried(): boolean {
+    return this.firstStartTried;
+  }
+
   start(reason: string): void {
     this.dispatch({ type: 'startRequested', reason });
   }
@@ -125,9 +155,11 @@ export class PluginRunner {
 
   /**
    * A restart, stop or start asked for by hand. One that asks for what is
-   * already under way joins it: two restarts at once are one restart.
+   * already under way joins it: two restarts at once are one restart. Null
+   * once retired: the request belongs to whatever replaced this runner.
    */
-  control(action: ControlAction, reason: string): ControlOutcome {
+  control(action: ControlAction, reason: string): ControlOutcome | null {
+    if (this.retiredBy !== null) return null;
     const admission = this.operations.admit(action, this.lifecycle.state);
     if (admission.type === 'join') return { operation: this.operations.join(admission.operation), coalesced: true, accepted: true };
     if (admission.type === 'done') {
@@ -154,13 +186,26 @@ export class PluginRunner {
     return { lines: this.output.tail(count), stats: this.output.stats() };
   }
 
-  /** Stops the plugin in stages and resolves once its processes are gone. */
-  async stop(reason: string): Promise<void> {
+  /**
+   * Stops the plugin for good, in stages, and resolves once every process of
+   * every generation is gone. From the call on, nothing is spawned and
+   * requests are refused; calling it again returns the same stop.
+   */
+  retire(reason: string): Promise<void> {
+    this.retiring ??= this.drain(reason);
+    return this.retiring;
+  }
+
+  private async drain(reason: string): Promise<void> {
+    this.retiredBy = reason;
     this.dispatch({ type: 'stopRequested', reason });
-    // Work started before the stop may still be settling; a few rounds drain it.
+    this.firstStartTried = true;
+    clearTimeout(this.restartTimer);
+    // Launches aborted by the stop settle at once; whatever they spawned meanwhile is in a stop by then.
     for (let round = 0; round < 10 && this.work.size > 0; round++) {
       await Promise.allSettled([...this.work]);
     }
+    await this.stops;
   }
 
   status(): PluginStatus {
@@ -176,6 +221,9 @@ export class PluginRunner {
       envKeys: Object.keys(this.config.env),
       pid: current?.pid ?? null,
       generation: this.generation,
+      stopping: [...this.stopping].flatMap((instance): StoppingProcess[] =>
+        instance.groupId === null ? [] : [{ generation: instance.generation, pid: instance.groupId }],
+      ),
       address: current?.target ?? null,
       connected: current?.connected ?? false,
       info: this.info,
@@ -228,11 +276,15 @@ export class PluginRunner {
       case 'stop': {
         const instance = this.current;
         this.current = null;
-        if (instance !== null) this.stops = Promise.all([this.stops, this.track(instance.stop(effect.reason))]).then(() => undefined);
+        if (instance === null) return;
+        this.stopping.add(instance);
+        const stopped = this.track(instance.stop(effect.reason)).then(() => void this.stopping.delete(instance));
+        this.stops = Promise.all([this.stops, stopped]).then(() => undefined);
         return;
       }
       case 'scheduleRestart':
         clearTimeout(this.restartTimer);
+        if (this.retiredBy !== null) return;
         this.restartTimer = setTimeout(() => this.dispatch({ type: 'restartDue' }), effect.delayMs);
         this.publish({ type: 'restartScheduled', plugin: this.name, delayMs: effect.delayMs, at: this.now() });
         return;
@@ -256,6 +308,11 @@ export class PluginRunner {
   }
 
   private spawn(): void {
+    // A retired runner's lifecycle is stopped; only a request could ask for a spawn, and none is taken.
+    if (this.retiredBy !== null) {
+      this.log.warn({ retiredBy: this.retiredBy }, `${this.name}: no new process: this runner was stopped for good (${this.retiredBy})`);
+      return;
+    }
     const generation = ++this.generation;
     const instance: PluginInstance = new PluginInstance(
       this.config,
@@ -287,6 +344,7 @@ export class PluginRunner {
         const { pid } = launched.process;
         const address = launched.address === null ? null : toTarget(launched.address);
         this.publish({ type: 'ready', plugin, generation, pid, address, at, startMs: at - spawnedAt });
+        this.firstStartTried = true;
         if (!isCurrent()) return;
         this.info = launched.info;
         this.readyAt = at;
@@ -295,6 +353,7 @@ export class PluginRunner {
       },
       startFailed: (reason, code) => {
         this.publish({ type: 'startFailed', plugin, generation, reason, at: this.now() });
+        this.firstStartTried = true;
         if (!isCurrent()) return;
         this.lastError = reason;
         this.dispatch({ type: 'startFailed', reason, code });

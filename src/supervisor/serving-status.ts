@@ -22,7 +22,7 @@ export const supervisorService = '';
  * // Map { '' => 'SERVING', 'greeter' => 'SERVING' }
  */
 export const servingStatuses = (
-  snapshot: Pick<SupervisorSnapshot, 'shuttingDown'> & { plugins: readonly PluginVerdictInput[]; dependencies?: readonly DependencyVerdictInput[] },
+  snapshot: Pick<SupervisorSnapshot, 'shuttingDown' | 'startup'> & { plugins: readonly PluginVerdictInput[]; dependencies?: readonly DependencyVerdictInput[] },
 ): ReadonlyMap<string, ServingStatus> => {
   const statuses = new Map<string, ServingStatus>([[supervisorService, readiness(snapshot).ready ? 'SERVING' : 'NOT_SERVING']]);
   for (const plugin of snapshot.plugins) statuses.set(plugin.name, isServing(plugin.state) ? 'SERVING' : 'NOT_SERVING');
@@ -67,8 +67,14 @@ export interface ServingSourceOptions {
 }
 
 // Checks arrive every second per plugin and never change a state by themselves: a transition follows when they do.
+// A start that came up or failed may end start-up, with no transition of its own.
 const changesServing = (event: SupervisorEvent): boolean =>
-  event.type === 'transition' || event.type === 'dependencyTransition' || event.type === 'reloaded' || event.type === 'supervisor';
+  event.type === 'transition' ||
+  event.type === 'dependencyTransition' ||
+  event.type === 'reloaded' ||
+  event.type === 'supervisor' ||
+  event.type === 'ready' ||
+  event.type === 'startFailed';
 
 /**
  * Follows a supervisor's events and keeps its serving statuses. They are
@@ -95,7 +101,12 @@ export const createServingSource = (
 
   const compute = (): ReadonlyMap<string, ServingStatus> => {
     const snapshot = supervisor.snapshot();
-    return servingStatuses({ shuttingDown: snapshot.shuttingDown || stopping, plugins: snapshot.plugins, dependencies: snapshot.dependencies });
+    return servingStatuses({
+      shuttingDown: snapshot.shuttingDown || stopping,
+      startup: snapshot.startup,
+      plugins: snapshot.plugins,
+      dependencies: snapshot.dependencies,
+    });
   };
 
   let statuses = compute();

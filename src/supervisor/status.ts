@@ -42,6 +42,13 @@ export interface ExitRecord {
   stderr: string;
 }
 
+/** A process of an earlier generation whose stop is under way. */
+export interface StoppingProcess {
+  generation: number;
+  /** The leader's pid, which is also its process group's id. */
+  pid: number;
+}
+
 /** Everything known about one plugin at one moment; a plain value. Times are epoch ms. */
 export interface PluginStatus {
   name: string;
@@ -57,6 +64,11 @@ export interface PluginStatus {
   pid: number | null;
   /** Counts process starts; a check of an older generation is ignored. */
   generation: number;
+  /**
+   * Earlier generations still being stopped (their processes still run);
+   * with `pid` and `generation`, every process of the plugin. Absent means none.
+   */
+  stopping?: StoppingProcess[];
   address: string | null;
   connected: boolean;
   info: PluginInfo | null;
@@ -106,12 +118,12 @@ export interface EventLoopLag {
 }
 
 /**
- * A connection hale itself keeps (its NATS link): never critical, so one
- * that is down degrades the verdict and never fails readiness.
+ * A part of hale itself (its NATS link, its watchdog): never critical, so
+ * one that is down degrades the verdict and never fails readiness.
  */
 export interface LinkStatus {
   name: string;
-  kind: 'nats';
+  kind: 'nats' | 'watchdog';
   state: 'healthy' | 'degraded';
   critical: false;
   /** Where it goes, in words: `nats://127.0.0.1:4222`. */
@@ -122,18 +134,40 @@ export interface LinkStatus {
   stats: Record<string, number>;
 }
 
+/** Where the supervisor is in its own life: created, opening and starting, running, stopping, stopped. */
+export type SupervisorPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** How far start-up has come: how many plugins have had their first start tried (come up or failed), of how many. */
+export interface StartupProgress {
+  tried: number;
+  total: number;
+}
+
 export interface SupervisorSnapshot {
   version: string;
   pid: number;
   startedAt: number;
   now: number;
   shuttingDown: boolean;
+  /** Absent means running (a snapshot built by hand). */
+  phase?: SupervisorPhase;
+  /**
+   * Until every plugin of the first config has had its first start tried:
+   * how far it is; null (or absent) from then on. Not ready while set.
+   */
+  startup?: StartupProgress | null;
   eventLoopLag: EventLoopLag;
   /** hale's own log lines dropped because stdout did not keep up. */
   droppedLogLines: number;
   plugins: PluginStatus[];
   /** The dependencies under `checks:`. */
   dependencies: DependencyStatus[];
-  /** hale's own connections (NATS); absent or empty when it keeps none. */
+  /** hale's own parts (its watchdog, its NATS link); absent or empty when there are none. */
   links?: LinkStatus[];
+  /**
+   * What holds each plugin's processes together so that a stop ends them
+   * all: a cgroup v2 each, or process groups and the HALE_INSTANCE mark.
+   * Absent until the state dir is open.
+   */
+  containment?: 'cgroup' | 'process-group';
 }

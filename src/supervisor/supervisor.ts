@@ -6,10 +6,10 @@ import type { PluginConfig, SupervisorConfig } from '../config/types.js';
 import { createLogger, droppedLogLines, type Logger } from '../log.js';
 import { createDesiredStore, readDesiredState, type DesiredStore } from '../state/desired-state.js';
 import { openJournal, readJournal, type Journal } from '../state/journal.js';
-import { openProcessGuard, type ProcessGuard } from '../state/process-guard.js';
+import { openProcessGuard, type GuardHealth, type ProcessGuard } from '../state/process-guard.js';
 import { version } from '../version.js';
 import { createDependencyChecks, type DependencyChecks } from '../checks/dependency-checks.js';
-import { closePluginChannel, openPluginChannel, type PluginChannel } from '../grpc/host-channel.js';
+import type { PluginChannel } from '../grpc/host-channel.js';
 import { createEventBus, type EventBus } from './event-bus.js';
 import { createEventLog } from './event-log.js';
 import { createHistory } from './history.js';
@@ -20,8 +20,10 @@ import type { ControlAction, Operation } from './operation.js';
 import { createOperationLog } from './operation-log.js';
 import { applyReload, type ReloadTarget } from './apply-reload.js';
 import type { ReloadResult } from './reload-result.js';
+import { createPluginChannels } from './plugin-channels.js';
 import { PluginRunner } from './runner.js';
-import type { LinkStatus, PluginStatus, SupervisorSnapshot } from './status.js';
+import { watchdogComponent } from './watchdog-component.js';
+import type { LinkStatus, PluginStatus, StartupProgress, SupervisorPhase, SupervisorSnapshot } from './status.js';
 
 export interface SupervisorOptions {
   /** pino JSON on stdout at the config's log level by default. */
@@ -46,10 +48,22 @@ export interface SupervisorOptions {
  */
 export interface Supervisor extends ApiBackend {
   readonly events: EventBus<SupervisorEvent>;
-  /** Opens the state dir (ending what a killed run left behind) and starts every plugin not stopped by hand. */
+  /**
+   * Opens the state dir (ending what a killed run left behind) and starts
+   * every plugin not stopped by hand; resolves once each start is begun.
+   * A stop at any moment ends it: the step under way finishes, no later one
+   * runs, and nothing is spawned. Calling it again returns the same start;
+   * after a stop it starts nothing.
+   */
   start(): Promise<void>;
-  /** Stops every plugin in stages, in parallel, and resolves once all are gone. */
+  /**
+   * Stops every plugin in stages, in parallel, and resolves once all are
+   * gone (a start under way is waited for first, so what it made goes too).
+   * Calling it again returns the same stop.
+   */
   stop(reason: string): Promise<void>;
+  /** Where the supervisor is in its own life. */
+  readonly phase: SupervisorPhase;
   plugin(name: string): PluginStatus | undefined;
   /**
    * A gRPC channel to the plugin's current process, for the host program's
@@ -63,8 +77,6 @@ export interface Supervisor extends ApiBackend {
   /** Reports one of hale's own connections (its NATS link), shown in snapshots and /health; the latest report wins. */
   reportLink(status: LinkStatus): void;
 }
-
-const staleChannelMs = 30_000;
 
 const stoppedByHandReason = (at: string, reason: string): string =>
   `stopped by hand at ${at} (${reason}); kept stopped until started again`;
@@ -80,7 +92,13 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   let guard: ProcessGuard | null = null;
   let desired: DesiredStore | null = null;
   let lag: LoopLagMonitor | null = null;
-  let shuttingDown = false;
+  let phase: SupervisorPhase = 'idle';
+  /** The start's own steps; `starting` is what start() returned (it also lets go after a failure). */
+  let steps: Promise<void> | null = null;
+  let starting: Promise<void> | null = null;
+  let stopping: Promise<void> | null = null;
+  // Latched once every plugin of the first config has had its first start tried; a reload does not unset it.
+  let initialized = false;
   let reloads: Promise<unknown> = Promise.resolve();
   // First on the bus, so every event has its id before anything else hears of it.
   const eventLog = createEventLog(events);
@@ -89,67 +107,94 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   const history = createHistory(events);
   let journal: Journal | null = null;
   let dependencies: DependencyChecks | null = null;
-  const channels = new Map<string, PluginChannel>();
-  const retiring = new Map<NodeJS.Timeout, PluginChannel>();
+  const channels = createPluginChannels((name) => runners.get(name)?.status());
 
-  const channel = (name: string): PluginChannel | null => {
-    const status = runners.get(name)?.status();
-    if (status === undefined || !status.connected || status.address === null) return null;
-    const held = channels.get(name);
-    if (held?.generation === status.generation) return held;
-    if (held !== undefined) {
-      // Late calls on it reach a process that is gone, and fail with UNAVAILABLE; closed later, they would throw.
-      const timer = setTimeout(() => {
-        retiring.delete(timer);
-        closePluginChannel(held);
-      }, staleChannelMs);
-      timer.unref();
-      retiring.set(timer, held);
-    }
-    const opened = openPluginChannel(name, status.generation, status.address);
-    channels.set(name, opened);
-    return opened;
+  const isShuttingDown = (): boolean => phase === 'stopping' || phase === 'stopped';
+
+  /** Null once start-up has tried every plugin; until then, how far it is. */
+  const startup = (): StartupProgress | null => {
+    if (initialized) return null;
+    if (phase !== 'running') return { tried: 0, total: config.plugins.length };
+    let tried = 0;
+    for (const runner of runners.values()) if (runner.startTried) tried += 1;
+    if (tried < runners.size) return { tried, total: runners.size };
+    initialized = true;
+    return null;
   };
 
   const links = new Map<string, LinkStatus>();
   let linkReports = 0;
+  const reportLink = (status: LinkStatus): void => {
+    links.set(status.name, status);
+    linkReports += 1;
+  };
+  // The watchdog as a component of /health: degraded while none runs, never critical.
+  const reportWatchdog = (health: GuardHealth): void => reportLink(watchdogComponent(health));
+
   const snapshot = (): SupervisorSnapshot => ({
     version,
     pid: process.pid,
     startedAt,
     now: Date.now(),
-    shuttingDown,
+    shuttingDown: isShuttingDown(),
+    phase,
+    startup: startup(),
     eventLoopLag: lag?.sample() ?? { meanMs: 0, p99Ms: 0, maxMs: 0 },
     droppedLogLines: droppedLogLines(),
     plugins: [...runners.values()].map((runner) => runner.status()),
     dependencies: dependencies?.statuses() ?? [],
     ...(links.size === 0 ? {} : { links: [...links.values()] }),
+    ...(guard === null ? {} : { containment: guard.health().containment }),
   });
 
-  /** A runner for `plugin`, started unless someone stopped it by hand. */
-  const createRunner = (plugin: PluginConfig): PluginRunner => {
-    if (socketRoot === null || guard === null) throw new Error('the supervisor has not started');
+  /**
+   * A runner for `plugin`, started unless someone stopped it by hand or the
+   * supervisor is stopping (its stop then finds it, never started).
+   */
+  const createRunner = (plugin: PluginConfig, replaces?: PluginRunner): PluginRunner => {
+    if (socketRoot === null || guard === null) throw new Error('a plugin runner was made before the supervisor had started');
     const held = desired?.stoppedByHand(plugin.name);
     const runner = new PluginRunner(
       plugin,
-      { bus: events, log, socketRoot, guard, output, ...(options.random === undefined ? {} : { random: options.random }) },
+      {
+        bus: events,
+        log,
+        socketRoot,
+        guard,
+        output,
+        ...(options.random === undefined ? {} : { random: options.random }),
+        ...(replaces === undefined ? {} : { replaces }),
+      },
       held === undefined ? undefined : stoppedByHandReason(held.at, held.reason),
     );
-    if (held === undefined) runner.start('supervisor started');
+    if (held === undefined && phase === 'running') runner.start(replaces === undefined ? 'supervisor started' : 'its config changed');
     return runner;
   };
 
   // A restart now would start a process that the stop in progress has already passed by.
   const refuseWhileStopping = { ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' } as const;
 
+  // A request may meet a runner a reload is replacing: it waits for the reload and goes to the new one.
+  const maxReloadWaits = 10;
+
   const control = async (name: string, action: ControlAction, reason: string): Promise<ControlResult> => {
-    const runner = runners.get(name);
-    if (runner === undefined) return { ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` };
-    if (shuttingDown) return refuseWhileStopping;
-    const { operation, coalesced, accepted } = runner.control(action, reason);
-    // The wish is on disk before the answer, so a stop outlives a supervisor killed right after it.
-    if (!coalesced) await recordWish(name, action, reason);
-    return { ok: true, operation: { ...operation }, coalesced, accepted, state: runner.state };
+    // Before the plugins exist the request waits for them (the start's steps are short).
+    if (phase === 'idle' || phase === 'starting') await steps?.catch(() => undefined);
+    for (let round = 0; round < maxReloadWaits; round += 1) {
+      if (isShuttingDown()) return refuseWhileStopping;
+      const runner = runners.get(name);
+      if (runner === undefined) return { ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` };
+      const outcome = runner.control(action, reason);
+      if (outcome === null) {
+        await reloads;
+        continue;
+      }
+      const { operation, coalesced, accepted } = outcome;
+      // The wish is on disk before the answer, so a stop outlives a supervisor killed right after it.
+      if (!coalesced) await recordWish(name, action, reason);
+      return { ok: true, operation: { ...operation }, coalesced, accepted, state: runner.state };
+    }
+    return { ok: false, code: 'reloading', message: `"${name}" is being replaced by config reloads one after another; try again once they are done` };
   };
 
   const recordWish = async (name: string, action: ControlAction, reason: string): Promise<void> => {
@@ -164,7 +209,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   const signal = (name: string, sent: DrillSignal): SignalResult => {
     const runner = runners.get(name);
     if (runner === undefined) return { ok: false, code: 'plugin_not_found', message: `no plugin named "${name}"` };
-    if (shuttingDown) return refuseWhileStopping;
+    if (isShuttingDown()) return refuseWhileStopping;
     const pid = runner.signal(sent);
     if (pid === null) return { ok: false, code: 'not_running', message: `"${name}" has no running process (state ${runner.state})` };
     log.warn({ plugin: name, signal: sent, pid }, `${name}: sent ${sent} to process group ${pid} by hand`);
@@ -207,13 +252,63 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   };
 
   const reload = (reason: string, next?: SupervisorConfig): Promise<ReloadResult> => {
-    const run = reloads.then((): Promise<ReloadResult> | ReloadResult => {
-      if (shuttingDown) return { ...refuseWhileStopping, issues: [] };
-      if (guard === null) return { ok: false, code: 'reload_unavailable', message: 'the supervisor has not started yet', issues: [] };
+    const run = reloads.then(async (): Promise<ReloadResult> => {
+      // A reload during start-up applies once the start has made every runner.
+      if (phase === 'starting') await steps?.catch(() => undefined);
+      if (isShuttingDown()) return { ...refuseWhileStopping, issues: [] };
+      if (phase !== 'running') return { ok: false, code: 'reload_unavailable', message: 'the supervisor has not started yet', issues: [] };
       return applyReload(reloadTarget, { reason, config: next, log });
     });
     reloads = run.catch(() => undefined);
     return run;
+  };
+
+  /** The start's steps; after each, a stop that began meanwhile ends it (its stop lets go of what was made). */
+  const openAndStart = async (): Promise<void> => {
+    const stopped = (): boolean => phase !== 'starting';
+    const opened = await openProcessGuard({ stateDir: config.stateDir, log });
+    guard = opened;
+    reportWatchdog(opened.health());
+    opened.onHealth(reportWatchdog);
+    if (stopped()) return;
+    const read = await readDesiredState(config.stateDir);
+    if (!read.ok) log.error({ keptAs: read.keptAs }, `${read.message}; every plugin starts`);
+    desired = createDesiredStore(config.stateDir, read.state);
+    if (stopped()) return;
+    await restoreHistory();
+    lag = startLoopLagMonitor();
+    if (stopped()) return;
+    // A private (0700) directory: other local users cannot reach the plugins' sockets.
+    socketRoot = await mkdtemp(join(options.runtimeDir ?? tmpdir(), 'hale-'));
+    if (stopped()) return;
+    // From here to the end nothing waits: every runner exists, and is started, before a stop can look.
+    phase = 'running';
+    for (const plugin of config.plugins) runners.set(plugin.name, createRunner(plugin));
+    dependencies = createDependencyChecks(config.checks, { bus: events, ...(options.random === undefined ? {} : { random: options.random }) });
+    events.publish({ type: 'supervisor', phase: 'started', reason: 'supervisor started', at: Date.now() });
+  };
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= stopEverything(reason);
+    return stopping;
+  };
+
+  const stopEverything = async (reason: string): Promise<void> => {
+    events.publish({ type: 'supervisor', phase: 'stopping', reason, at: Date.now() });
+    phase = 'stopping';
+    // The start step under way finishes and the start ends there; what it made is stopped below.
+    await steps?.catch(() => undefined);
+    await reloads;
+    await Promise.all([...runners.values()].map((runner) => runner.retire(reason)));
+    dependencies?.stop();
+    channels.closeAll();
+    lag?.stop();
+    // The stop's own transitions are in the journal before the state dir is let go.
+    await journal?.flush();
+    // Only now, with every process of every plugin gone: the watchdog guards until the last one is.
+    await guard?.close();
+    if (socketRoot !== null) await rm(socketRoot, { recursive: true, force: true });
+    phase = 'stopped';
   };
 
   return {
@@ -222,50 +317,30 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     eventLog,
     output,
     // Every event changes what the snapshot says; the rest that can change without one is named here.
-    revision: () => `${eventLog.lastId}.${shuttingDown ? 1 : 0}.${lag?.epoch ?? 0}.${droppedLogLines()}.${linkReports}`,
-    reportLink: (status) => {
-      links.set(status.name, status);
-      linkReports += 1;
-    },
+    revision: () => `${eventLog.lastId}.${phase}.${initialized ? 1 : 0}.${lag?.epoch ?? 0}.${droppedLogLines()}.${linkReports}`,
+    reportLink,
     control,
     signal,
     logs,
     reload,
     operation: (id): Operation | undefined => operations.find(id),
     plugin: (name) => runners.get(name)?.status(),
-    channel,
+    channel: channels.channel,
     history: (name, limit) => (runners.has(name) ? { plugin: name, ...history.of(name, limit) } : undefined),
-    start: async () => {
-      guard = await openProcessGuard({ stateDir: config.stateDir, log });
-      const read = await readDesiredState(config.stateDir);
-      if (!read.ok) log.error({ keptAs: read.keptAs }, `${read.message}; every plugin starts`);
-      desired = createDesiredStore(config.stateDir, read.state);
-      await restoreHistory();
-      lag = startLoopLagMonitor();
-      // A private (0700) directory: other local users cannot reach the plugins' sockets.
-      socketRoot = await mkdtemp(join(options.runtimeDir ?? tmpdir(), 'hale-'));
-      for (const plugin of config.plugins) runners.set(plugin.name, createRunner(plugin));
-      dependencies = createDependencyChecks(config.checks, { bus: events, ...(options.random === undefined ? {} : { random: options.random }) });
-      events.publish({ type: 'supervisor', phase: 'started', reason: 'supervisor started', at: Date.now() });
+    get phase() {
+      return phase;
     },
-    stop: async (reason) => {
-      if (!shuttingDown) events.publish({ type: 'supervisor', phase: 'stopping', reason, at: Date.now() });
-      shuttingDown = true;
-      await reloads;
-      await Promise.all([...runners.values()].map((runner) => runner.stop(reason)));
-      dependencies?.stop();
-      for (const [timer, old] of retiring) {
-        clearTimeout(timer);
-        closePluginChannel(old);
-      }
-      retiring.clear();
-      for (const held of channels.values()) closePluginChannel(held);
-      channels.clear();
-      lag?.stop();
-      // The stop's own transitions are in the journal before the state dir is let go.
-      await journal?.flush();
-      await guard?.close();
-      if (socketRoot !== null) await rm(socketRoot, { recursive: true, force: true });
+    start: () => {
+      if (phase !== 'idle') return starting ?? Promise.resolve();
+      phase = 'starting';
+      steps = openAndStart();
+      starting = steps.catch(async (error: unknown) => {
+        // What the failed start made is let go here: nobody need call stop after a start that threw.
+        await stop('start failed');
+        throw error;
+      });
+      return starting;
     },
+    stop,
   };
 };

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -138,5 +142,22 @@ describe('the NATS link, against a real nats-server', () => {
     expect(result.ok ? '' : result.message).toMatch(/HALE_NONE/);
     expect(link.publish('hale.test.health.c', { ok: true })).toBe('sent');
     await server.stop();
+  });
+  it('refuses a credentials file that is a FIFO, says so, and never blocks the event loop on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hale-creds-'));
+    const fifo = join(dir, 'user.creds');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      const server = await startNatsServer();
+      const link = open(configFor(server.url, { auth: { kind: 'credentials', file: fifo } }));
+      // A blocked readFileSync would stop this timer, and the test, for ever.
+      const ticked = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 300));
+      expect(ticked).toBe(true);
+      expect(link.state().state).not.toBe('connected');
+      await expect.poll(() => link.state().reason, { timeout: 5_000 }).toMatch(/not a regular file/);
+      await server.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -94,12 +94,25 @@ describe('the management routes', () => {
       code: 'rate_limited',
       message: expect.stringMatching(/for "greeter"/),
     });
-    // The client has used its 3; a fourth, for another plugin and without a token, is refused before the token is read.
-    const perClient = await post(server, '/plugins/flaky/stop');
+    // The client has used its 3 with the token; a fourth, for another plugin, is refused before the plugin is looked at.
+    const perClient = await post(server, '/plugins/flaky/stop', bearer(token));
     expect(perClient.status).toBe(429);
     expect(((await perClient.json()) as { error: { message: string } }).error.message).toMatch(/from 127\.0\.0\.1/);
+    // Requests without the token count apart: 3 refused with 401, then 429.
+    const without: number[] = [];
+    for (let i = 0; i < 4; i++) without.push((await post(server, '/plugins/flaky/stop')).status);
+    expect(without).toEqual([401, 401, 401, 429]);
     expect(statuses).toEqual([202, 202]);
-    expect(audit.map((line) => line['reason'] ?? 'allowed')).toEqual(['allowed', 'allowed', 'rate_limited_plugin', 'rate_limited_client']);
+    expect(audit.map((line) => line['reason'] ?? 'allowed')).toEqual([
+      'allowed',
+      'allowed',
+      'rate_limited_plugin',
+      'rate_limited_client',
+      'unauthorized',
+      'unauthorized',
+      'unauthorized',
+      'rate_limited_failures',
+    ]);
   });
 
   it('refuses a body over 16 KiB with 413, audited, whether its length is said or not', async () => {

@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { answerError } from '../errors.js';
-import { limitBody, requireBearer } from '../guards.js';
-import { clientAddressOf } from './client-address.js';
+import { limitBody } from '../guards.js';
+import { createAuthGate, type AuthGate } from './auth-gate.js';
+import { clientAddressOf, clientKeyOf } from './client-address.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { tokenFingerprint } from './token-fingerprint.js';
 
@@ -16,6 +17,8 @@ export interface ManagementOptions {
   rateLimit: { perClient: number; perPlugin: number; windowMs: number };
   /** Gets one line for every management request, allowed or refused. */
   audit?: AuditLogger;
+  /** The token check, shared with the reads so that failures count once; made from `token` when not given. */
+  gate?: AuthGate;
   now?: () => number;
 }
 
@@ -37,8 +40,10 @@ const refuse = (c: Context, reason: string, response: Response): Response => {
 
 /**
  * Everything a route that changes state goes through, in order: the audit
- * line (written once the answer is known), a rate limit per client address
- * (before the token, so guessing tokens is slow too), the bearer token, the
+ * line (written once the answer is known), the bearer token (its failures
+ * bounded per client and in all, see createAuthGate), a rate limit per
+ * client (IPv4 address, IPv6 /64) that only requests past the token count
+ * in, so nobody without the token can make the operator wait, the
  * body-size limit, and a rate limit per plugin.
  *
  * @example
@@ -50,7 +55,9 @@ export const createManagementGuard = (options: ManagementOptions): ManagementGua
   const limiterOptions = { windowMs: rateLimit.windowMs, ...(options.now === undefined ? {} : { now: options.now }) };
   const perClient = createRateLimiter({ ...limiterOptions, limit: rateLimit.perClient });
   const perPlugin = createRateLimiter({ ...limiterOptions, limit: rateLimit.perPlugin });
-  const bearer = requireBearer(options.token);
+  const gate =
+    options.gate ??
+    createAuthGate({ token: options.token, perClient: rateLimit.perClient, windowMs: rateLimit.windowMs, ...(options.now === undefined ? {} : { now: options.now }) });
   const body = limitBody();
 
   const audited: MiddlewareHandler = async (c, next) => {
@@ -80,9 +87,15 @@ export const createManagementGuard = (options: ManagementOptions): ManagementGua
     );
   };
 
+  const checkToken: MiddlewareHandler = async (c, next) => {
+    const outcome = gate.check(c);
+    if (outcome.ok) return next();
+    return refuse(c, outcome.reason, outcome.response);
+  };
+
   const limitClient: MiddlewareHandler = async (c, next) => {
     const client = clientAddressOf(c);
-    const decision = perClient.take(client);
+    const decision = perClient.take(clientKeyOf(client));
     if (decision.ok) return next();
     return refuse(
       c,
@@ -105,7 +118,6 @@ export const createManagementGuard = (options: ManagementOptions): ManagementGua
       if (!passed && answer instanceof Response) return refuse(c, reason, answer);
       return answer;
     };
-  const checkToken = noting('unauthorized', bearer);
   const checkBody = noting('payload_too_large', body);
 
   const limitPlugin =
@@ -125,7 +137,7 @@ export const createManagementGuard = (options: ManagementOptions): ManagementGua
       );
     };
 
-  return { guard: (target) => chain([audited, limitClient, checkToken, checkBody, limitPlugin(target)]) };
+  return { guard: (target) => chain([audited, checkToken, limitClient, checkBody, limitPlugin(target)]) };
 };
 
 /** Middlewares run as one, each answer kept on the context so an outer one sees the status. */

@@ -3,6 +3,8 @@ export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number
 
 export interface RateLimiter {
   take(key: string): RateDecision;
+  /** Whether `take` would say ok now, taking nothing. */
+  peek(key: string): RateDecision;
 }
 
 export interface RateLimiterOptions {
@@ -28,7 +30,13 @@ export const createRateLimiter = ({ limit, windowMs, maxKeys = 10_000, now = Dat
   const msPerToken = windowMs / limit;
   // Insertion order is use order: a key is moved to the end whenever it is taken from.
   const buckets = new Map<string, { tokens: number; at: number }>();
+  const decide = (tokens: number): RateDecision =>
+    tokens >= 1 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((1 - tokens) * msPerToken) / 1_000)) };
   return {
+    peek: (key) => {
+      const bucket = buckets.get(key);
+      return bucket === undefined ? { ok: true } : decide(Math.min(limit, bucket.tokens + (now() - bucket.at) / msPerToken));
+    },
     take: (key) => {
       const time = now();
       const bucket = buckets.get(key) ?? { tokens: limit, at: time };
@@ -36,7 +44,7 @@ export const createRateLimiter = ({ limit, windowMs, maxKeys = 10_000, now = Dat
       const tokens = Math.min(limit, bucket.tokens + (time - bucket.at) / msPerToken);
       if (tokens < 1) {
         buckets.set(key, { tokens, at: time });
-        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((1 - tokens) * msPerToken) / 1_000)) };
+        return decide(tokens);
       }
       buckets.set(key, { tokens: tokens - 1, at: time });
       if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value as string);

@@ -5,6 +5,8 @@ import type { OutputEntry } from '../../supervisor/events.js';
 import type { ApiBackend } from '../backend.js';
 import { answerError, rejectMethod } from '../errors.js';
 import { readEventFilter, type EventFilter } from '../event-filter.js';
+import { clientAddressOf, clientKeyOf } from '../management/client-address.js';
+import { createStreamRegistry, type WatchedSocket } from '../stream-registry.js';
 
 export interface EventRouteOptions {
   backend: ApiBackend;
@@ -12,8 +14,12 @@ export interface EventRouteOptions {
   heartbeatMs?: number;
   /** Events a client may fall behind by before it is told and dropped; 1,000 by default. */
   maxQueue?: number;
-  /** Streams open at once; more are refused with 503. 64 by default. */
+  /** Streams open at once; more are refused with 503, unless a stalled one can be cut. 64 by default. */
   maxClients?: number;
+  /** Streams open at once from one client (IPv4 address, IPv6 /64); more are refused with 429. 16 by default. */
+  maxClientsPerAddress?: number;
+  /** A client whose socket has taken nothing of what it was sent for this long is cut; 5 s by default. */
+  stallMs?: number;
   /** How long a client that overflowed has to take its overflow message before the connection is cut; 5 s by default. */
   overflowGraceMs?: number;
 }
@@ -61,29 +67,33 @@ const toOutputMessage = ({ plugin, line }: OutputEntry): Message => ({
  * // curl -N 'localhost:8080/events?plugin=greeter&types=transition'
  */
 export const createEventRoutes = (options: EventRouteOptions): Hono => {
-  const { backend, heartbeatMs = 15_000, maxQueue = 1_000, maxClients = 64, overflowGraceMs = 5_000 } = options;
+  const { backend, heartbeatMs = 15_000, maxQueue = 1_000, maxClients = 64, overflowGraceMs = 5_000, stallMs = 5_000 } = options;
+  const streams = createStreamRegistry({ maxClients, maxPerClient: Math.min(options.maxClientsPerAddress ?? 16, maxClients), stallMs });
   const routes = new Hono();
-  let clients = 0;
 
   routes.get('/', (c) => {
     const filter = readEventFilter({ plugin: c.req.query('plugin'), types: c.req.query('types'), checks: c.req.query('checks') });
     if (!filter.ok) return answerError(c, 400, 'invalid_event_filter', filter.message);
     const lastEventId = readLastEventId(c);
     if (Number.isNaN(lastEventId)) return answerError(c, 400, 'invalid_event_id', 'Last-Event-ID must be the decimal id of an event');
-    if (clients >= maxClients) return answerError(c, 503, 'too_many_streams', `${maxClients} event streams are open already; try again later`);
-    clients += 1;
     // On node, the response under the stream: a client that stopped reading is cut off there.
-    const outgoing = (c.env as { outgoing?: { destroy(): void; writableFinished: boolean } } | undefined)?.outgoing;
+    const outgoing = (c.env as { outgoing?: { destroy(): void; writableFinished: boolean; socket: WatchedSocket | null } } | undefined)?.outgoing;
+    let abort: () => void = () => {};
+    const cutOff = () => {
+      abort();
+      // A client that took the whole answer keeps its connection; one that did not loses it.
+      if (outgoing !== undefined && !outgoing.writableFinished) outgoing.destroy();
+    };
+    const place = streams.admit(clientKeyOf(clientAddressOf(c)), outgoing?.socket ?? undefined, cutOff);
+    if (!place.ok) {
+      return answerError(c, place.status, 'too_many_streams', place.message, { 'Retry-After': String(place.retryAfterSeconds) });
+    }
     return streamSSE(c, async (stream) => {
-      const cutOff = () => {
-        stream.abort();
-        // A client that took the whole answer keeps its connection; one that did not loses it.
-        if (outgoing !== undefined && !outgoing.writableFinished) outgoing.destroy();
-      };
+      abort = () => stream.abort();
       try {
-        await serveStream(stream, { backend, filter: filter.filter, lastEventId, heartbeatMs, maxQueue, overflowGraceMs, cutOff });
+        await serveStream(stream, { backend, filter: filter.filter, lastEventId, heartbeatMs, maxQueue, overflowGraceMs, cutOff, onOverflow: place.markEnding });
       } finally {
-        clients -= 1;
+        place.release();
       }
     });
   });
@@ -101,6 +111,8 @@ interface StreamJob {
   overflowGraceMs: number;
   /** Ends the connection at once, unsent data and all. */
   cutOff: () => void;
+  /** The client fell too far behind; it has overflowGraceMs to take the notice. */
+  onOverflow: () => void;
 }
 
 const serveStream = async (stream: SSEStreamingApi, job: StreamJob): Promise<void> => {
@@ -120,6 +132,7 @@ const serveStream = async (stream: SSEStreamingApi, job: StreamJob): Promise<voi
     if (queue.length < job.maxQueue) queue.push(message);
     else if (!overflowed) {
       overflowed = true;
+      job.onOverflow();
       // A client that reads nothing never takes the overflow message either.
       cutTimer = setTimeout(job.cutOff, job.overflowGraceMs);
     }

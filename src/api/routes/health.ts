@@ -41,7 +41,7 @@ export const createHealthRoutes = (backend: ApiBackend): Hono => {
 };
 
 /**
- * GET /liveness, seed 001's path for /health/liveness.
+ * GET /liveness, the short path for /health/liveness.
  *
  * @example
  * app.route('/liveness', createLivenessRoute(supervisor));

@@ -32,6 +32,9 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
       // Values may be secrets (tokens, passwords): the names show what is set, the values never leave.
       env: Object.fromEntries(p.envKeys.map((key) => [key, '[redacted]'])),
       pid: p.pid,
+      // With `stopping`, every process of the plugin: the current generation's, and earlier ones still being stopped.
+      generation: p.generation,
+      stopping: p.stopping ?? [],
       state: p.state,
       critical: p.critical,
       address: p.address,
@@ -40,8 +43,9 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
     }));
     return c.json({
       enabled: true,
-      // Every plugin has been started at least once.
-      initialized: snapshot.plugins.every((p) => p.generation > 0),
+      // Start-up has tried every plugin's first start (absent in a snapshot built by hand: judged by the plugins).
+      initialized: snapshot.startup === undefined ? snapshot.plugins.every((p) => p.generation > 0) : snapshot.startup === null,
+      ...(snapshot.startup === undefined || snapshot.startup === null ? {} : { startup: snapshot.startup }),
       total: plugins.length,
       connected: plugins.filter((p) => p.connected).length,
       plugins,

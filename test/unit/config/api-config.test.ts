@@ -99,6 +99,7 @@ describe('the rest of api:', () => {
       allowUnauthenticated: false,
       protectReads: false,
       corsOrigins: [],
+      allowedHosts: [],
       rateLimit: { perClient: 60, perPlugin: 30, windowMs: 60_000 },
       requestTimeoutMs: 10_000,
     });

@@ -77,7 +77,7 @@ describe('each kind of error points at its file:line:col and path', () => {
 
   test('a YAML syntax error, at its position, without the noise that follows it', () => {
     expect(issuesOf('plugins:\n  - name: a\n   command: x\n')).toEqual(['supervisor.yaml:3:1: invalid YAML: Sequence item without - indicator']);
-    expect(issuesOf('api:\n  port: 1\n  port: 2\nplugins: []\n')).toEqual(['supervisor.yaml:3:3: invalid YAML: Map keys must be unique']);
+    expect(issuesOf('api:\n  port: 1\n  port: 2\nplugins: []\n')).toEqual(['supervisor.yaml:3:3: api.port: duplicate key "port" (a mapping holds each key once)']);
     const flow = issuesOf('plugins:\n  - name: a\n    command: x\n    env: { A: ${B} }\n    args: [x]\n');
     expect(flow).toHaveLength(1);
     expect(flow[0]).toMatch(/^supervisor\.yaml:4:16: invalid YAML: .*quote a value that holds \$\{\.\.\.\}/);

@@ -13,7 +13,7 @@ const parseOk = (text: string, env: Record<string, string> = {}): SupervisorConf
   return result.config;
 };
 
-// DESIGN.md §7, verbatim.
+// A full example config, every section set.
 const designExample = `# supervisor.yaml
 api:
   host: 127.0.0.1              # loopback by default
@@ -76,6 +76,7 @@ describe('a minimal config', () => {
         allowUnauthenticated: false,
         protectReads: false,
         corsOrigins: [],
+        allowedHosts: [],
         rateLimit: { perClient: 60, perPlugin: 30, windowMs: 60_000 },
         requestTimeoutMs: 10_000,
       },

@@ -11,6 +11,11 @@ describe('the records file', () => {
     expect(parseGroupRecords(formatGroupRecords([], null))).toEqual({ ok: true, records: [], bootId: null });
   });
 
+  test('the run id and the cgroup read back; fields it does not know are dropped', () => {
+    const records = [{ pid: 12, startTime: '34', runId: '0123456789abcdef', cgroup: '/sys/fs/cgroup/hale-0123456789abcdef/echo-1' }];
+    expect(parseGroupRecords(formatGroupRecords(records, 'boot-1'))).toEqual({ ok: true, records, bootId: 'boot-1' });
+  });
+
   test('a file without a boot id (or an empty one) reads as one from an unknown boot', () => {
     expect(parseGroupRecords('{"groups":[]}')).toEqual({ ok: true, records: [], bootId: null });
     expect(parseGroupRecords('{"groups":[],"bootId":""}')).toEqual({ ok: true, records: [], bootId: null });
@@ -31,7 +36,7 @@ describe('the records file', () => {
     ['[]', /no "groups" list/],
     ['null', /no "groups" list/],
     ['{"groups":{}}', /no "groups" list/],
-    ['{"groups":[{"pid":12}]}', /groups\[0\] is not \{pid, startTime\}/],
+    ['{"groups":[{"pid":12}]}', /groups\[0\] is not \{pid, startTime, runId\?, cgroup\?\}/],
     ['{"groups":[{"pid":12,"startTime":"34"},{"pid":"13","startTime":"34"}]}', /groups\[1\]/],
     ['{"groups":[{"pid":12,"startTime":34}]}', /groups\[0\]/],
     ['{"groups":[{"pid":12,"startTime":"-1"}]}', /groups\[0\]/],
@@ -39,6 +44,8 @@ describe('the records file', () => {
     ['{"groups":[{"pid":0,"startTime":"34"}]}', /groups\[0\]/],
     ['{"groups":[{"pid":-5,"startTime":"34"}]}', /groups\[0\]/],
     ['{"groups":[{"pid":1.5,"startTime":"34"}]}', /groups\[0\]/],
+    ['{"groups":[{"pid":12,"startTime":"34","runId":"not-a-run"}]}', /groups\[0\]/],
+    ['{"groups":[{"pid":12,"startTime":"34","runId":"0123456789abcdef","cgroup":"relative/path"}]}', /groups\[0\]/],
   ])('%j is refused, not guessed at', (text, reason) => {
     const parsed = parseGroupRecords(text);
     expect(parsed.ok).toBe(false);

@@ -1,0 +1,76 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorBody } from './errors.js';
+import { createHostCheck } from './host-check.js';
+import type { AuditLogger } from './management/guard.js';
+import { securityHeaderValues } from './security-headers.js';
+
+/** Audit lines of Host refusals a second, at most; the rest are counted into the next line. */
+const hostAuditPerSecond = 20;
+
+const misdirectedBody = (host: string): string =>
+  JSON.stringify(
+    errorBody(
+      'misdirected_host',
+      `this hale does not answer for the host ${JSON.stringify(host.slice(0, 64))}; call it by a loopback name, an address it listens on, or a name in api.allowedHosts`,
+    ),
+  );
+
+const clientOf = (request: IncomingMessage): string => request.socket.remoteAddress ?? 'unknown';
+
+export interface HostGateOptions {
+  /** The address the server is bound to. */
+  host: string;
+  allowedHosts?: readonly string[];
+  audit?: AuditLogger;
+}
+
+/**
+ * Says true for a request whose Host names this hale (see createHostCheck);
+ * answers any other 421 itself, from node:http, before the probe lane or the
+ * app sees it, and writes its audit line (past 20 a second, the rest are
+ * counted into the next one).
+ *
+ * @example
+ * const admit = createHostGate({ host: '0.0.0.0', allowedHosts: ['hale.internal'], audit: log });
+ * if (!admit(request, response)) return;
+ */
+export const createHostGate = (options: HostGateOptions): ((request: IncomingMessage, response: ServerResponse) => boolean) => {
+  const check = createHostCheck({ bindHost: options.host, ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }) });
+  const fixedHeaders = [...Object.entries(securityHeaderValues).flat(), 'content-type', 'application/json', 'connection', 'close'];
+  let second = 0;
+  let lines = 0;
+  let suppressed = 0;
+  return (request, response) => {
+    const verdict = check(request.headers.host);
+    if (verdict.ok) return true;
+    const body = misdirectedBody(verdict.host);
+    response.writeHead(421, [...fixedHeaders, 'content-length', String(Buffer.byteLength(body))]);
+    response.end(request.method === 'HEAD' ? undefined : body);
+    const { audit } = options;
+    if (audit === undefined) return false;
+    const now = Math.floor(Date.now() / 1_000);
+    if (now !== second) [second, lines] = [now, 0];
+    if (++lines > hostAuditPerSecond) {
+      suppressed += 1;
+      return false;
+    }
+    const client = clientOf(request);
+    const path = (request.url ?? '').slice(0, 200);
+    audit.info(
+      {
+        audit: true,
+        method: request.method,
+        path,
+        client,
+        host: verdict.host,
+        outcome: 'refused',
+        status: 421,
+        reason: 'misdirected_host',
+        ...(suppressed === 0 ? {} : { suppressed }),
+      },
+      `audit: ${request.method} ${path} for host ${JSON.stringify(verdict.host.slice(0, 64))} from ${client}: refused, 421${suppressed === 0 ? '' : ` (and ${suppressed} more not logged)`}`,
+    );
+    suppressed = 0;
+    return false;
+  };
+};

@@ -125,7 +125,8 @@ export const runCommand = async ({ configFile }: { configFile: string }): Promis
     process.on('SIGHUP', () => {
       log.info(`SIGHUP: reading ${config.source} again`);
       // The outcome (what changed, or why nothing did) is logged by the reload itself.
-      void supervisor.reload('SIGHUP');
+      // A reload answers its refusals as values; anything thrown is a bug, logged rather than an unhandled rejection.
+      supervisor.reload('SIGHUP').catch((error: unknown) => log.error({ err: error }, 'SIGHUP: the reload failed'));
     });
     process.on('uncaughtException', (error) => {
       log.fatal({ err: error }, 'internal error; stopping every plugin');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiBackend, ControlResult, DrillSignal, PluginLogs, SignalResult } from '../api/backend.js';
 import type { PluginConfig, SupervisorConfig } from '../config/types.js';
+import { HaleError } from '../errors.js';
 import { createLogger, droppedLogLines, type Logger } from '../log.js';
 import { createDesiredStore, readDesiredState, type DesiredStore } from '../state/desired-state.js';
 import { openJournal, readJournal, type Journal } from '../state/journal.js';
@@ -245,7 +246,11 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     }
     const opened = openJournal({
       dir: config.stateDir,
-      onError: (error) => log.error({ err: error, stateDir: config.stateDir }, 'could not write the journal; those records are lost'),
+      onError: (error) =>
+        // A file moved aside is said as it is: nothing of the journal was lost by it.
+        error instanceof HaleError && error.code === 'state_unavailable'
+          ? log.warn({ stateDir: config.stateDir }, error.message)
+          : log.error({ err: error, stateDir: config.stateDir }, 'could not write the journal; those records are lost'),
     });
     journal = opened;
     journalEvents(events, opened);

@@ -71,7 +71,7 @@ describe('subjects', () => {
 });
 
 describe('buildSummary', () => {
-  it('has the README's summary shape for a healthy, a degraded and a restarting plugin and an unhealthy dependency', () => {
+  it('has the README summary shape for a healthy, a degraded and a restarting plugin and an unhealthy dependency', () => {
     const snapshot = buildSnapshot(
       [
         buildPluginStatus('greeter'),

@@ -1,6 +1,7 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { loadConfig } from './load.js';
 
-// The body of loadConfigOffThread's worker: reads one config and posts the outcome.
-const { file } = workerData as { file: string };
-parentPort?.postMessage(await loadConfig(file));
+// The body of loadConfigOffThread's worker: reads each config it is asked for, in order, and posts the outcome.
+parentPort?.on('message', ({ id, file }: { id: number; file: string }) => {
+  void loadConfig(file).then((result) => parentPort?.postMessage({ id, result }));
+});

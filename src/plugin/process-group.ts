@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { formatInstanceMark, readInstanceMark } from './instance-mark.js';
+import { listPids } from '../state/proc-stat.js';
 
 /** A process's group and state from /proc/PID/stat, or null when it is gone or unreadable. */
 const readStat = (pid: string): { pgid: number; state: string } | null => {
@@ -62,16 +63,8 @@ const signalExists = (target: number): boolean => {
  */
 export const findMarkedPids = (mark: string): number[] => {
   if (!hasProc) return [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const found: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
+  for (const pid of listPids()) {
     if (pid === process.pid) continue;
     const read = readInstanceMark(pid);
     // A zombie's environ reads empty: only the living match.

@@ -63,19 +63,28 @@ export const readStartTime = (pid: number): string | null => readProcStat(pid)?.
  * listProcesses().filter((stat) => stat.pgid === 4242);
  */
 export const listProcesses = (): ProcStat[] => {
+  const found: ProcStat[] = [];
+  for (const pid of listPids()) {
+    const stat = readProcStat(pid);
+    if (stat !== null) found.push(stat);
+  }
+  return found;
+};
+
+/**
+ * The pids /proc lists now; empty where there is no /proc.
+ *
+ * @example
+ * listPids().includes(process.pid); // true
+ */
+export const listPids = (): number[] => {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
     return [];
   }
-  const found: ProcStat[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readProcStat(Number(entry));
-    if (stat !== null) found.push(stat);
-  }
-  return found;
+  return entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
 };
 
 /**

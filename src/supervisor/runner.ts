@@ -75,6 +75,7 @@ const policyOf = (config: PluginConfig): LifecyclePolicy => ({
  */
 export class PluginRunner {
   readonly name: string;
+  private readonly deps: Omit<RunnerDeps, 'replaces'>;
   private lifecycle: Lifecycle;
   private readonly policy: LifecyclePolicy;
   private readonly log: Logger;
@@ -105,14 +106,17 @@ export class PluginRunner {
   /** `stoppedReason` says why a plugin that is not started yet stays stopped. */
   constructor(
     readonly config: PluginConfig,
-    private readonly deps: RunnerDeps,
+    deps: RunnerDeps,
     stoppedReason?: string,
   ) {
+    // The runner replaced is not kept: each would hold the one before it, and reloads would pile them all up.
+    const { replaces, ...kept } = deps;
+    this.deps = kept;
     this.name = config.name;
     this.now = deps.now ?? Date.now;
     this.lifecycle = initialLifecycle(this.now(), stoppedReason);
     this.firstStartTried = stoppedReason !== undefined;
-    const replaced = deps.replaces;
+    const replaced = replaces;
     if (replaced !== undefined) {
       this.generation = replaced.generation;
       this.lastSpawned = replaced.generation;

@@ -13,7 +13,7 @@ import { pluginConfig, supervisorConfig } from '../helpers/supervised.js';
 // Not ready until every plugin's first start has been tried and every critical one serves.
 
 let dir: string;
-const slowPlugin = fixture('slow-handshake-plugin.mjs');
+const slowPlugin = fixture('stubborn-plugin.mjs');
 const handshakeMs = 2_500;
 
 beforeAll(() => {

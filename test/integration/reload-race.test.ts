@@ -32,7 +32,7 @@ const writeConfig = (file: string, round: number): void => {
       `  - name: ${name}`,
       `    command: ${process.execPath}`,
       // The fixture does not know Shutdown: each stop goes on to SIGTERM, a window of some milliseconds.
-      `    args: [${JSON.stringify(fixture('slow-handshake-plugin.mjs'))}, --handshake-after, "50", ${JSON.stringify(dir)}]`,
+      `    args: [${JSON.stringify(fixture('stubborn-plugin.mjs'))}, --handshake-after, "50", ${JSON.stringify(dir)}]`,
       `    env: { ROUND: "${env}" }`,
     ].join('\n');
   writeFileSync(

@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const slowPlugin = fixture('slow-handshake-plugin.mjs');
+const slowPlugin = fixture('stubborn-plugin.mjs');
 
 /** Live processes whose command line holds `marker` (every plugin of these tests has its folder among its args). */
 const processesNaming = (marker: string): number[] =>

@@ -28,7 +28,7 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const slow = (name: string, ms: number, overrides: Partial<PluginConfig> = {}): PluginConfig =>
-  pluginConfig(name, [fixture('slow-handshake-plugin.mjs'), '--handshake-after', String(ms), dir], { critical: false, checkInterval: 200, ...overrides });
+  pluginConfig(name, [fixture('stubborn-plugin.mjs'), '--handshake-after', String(ms), dir], { critical: false, checkInterval: 200, ...overrides });
 
 const create = (plugins: PluginConfig[]) => {
   count += 1;

@@ -38,7 +38,7 @@ describe('the watchdog in /health', () => {
         'plugins:',
         `  - name: one`,
         `    command: ${process.execPath}`,
-        `    args: [${JSON.stringify(fixture('slow-handshake-plugin.mjs'))}, --handshake-after, "0"]`,
+        `    args: [${JSON.stringify(fixture('stubborn-plugin.mjs'))}, --handshake-after, "0"]`,
         '',
       ].join('\n'),
     );

@@ -213,7 +213,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     if (isShuttingDown()) return refuseWhileStopping;
     const pid = runner.signal(sent);
     if (pid === null) return { ok: false, code: 'not_running', message: `"${name}" has no running process (state ${runner.state})` };
-    log.warn({ plugin: name, signal: sent, pid }, `${name}: sent ${sent} to process group ${pid} by hand`);
+    log.warn({ plugin: name, signal: sent, pid }, `${name}: sent ${sent} by hand to its processes (group ${pid}, with its cgroup and marked forks)`);
     return { ok: true, plugin: name, pid, signal: sent };
   };
 

@@ -196,15 +196,15 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
       const now = readProcStat(known.pid);
       return now !== null && isRunning(now) && now.startTime === known.startTime;
     });
+  // With a cgroup, it holds every fork already: the walk through every /proc/PID/environ is left to the watchdog and the next start.
   const signalContained = (signal: NodeJS.Signals): boolean => {
     if (containment === null) return false;
-    const inCgroup = containment.cgroup !== null && signalCgroup(containment.cgroup, signal);
-    const reached = findMarked(containment.mark).filter((target) => signalTarget(target, signal));
-    return inCgroup || reached.length > 0;
+    if (containment.cgroup !== null) return signalCgroup(containment.cgroup, signal);
+    return findMarked(containment.mark).filter((target) => signalTarget(target, signal)).length > 0;
   };
   const containedAlive = (): boolean => {
     if (containment === null) return false;
-    if (containment.cgroup !== null && isCgroupPopulated(containment.cgroup)) return true;
+    if (containment.cgroup !== null) return isCgroupPopulated(containment.cgroup);
     return markedStillRun() || findMarked(containment.mark).length > 0;
   };
   return {

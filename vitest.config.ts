@@ -7,5 +7,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Hale's default state dirs go under a state home of the run's, removed at its end, not under ~/.local/state.
+    globalSetup: ['test/helpers/state-home.ts'],
   },
 });

@@ -45,7 +45,7 @@ const followSpawns = (hale: HaleProcess, note: (pid: number) => void): (() => vo
   const scan = (): void => {
     for (; read < hale.lines.length; read += 1) {
       const line: LogLine | undefined = hale.lines[read];
-      if (line?.event === 'spawned' && typeof line.pid === 'number') note(line.pid);
+      if (line?.event === 'spawned' && typeof line.pluginPid === 'number') note(line.pluginPid);
     }
   };
   const timer = setInterval(scan, 20);

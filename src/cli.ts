@@ -1,88 +1,88 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { controlCommand, signalCommand } from './commands/control.js';
+import { readCommandLine, type OptionValues } from './commands/command-line.js';
+import { controlAllCommand, controlCommand, signalCommand } from './commands/control.js';
 import { exitCodes } from './commands/exit-codes.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { initCommand } from './commands/init.js';
 import { logsCommand } from './commands/logs.js';
+import { reloadCommand } from './commands/reload.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
-import { commandUsage, usage } from './commands/usage.js';
+import { commandUsage } from './commands/usage.js';
 import { validateCommand } from './commands/validate.js';
 import { parseDuration } from './config/duration.js';
 import { version } from './version.js';
 
-const options = {
-  config: { type: 'string', short: 'c' },
-  url: { type: 'string' },
-  token: { type: 'string' },
-  json: { type: 'boolean' },
-  detach: { type: 'boolean' },
-  timeout: { type: 'string' },
-  tail: { type: 'string', short: 'n' },
-  follow: { type: 'boolean', short: 'f' },
-  readiness: { type: 'boolean' },
-  name: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
-
-/** Each command and the positional arguments it takes. */
-const arities: Record<string, number> = { run: 0, validate: 0, status: 0, restart: 1, stop: 1, start: 1, signal: 2, logs: 1, healthcheck: 0, init: -1 };
-
-const refuse = (message: string, help = usage): number => {
+const refuse = (message: string, help: string): number => {
   process.stderr.write(`hale: ${message}\n\n${help}`);
   return exitCodes.usage;
 };
 
+const text = (values: OptionValues, name: string): string | undefined => {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+};
+const flag = (values: OptionValues, name: string): boolean | undefined => (values[name] === true ? true : undefined);
+
+/** A whole number from `min` to `max` written in decimal digits; undefined for anything else. */
+const readWhole = (raw: string, min: number, max: number): number | undefined => {
+  const n = /^[0-9]{1,7}$/.test(raw) ? Number(raw) : Number.NaN;
+  return n >= min && n <= max ? n : undefined;
+};
+
 /** Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 unreachable, 4 token refused, 5 not found. */
 const main = async (argv: string[]): Promise<number> => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options });
-  } catch (error) {
-    return refuse(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.version === true) {
+  const line = readCommandLine(argv);
+  if (line.kind === 'refused') return refuse(line.message, line.help);
+  if (line.kind === 'version') {
     process.stdout.write(`${version}\n`);
     return exitCodes.ok;
   }
-  const [command = 'run', ...rest] = positionals;
-  const arity = arities[command];
-  if (arity === undefined) return refuse(`unknown command "${command}"`);
-  const help = commandUsage[command] ?? usage;
-  if (values.help === true) {
-    process.stdout.write(positionals.length === 0 ? usage : help);
+  if (line.kind === 'help') {
+    process.stdout.write(line.text);
     return exitCodes.ok;
   }
-  if (arity >= 0 && rest.length !== arity) return refuse(`${command} takes ${arity === 0 ? 'no argument' : arity === 1 ? 'one argument' : `${arity} arguments`}, not ${rest.length}`, help);
-  if (arity < 0 && rest.length > 1) return refuse(`${command} takes at most one argument`, help);
-  const target = { url: values.url, token: values.token, config: values.config };
-  const timeout = values.timeout === undefined ? { ok: true as const, ms: undefined } : parseDuration(values.timeout);
-  if (!timeout.ok) return refuse(`--timeout: ${timeout.message}`, help);
-  const tail = values.tail === undefined ? undefined : Number(values.tail);
-  if (tail !== undefined && !(Number.isInteger(tail) && tail >= 1 && tail <= 1_000)) return refuse('--tail takes a whole number from 1 to 1000', help);
-  const [first = '', second = ''] = rest;
+  const { command, args, values } = line;
+  const help = commandUsage[command] ?? '';
+  const target = { url: text(values, 'url'), token: text(values, 'token'), config: text(values, 'config') };
+  const [first = '', second = ''] = args;
   switch (command) {
-    case 'run':
-      return runCommand({ configFile: values.config ?? 'supervisor.yaml' });
+    case 'run': {
+      const rawPort = text(values, 'port');
+      const apiPort = rawPort === undefined ? undefined : readWhole(rawPort, 0, 65_535);
+      if (rawPort !== undefined && apiPort === undefined) return refuse(`--port takes a whole number from 0 to 65535, not "${rawPort}"`, help);
+      return runCommand({ configFile: target.config ?? 'supervisor.yaml', ...(apiPort === undefined ? {} : { apiPort }) });
+    }
     case 'validate':
-      return validateCommand({ configFile: values.config ?? 'supervisor.yaml' });
+      return validateCommand({ configFile: target.config ?? 'supervisor.yaml' });
     case 'status':
-      return statusCommand({ ...target, json: values.json });
+    case 'ls':
+      return statusCommand(args[0], { ...target, json: flag(values, 'json') });
     case 'restart':
     case 'stop':
-    case 'start':
-      return controlCommand(command, first, { ...target, detach: values.detach, timeoutMs: timeout.ms });
+    case 'start': {
+      const rawTimeout = text(values, 'timeout');
+      const timeout = rawTimeout === undefined ? { ok: true as const, ms: undefined } : parseDuration(rawTimeout);
+      if (!timeout.ok) return refuse(`--timeout: ${timeout.message}`, help);
+      const all = flag(values, 'all') === true;
+      if (all === (args.length === 1)) return refuse(`${command} takes either NAME or --all`, help);
+      const flags = { ...target, detach: flag(values, 'detach'), timeoutMs: timeout.ms };
+      return all ? controlAllCommand(command, flags) : controlCommand(command, first, flags);
+    }
     case 'signal':
       return signalCommand(first, second, target);
-    case 'logs':
-      return logsCommand(first, { ...target, tail, follow: values.follow });
+    case 'logs': {
+      const rawTail = text(values, 'tail');
+      const tail = rawTail === undefined ? undefined : readWhole(rawTail, 1, 1_000);
+      if (rawTail !== undefined && tail === undefined) return refuse('--tail takes a whole number from 1 to 1000', help);
+      return logsCommand(first, { ...target, tail, follow: flag(values, 'follow') });
+    }
     case 'healthcheck':
-      return healthcheckCommand({ ...target, readiness: values.readiness });
-    default:
-      return initCommand(rest[0], { name: values.name });
+      return healthcheckCommand({ ...target, readiness: flag(values, 'readiness') });
+    case 'reload':
+      return reloadCommand({ ...target, json: flag(values, 'json') });
+    case 'init':
+      return initCommand(args[0], { name: text(values, 'name') });
   }
 };
 

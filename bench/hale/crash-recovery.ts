@@ -33,7 +33,7 @@ export interface CrashTrial {
 export const measureCrashRecovery = async (bench: HaleBench, name = 'greeter'): Promise<CrashTrial> => {
   const { hale } = bench;
   const pid = await readPluginPid(bench.url, name);
-  const exited = nextLine(hale, (l) => l.event === 'exited' && l.plugin === name && l.pid === pid);
+  const exited = nextLine(hale, (l) => l.event === 'exited' && l.plugin === name && l.pluginPid === pid);
   const unhealthy = nextLine(hale, isTransition(name, 'unhealthy'));
   const ready = nextLine(hale, (l) => l.event === 'ready' && l.plugin === name);
   const healthy = nextLine(hale, isTransition(name, 'healthy'));

@@ -1,13 +1,16 @@
 import { request, type Answer } from './http.js';
 import { showNotice } from './notice.js';
+import { awaitOperation } from './operation-notice.js';
 import { askForToken } from './token-dialog.js';
 import { forgetToken, readToken, saveToken } from './token-store.js';
+import type { OperationBody } from './types.js';
 
 export type PluginAction = 'restart' | 'stop' | 'start' | 'signal';
 
 interface ControlBody {
   message?: string;
   state?: string;
+  operation?: OperationBody;
 }
 
 const pathOf = (plugin: string, action: PluginAction, signal: string): string =>
@@ -49,6 +52,8 @@ export const sendPluginAction = async (plugin: string, action: PluginAction, sig
   }
   if (answer.ok) {
     showNotice('ok', answer.body.message ?? `${what}: done`);
+    // "… begun" is said again, in its own words, once the stream reports the operation over.
+    if (answer.body.operation !== undefined) awaitOperation(answer.body.operation);
   } else if (answer.status === 401) {
     forgetToken();
     showNotice('error', `${what} refused: the token was not accepted (401 unauthorized: ${answer.message}).`);

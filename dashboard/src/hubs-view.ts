@@ -43,10 +43,16 @@ const drawRow = (hub: HubEntry, ownHubId: string): HTMLTableRowElement => {
   );
 };
 
+/** GET /federation: whether this hale hears other hubs at all. */
+interface FederationBody {
+  enabled: boolean;
+}
+
 /**
  * The hubs view: every hub this hale hears over NATS, from GET
- * /federation/hubs every 5 s. Hidden, and no longer asked, when federation
- * is off (404); when a read fails, the last hubs stay, marked stale.
+ * /federation/hubs every 5 s. When GET /federation says federation is off it
+ * stays hidden and the hubs are never asked for (a 404 would be a console
+ * error on every load); when a read fails, the last hubs stay, marked stale.
  *
  * @example
  * startHubsView();
@@ -84,5 +90,14 @@ export const startHubsView = (): void => {
     }
     setTimeout(() => void poll(), pollMs);
   };
-  void poll();
+  const askFederation = async (): Promise<void> => {
+    const federation = await request<FederationBody>('/federation', { usable: [200] });
+    if (federation.ok) {
+      if (federation.body.enabled) void poll();
+      return;
+    }
+    // No answer yet (the supervisor restarting, a token still to give): ask again later, never the hubs blind.
+    if (federation.status !== 404) setTimeout(() => void askFederation(), pollMs);
+  };
+  void askFederation();
 };

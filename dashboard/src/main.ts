@@ -10,6 +10,7 @@ import { createTimeline } from './timeline.js';
 import { askForToken } from './token-dialog.js';
 import { saveToken } from './token-store.js';
 import { clearNotice, showNotice } from './notice.js';
+import { noteOperation } from './operation-notice.js';
 import type { FeedEvent, HealthBody } from './types.js';
 
 // The supervisor's clock minus ours, from its last answer: uptimes and ages are its time.
@@ -81,6 +82,7 @@ const onEvent = (name: string, data: string): void => {
   if (event.id <= liveAfterId) return;
   table.apply(event);
   if (event.type === 'reloaded') return void refresh(true);
+  if (event.type === 'operation') return noteOperation(event.operation);
   if (event.type === 'supervisor' && event.phase === 'stopping') showNotice('info', `the supervisor is stopping (${event.reason}); this page reconnects when it is back`, 'stream');
   if (event.type === 'transition' || event.type === 'dependencyTransition' || event.type === 'exited' || event.type === 'ready') refreshSoon();
 };

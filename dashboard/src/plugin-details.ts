@@ -1,7 +1,7 @@
 import { el } from './dom.js';
 import { openEventFeed } from './event-feed.js';
-import { formatClock } from './format.js';
 import { request } from './http.js';
+import { readLogLine, type ShownLine } from './log-line.js';
 import { createTimeline } from './timeline.js';
 import type { LogLineBody, PluginState, TransitionBody } from './types.js';
 
@@ -13,7 +13,8 @@ export interface PluginDetails {
   close(): void;
 }
 
-const formatLine = (line: LogLineBody): string => `${formatClock(Date.parse(line.at))} ${line.stream === 'stderr' ? 'err' : 'out'} ${line.line}`;
+/** A note of the page's own in the log tail (nothing printed yet, the tail unavailable). */
+const note = (text: string): ShownLine => ({ level: 'note', text, raw: text });
 
 /**
  * The row under a plugin's row: its log tail, followed live, and its own
@@ -24,7 +25,12 @@ const formatLine = (line: LogLineBody): string => `${formatClock(Date.parse(line
  * row.after(details.row);
  */
 export const openPluginDetails = (plugin: string, columns: number): PluginDetails => {
-  const log = el('pre', { class: 'log-tail', tabindex: '0', 'aria-label': `last lines ${plugin} printed` });
+  const log = el('pre', { class: 'log-tail', tabindex: '0', 'aria-label': `last lines ${plugin} printed`, 'data-raw': 'false' });
+  const rawToggle = el(
+    'button',
+    { type: 'button', class: 'raw-toggle', 'data-action': 'raw-log', 'aria-pressed': 'false', title: 'show each line as the plugin printed it' },
+    'raw',
+  );
   const list = el('ol', { class: 'plugin-timeline' });
   const timeline = createTimeline(list, { limit: 50, withPlugin: false });
   const status = el('p', { class: 'details-status' }, 'loading…');
@@ -35,27 +41,42 @@ export const openPluginDetails = (plugin: string, columns: number): PluginDetail
       'td',
       { colspan: String(columns) },
       el('div', { class: 'details-grid' },
-        el('section', {}, el('h3', {}, `Log tail of ${plugin}`), log),
+        el('section', {}, el('h3', {}, `Log tail of ${plugin} `, rawToggle), log),
         el('section', {}, el('h3', {}, 'Transitions'), list),
       ),
       status,
     ),
   );
-  const appendLines = (lines: string[]) => {
-    const text = (log.textContent ?? '') + lines.map((line) => `${line}\n`).join('');
-    const kept = text.split('\n').slice(-keptLines - 1).join('\n');
+  // Time, level and message by default; the raw JSON on demand, for the fields the short form leaves out.
+  let raw = false;
+  const drawLine = (line: ShownLine) =>
+    el('span', { class: 'log-line', 'data-level': line.level, title: raw ? '' : line.raw }, `${raw ? line.raw : line.text}\n`);
+  const shown: ShownLine[] = [];
+  const appendLines = (lines: ShownLine[]) => {
     const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-    log.textContent = kept;
+    shown.push(...lines);
+    log.append(...lines.map(drawLine));
+    const over = shown.length - keptLines;
+    if (over > 0) {
+      shown.splice(0, over);
+      for (let i = 0; i < over; i += 1) log.firstChild?.remove();
+    }
     if (atBottom) log.scrollTop = log.scrollHeight;
   };
+  rawToggle.addEventListener('click', () => {
+    raw = !raw;
+    rawToggle.setAttribute('aria-pressed', String(raw));
+    log.dataset['raw'] = String(raw);
+    log.replaceChildren(...shown.map(drawLine));
+  });
 
   void (async () => {
     const [logs, history] = await Promise.all([
       request<{ lines: LogLineBody[]; stats: { dropped: number } }>(`/plugins/${encodeURIComponent(plugin)}/logs?tail=${tailLines}`),
       request<{ transitions: TransitionBody[] }>(`/plugins/${encodeURIComponent(plugin)}/history?limit=50`),
     ]);
-    if (logs.ok) appendLines(logs.body.lines.length === 0 ? ['(nothing printed yet)'] : logs.body.lines.map(formatLine));
-    else appendLines([`(log tail unavailable: ${logs.message})`]);
+    if (logs.ok) appendLines(logs.body.lines.length === 0 ? [note('(nothing printed yet)')] : logs.body.lines.map(readLogLine));
+    else appendLines([note(`(log tail unavailable: ${logs.message})`)]);
     if (history.ok) {
       for (const t of history.body.transitions) timeline.add({ plugin, from: t.from, to: t.to, reason: t.reason, at: Date.parse(t.time) });
     }
@@ -69,7 +90,7 @@ export const openPluginDetails = (plugin: string, columns: number): PluginDetail
     },
     onMessage: (message) => {
       if (message.event === 'hello') status.textContent = 'following live';
-      if (message.event === 'output') appendLines([formatLine(JSON.parse(message.data) as LogLineBody)]);
+      if (message.event === 'output') appendLines([readLogLine(JSON.parse(message.data) as LogLineBody)]);
       if (message.event === 'transition') {
         const t = JSON.parse(message.data) as { from: PluginState; to: PluginState; reason: string; at: number };
         timeline.add({ plugin, from: t.from, to: t.to, reason: t.reason, at: t.at });

@@ -27,14 +27,24 @@ const pushLatency = (view: PluginView, ms: number, failed: boolean): void => {
   if (view.latencies.length > sparkPoints) view.latencies.splice(0, view.latencies.length - sparkPoints);
 };
 
+/** A stopped plugin answers no checks: its last latency, message and components would be stale. */
+const blankChecks = (view: PluginView): PluginView => {
+  if (view.state !== 'stopped') return view;
+  view.latencyMs = null;
+  view.message = '';
+  view.components = [];
+  return view;
+};
+
 /**
  * A plugin's view from an API body taken at `now` (the answer's timestamp).
  * The sparkline is kept from `previous` unless the body brings recent checks.
+ * A stopped plugin shows no latency, message or components: its reason says why.
  *
  * @example
  * const view = viewFromBody('greeter', body, Date.parse(health.timestamp), undefined);
  */
-export const viewFromBody = (name: string, body: PluginBody, now: number, previous: PluginView | undefined): PluginView => ({
+export const viewFromBody = (name: string, body: PluginBody, now: number, previous: PluginView | undefined): PluginView => blankChecks({
   name,
   state: body.state,
   reason: body.reason,
@@ -69,8 +79,11 @@ export const applyEvent = (view: PluginView, event: FeedEvent): boolean => {
       view.since = event.at;
       view.restartCount = event.restartCount;
       if (event.to !== 'restarting') view.nextRestartAt = null;
+      blankChecks(view);
       return true;
     case 'check':
+      // A check that was in flight when the stop came says nothing of a stopped plugin.
+      if (view.state === 'stopped') return false;
       view.latencyMs = event.check.latencyMs;
       view.message = event.check.message;
       pushLatency(view, event.check.latencyMs, event.check.outcome === 'fail');
@@ -83,7 +96,7 @@ export const applyEvent = (view: PluginView, event: FeedEvent): boolean => {
     case 'exited':
       view.pid = null;
       view.startedAt = null;
-      view.message = event.expected ? 'exited when asked' : `exited: ${event.signal ?? `code ${String(event.code)}`}`;
+      if (view.state !== 'stopped') view.message = event.expected ? 'exited when asked' : `exited: ${event.signal ?? `code ${String(event.code)}`}`;
       return true;
     case 'stopped':
       view.pid = null;

@@ -68,6 +68,15 @@ export interface LogLineBody {
   line: string;
 }
 
+/** The little of an operation (a 202 answer, the `operation` event) the banner reads. */
+export interface OperationBody {
+  id: string;
+  action: string;
+  plugin: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  outcome: string | null;
+}
+
 /** The events of GET /events the dashboard acts on, as their `data` reads. */
 export type FeedEvent =
   | { type: 'transition'; id: number; plugin: string; from: PluginState; to: PluginState; reason: string; at: number; restarts: number; restartCount: number }
@@ -79,4 +88,5 @@ export type FeedEvent =
   | { type: 'restartScheduled'; id: number; plugin: string; delayMs: number; at: number }
   | { type: 'dependencyTransition'; id: number; dependency: string; from: string; to: string; at: number }
   | { type: 'supervisor'; id: number; phase: 'started' | 'stopping'; reason: string; at: number }
-  | { type: 'reloaded'; id: number; at: number };
+  | { type: 'reloaded'; id: number; at: number }
+  | { type: 'operation'; id: number; plugin: string; operation: OperationBody; at: number };

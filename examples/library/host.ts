@@ -1,4 +1,4 @@
-// hale as a library, the way seed 003's Hockeypuck hosts its plugins in-process: the host program starts its plugins
+// hale as a library, the way a host program such as Hockeypuck keeps its plugins in-process: the host program starts its plugins
 // under a Supervisor, follows their events, and talks to a plugin's own service over the channel hale gives it.
 // Run it from the repository (after `npm run build`): node --import tsx examples/library/host.ts
 import * as grpc from '@grpc/grpc-js';

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ApiClient } from '../client/api-client.js';
 import type { ControlAction } from '../supervisor/operation.js';
 import { exitCodes, failWith } from './exit-codes.js';
 import { resolveTarget, type TargetFlags } from './target.js';
@@ -26,13 +27,7 @@ export interface ControlFlags extends TargetFlags {
 
 const pollMs = 200;
 
-/**
- * `hale restart|stop|start NAME`: asks, then (unless --detach) follows the
- * operation until it is done. Exit 0 when it succeeded (or there was nothing
- * to do), 1 when it failed or did not finish in time.
- */
-export const controlCommand = async (action: ControlAction, name: string, flags: ControlFlags): Promise<number> => {
-  const client = await resolveTarget(flags, process.env);
+const controlOne = async (client: ApiClient, action: ControlAction, name: string, flags: ControlFlags): Promise<number> => {
   const asked = await client.post<ControlBody>(`/plugins/${encodeURIComponent(name)}/${action}`);
   if (!asked.ok) return failWith(asked);
   const { operation } = asked.body;
@@ -49,6 +44,41 @@ export const controlCommand = async (action: ControlAction, name: string, flags:
   }
   process.stderr.write(`hale: ${name}: the ${action} is still under way after ${Math.round((flags.timeoutMs ?? 60_000) / 1_000)} s (operation ${operation.id})\n`);
   return exitCodes.failed;
+};
+
+/**
+ * `hale restart|stop|start NAME`: asks, then (unless --detach) follows the
+ * operation until it is done. Exit 0 when it succeeded (or there was nothing
+ * to do), 1 when it failed or did not finish in time.
+ */
+export const controlCommand = async (action: ControlAction, name: string, flags: ControlFlags): Promise<number> =>
+  controlOne(await resolveTarget(flags, process.env), action, name, flags);
+
+/**
+ * `hale restart|stop|start --all`: the action on every plugin, one after
+ * another (each waited for, unless --detach), each reported as it ends.
+ * Exit 0 when every one succeeded; otherwise the first failure's code.
+ *
+ * @example
+ * await controlAllCommand('restart', { url: 'http://127.0.0.1:8080' }); // 0 when all serve again
+ */
+export const controlAllCommand = async (action: ControlAction, flags: ControlFlags): Promise<number> => {
+  const client = await resolveTarget(flags, process.env);
+  const listed = await client.get<{ plugins: Array<{ name: string }> }>('/plugins/status');
+  if (!listed.ok) return failWith(listed);
+  const names = listed.body.plugins.map((plugin) => plugin.name);
+  if (names.length === 0) {
+    process.stdout.write(`no plugins to ${action}\n`);
+    return exitCodes.ok;
+  }
+  let code: number = exitCodes.ok;
+  for (const name of names) {
+    const each = await controlOne(client, action, name, flags);
+    // Nothing more can be done when hale cannot be reached or refuses the token.
+    if (each === exitCodes.unreachable || each === exitCodes.unauthorized) return each;
+    if (code === exitCodes.ok) code = each;
+  }
+  return code;
 };
 
 /** `hale signal NAME SIG`: sends a signal to the plugin's process group; 1 when nothing runs to get it. */

@@ -1,5 +1,5 @@
 /** The supervisor.yaml that `hale init` writes: every section a newcomer needs, explained where it stands. */
-export const configTemplate = (name: string): string => `# supervisor.yaml — written by \`hale init\`. Check it with \`hale validate\`, run it with \`hale run\`.
+export const configTemplate = (name: string): string => `# supervisor.yaml — written by \`hale init\`. Check it with \`npm run validate\`, run it with \`npm start\` (\`hale run\`).
 # Every duration is text: 250ms, 30s, 5m. Every key is in hale's README (Config reference).
 
 api:
@@ -20,7 +20,7 @@ defaults:                      # for every plugin; each may set its own
 plugins:
   - name: ${name}
     command: node
-    # A TypeScript plugin, run as it is through tsx; build it with tsc for production and point at the .js.
+    # A TypeScript plugin, run as it is through tsx; for production, \`npm run build\` and args: [dist/plugins/${name}/main.js].
     args: [--import, tsx, plugins/${name}/main.ts]
     critical: true             # down → /health answers 503 and hale is not ready
 
@@ -56,14 +56,30 @@ await servePlugin({
 });
 `;
 
-export const packageTemplate = (name: string, haleVersion: string): string =>
+/**
+ * What a scaffold installs beside hale: tsx runs its TypeScript plugin as it is, so it is a
+ * dependency; tsc and Node's types only build it. Versions hale itself is tested with, all fit Node 20.
+ */
+export const scaffoldPackages = {
+  dependencies: { tsx: '4.23.15' },
+  devDependencies: { '@types/node': '20.19.43', typescript: '5.9.3' },
+} as const;
+
+/**
+ * The scaffold's package.json: `npm install` brings hale (from `haleSpec`) and tsx, `npm start` runs
+ * `hale run` (exec'd, so the SIGTERM npm passes on reaches hale, not only the shell between them).
+ */
+export const packageTemplate = (name: string, haleSpec: string): string =>
   `${JSON.stringify(
     {
       name,
+      version: '0.1.0',
       private: true,
       type: 'module',
-      scripts: { start: 'hale run', status: 'hale status', build: 'tsc -p .' },
-      dependencies: { hale: `^${haleVersion}` },
+      engines: { node: '>=20.19' },
+      scripts: { start: 'exec hale run', status: 'hale status', validate: 'hale validate', build: 'tsc -p .' },
+      dependencies: { hale: haleSpec, ...scaffoldPackages.dependencies },
+      devDependencies: { ...scaffoldPackages.devDependencies },
     },
     null,
     2,
@@ -77,3 +93,6 @@ export const tsconfigTemplate = `${JSON.stringify(
   null,
   2,
 )}\n`;
+
+/** What npm install and npm run build make, kept out of version control. */
+export const gitignoreTemplate = 'node_modules/\ndist/\n';

@@ -1,40 +1,26 @@
 import { existsSync } from 'node:fs';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { version } from '../version.js';
 import { exitCodes } from './exit-codes.js';
-import { configTemplate, packageTemplate, pluginTemplate, tsconfigTemplate } from './init-templates.js';
+import { locateHaleSource } from './init-source.js';
+import { configTemplate, gitignoreTemplate, packageTemplate, pluginTemplate, scaffoldPackages, tsconfigTemplate } from './init-templates.js';
 
 // hale's own package root: dist/commands (or src/commands) → two levels up.
 const haleRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** True when `dir` can import `specifier` as it stands (an installed hale, say). */
-const resolvesFrom = (dir: string, specifier: string): boolean => {
-  try {
-    createRequire(join(dir, 'package.json')).resolve(specifier);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Where hale's own copy of a package lives, when it has one. */
-const ownPackageDir = (name: string): string | null => {
-  try {
-    return dirname(createRequire(join(haleRoot, 'package.json')).resolve(`${name}/package.json`));
-  } catch {
-    return null;
-  }
-};
+/** A path as one shell word: as it is when plain, else in single quotes. */
+const quoteForShell = (text: string): string => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
 /**
  * `hale init [DIR] [--name NAME]`: writes a commented supervisor.yaml and a
- * TypeScript plugin on the SDK (plus package.json and tsconfig.json where
- * missing), so that `hale run` in DIR supervises it as it is. Where DIR
- * cannot import `hale/sdk` or `tsx` yet, links hale's own in node_modules.
- * Refuses to overwrite a supervisor.yaml.
+ * TypeScript plugin on the SDK, plus a package.json, tsconfig.json and .gitignore (where missing), the package's
+ * dependencies being this hale, tsx and tsc, and its `npm start` being `hale run`.
+ * Prints the one command that brings the plugin up. Refuses to overwrite a supervisor.yaml.
+ *
+ * @example
+ * await initCommand('my-plugins'); // 0; prints `next: cd …/my-plugins && npm install && npm start`
  */
 export const initCommand = async (dirArg: string | undefined, options: { name?: string | undefined } = {}): Promise<number> => {
   const dir = resolve(dirArg ?? '.');
@@ -48,6 +34,7 @@ export const initCommand = async (dirArg: string | undefined, options: { name?: 
     process.stderr.write(`hale init: ${config} exists; nothing was written (move it away, or init another directory)\n`);
     return exitCodes.usage;
   }
+  const source = locateHaleSource(haleRoot, version);
   const written: string[] = [];
   const write = async (file: string, text: string, keep = false): Promise<void> => {
     if (keep && existsSync(file)) return;
@@ -55,24 +42,27 @@ export const initCommand = async (dirArg: string | undefined, options: { name?: 
     await writeFile(file, text, { flag: 'wx' });
     written.push(file);
   };
+  const packageFile = join(dir, 'package.json');
+  const writesPackage = !existsSync(packageFile);
   await write(config, configTemplate(name));
   await write(join(dir, 'plugins', name, 'main.ts'), pluginTemplate(name));
-  await write(join(dir, 'package.json'), packageTemplate(basename(dir).toLowerCase().replace(/[^a-z0-9._-]/g, '-') || 'hale-plugins', version), true);
+  await write(packageFile, packageTemplate(basename(dir).toLowerCase().replace(/[^a-z0-9._-]/g, '-') || 'hale-plugins', source.spec), true);
   await write(join(dir, 'tsconfig.json'), tsconfigTemplate, true);
-  const links: string[] = [];
-  for (const [specifier, pkg, from] of [['hale/sdk', 'hale', haleRoot], ['tsx', 'tsx', ownPackageDir('tsx')]] as const) {
-    if (resolvesFrom(dir, specifier) || from === null) continue;
-    const link = join(dir, 'node_modules', pkg);
-    if (existsSync(link)) continue;
-    await mkdir(dirname(link), { recursive: true });
-    await symlink(from, link, 'dir');
-    links.push(`${link} → ${from}`);
-  }
+  await write(join(dir, '.gitignore'), gitignoreTemplate, true);
+  const cd = `cd ${quoteForShell(dir)}`;
+  // A package.json of the user's own is left as it is: they add what the plugin needs to it.
+  const next = writesPackage
+    ? `${cd} && npm install && npm start`
+    : `${cd} && npm install ${quoteForShell(source.spec)} ${Object.entries(scaffoldPackages.dependencies)
+        .map(([pkg, range]) => `${pkg}@${range}`)
+        .join(' ')} && npx hale run`;
   process.stdout.write(
     [
       `hale init: wrote ${written.map((file) => file.slice(dir.length + 1)).join(', ')} in ${dir}`,
-      ...links.map((line) => `  linked ${line} (npm install hale tsx replaces these)`),
-      `next: cd ${dir} && hale run      (then: hale status)`,
+      `  hale comes from ${source.from === 'registry' ? `the npm registry (${source.spec})` : `this ${source.from}: ${source.spec}`}`,
+      ...(writesPackage ? [] : [`  ${packageFile} was there already and is unchanged; the plugin needs "type": "module" in it`]),
+      `next: ${next}`,
+      `  (then, in another terminal: ${writesPackage ? 'npm run status' : 'npx hale status'})`,
       '',
     ].join('\n'),
   );

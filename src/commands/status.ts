@@ -1,5 +1,7 @@
 import { exitCodes, failWith } from './exit-codes.js';
+import { fitWidth, terminalWidth } from './fit-width.js';
 import { formatSpan, formatTable } from './format-duration.js';
+import { describeLastCheck, showPlugin } from './status-detail.js';
 import { resolveTarget, type TargetFlags } from './target.js';
 
 interface PluginRow {
@@ -21,16 +23,22 @@ interface HealthBody {
   checks?: Record<string, { status: string; responseTimeMs: number | null; lastCheckTime: string | null; message: string; target: string }>;
 }
 
-const lastCheck = (at: string | null, ms: number | null, now: number): string =>
-  at === null ? '-' : `${ms === null ? '?' : `${ms.toFixed(1)} ms`}, ${formatSpan(now - Date.parse(at))} ago`;
+// A serving plugin's own words say most; any other state is explained by why it was entered.
+const messageOf = (p: PluginRow): string => (p.state === 'healthy' ? p.message : p.state === 'degraded' ? p.message || p.reason : p.reason);
 
 /**
- * `hale status [--json]`: every plugin of a running hale as a table (name,
- * state, pid, uptime, restarts, last check, message), its dependencies after
- * it; with --json, the /health answer as it is. Exit 0 whenever hale answered.
+ * `hale status [NAME] [--json]` (and `hale ls`): every plugin of a running
+ * hale as a table (name, state, pid, uptime, restarts, last check, message
+ * or reason), its dependencies after it; with NAME, that plugin in detail;
+ * with --json, the API's answer as it is. Lines are cut (with `…`) only to
+ * fit a terminal. Exit 0 whenever hale answered; 5 for an unknown NAME.
+ *
+ * @example
+ * await statusCommand(undefined, { url: 'http://127.0.0.1:8080' });
  */
-export const statusCommand = async (flags: TargetFlags & { json?: boolean | undefined }): Promise<number> => {
+export const statusCommand = async (name: string | undefined, flags: TargetFlags & { json?: boolean | undefined }): Promise<number> => {
   const client = await resolveTarget(flags, process.env);
+  if (name !== undefined) return showPlugin(client, name, flags.json === true);
   const answer = await client.get<HealthBody>('/health', [503]);
   if (!answer.ok) return failWith(answer);
   const health = answer.body;
@@ -38,23 +46,24 @@ export const statusCommand = async (flags: TargetFlags & { json?: boolean | unde
     process.stdout.write(`${JSON.stringify(health, null, 2)}\n`);
     return exitCodes.ok;
   }
+  const width = terminalWidth();
   const now = Date.parse(health.timestamp);
-  const rows = Object.entries(health.plugins).map(([name, p]) => [
-    name,
+  const rows = Object.entries(health.plugins).map(([plugin, p]) => [
+    plugin,
     p.state,
     p.pid === null ? '-' : String(p.pid),
     p.uptimeSeconds === null ? '-' : formatSpan(p.uptimeSeconds * 1_000),
     String(p.restartCount),
-    lastCheck(p.lastCheckTime, p.responseTimeMs, now),
-    (p.message || (p.state === 'healthy' ? '' : p.reason)).slice(0, 80),
+    describeLastCheck(p.lastCheckTime, p.responseTimeMs, now),
+    messageOf(p),
   ]);
   const names = Object.keys(health.plugins);
   process.stdout.write(`hale ${health.version} at ${client.url}: ${health.status} (${names.length} plugin${names.length === 1 ? '' : 's'})\n`);
-  if (rows.length > 0) process.stdout.write(`${formatTable([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST CHECK', 'MESSAGE'], ...rows])}\n`);
+  if (rows.length > 0) process.stdout.write(`${fitWidth(formatTable([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST CHECK', 'MESSAGE'], ...rows]), width)}\n`);
   const checks = Object.entries(health.checks ?? {});
   if (checks.length > 0) {
-    const table = checks.map(([name, c]) => [name, c.status, c.target, lastCheck(c.lastCheckTime, c.responseTimeMs, now), c.message.slice(0, 80)]);
-    process.stdout.write(`\n${formatTable([['CHECK', 'STATE', 'TARGET', 'LAST CHECK', 'MESSAGE'], ...table])}\n`);
+    const table = checks.map(([check, c]) => [check, c.status, c.target, describeLastCheck(c.lastCheckTime, c.responseTimeMs, now), c.message]);
+    process.stdout.write(`\n${fitWidth(formatTable([['CHECK', 'STATE', 'TARGET', 'LAST CHECK', 'MESSAGE'], ...table]), width)}\n`);
   }
   return exitCodes.ok;
 };

@@ -6,7 +6,7 @@ import type { SupervisorEvent } from '../supervisor/events.js';
 import { snapshotStatus, type OverallStatus } from '../supervisor/overall.js';
 import type { DependencyStatus, PluginStatus, SupervisorSnapshot } from '../supervisor/status.js';
 
-/** Seed 004's word for a service: serving, serving with trouble, or not serving. */
+/** A service's state on the NATS subjects: serving, serving with trouble, or not serving. */
 export type ServiceStatus = 'up' | 'degraded' | 'down';
 
 /** A plugin hale runs, or a dependency under `checks:` it only checks. */

@@ -80,7 +80,7 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
   const stderrTail = createTail(stderrTailBytes);
   readLines(child.stderr, { maxLength: maxLineLength }, (line, truncated) => {
     stderrTail.push(line);
-    options.output.write('stderr', line, truncated);
+    options.output.write('stderr', line, truncated, child.pid);
   });
   const handshake = readHandshake(child, options.output, config.address === null && config.handshake !== null, config.handshake?.protocolVersions ?? []);
 
@@ -243,7 +243,7 @@ const readHandshake = (child: PluginProcess, output: PluginOutput, expected: boo
         if (parsed.kind === 'handshake') return;
       }
     }
-    output.write('stdout', line, truncated);
+    output.write('stdout', line, truncated, child.pid);
   });
   return { promise, earlyOutput: () => (waiting ? early.text() : '') };
 };

@@ -27,7 +27,8 @@ export interface OutputStats {
  * for GET /plugins/:name/logs, and the supervisor's log.
  */
 export interface PluginOutput {
-  write(stream: OutputStream, line: string, truncated: boolean): void;
+  /** `pid` is the process that printed the line, logged as `pluginPid`. */
+  write(stream: OutputStream, line: string, truncated: boolean, pid?: number): void;
   /** The last `count` lines, oldest first. */
   tail(count: number): OutputLine[];
   stats(): OutputStats;
@@ -125,14 +126,14 @@ export const createPluginOutput = (options: PluginOutputOptions): PluginOutput =
   };
 
   return {
-    write: (stream, line, truncated) => {
+    write: (stream, line, truncated, pid) => {
       stats.lines += 1;
       if (truncated) stats.truncated += 1;
       const at = now();
       const entry = { at, stream, line, truncated };
       ring.push(entry, Buffer.byteLength(line));
       if (bucket.take(at)) {
-        logPluginLine(log, stream, line, truncated);
+        logPluginLine(log, stream, line, truncated, pid);
         options.onLogged?.(entry);
       } else countDrop();
     },

@@ -15,7 +15,7 @@ const namedLevels: Record<string, Level> = {
 };
 
 // Fields the plugin's logger adds that ours adds again.
-const dropped = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'plugin', 'stream', '@level', '@message', '@timestamp', 'v']);
+const dropped = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'plugin', 'stream', 'pluginPid', '@level', '@message', '@timestamp', 'v']);
 
 const toLevel = (raw: unknown): Level | undefined => {
   if (typeof raw === 'number') return pinoLevels[raw];
@@ -48,21 +48,24 @@ export const parseJsonLogLine = (line: string): { level: Level; msg: string; fie
 
 /**
  * Logs one line of a plugin's stdout or stderr. JSON lines are merged into
- * ours (not double-encoded); `plugin` and `stream` always win.
+ * ours (not double-encoded); `plugin`, `stream` and `pluginPid` (the process
+ * that printed it, when known) always win. `pid` stays hale's own.
  *
  * @example
- * logPluginLine(log.child({ plugin: 'greeter' }), 'stderr', '{"level":40,"msg":"cache cold"}', false);
+ * logPluginLine(log.child({ plugin: 'greeter' }), 'stderr', '{"level":40,"msg":"cache cold"}', false, 4242);
  */
 export const logPluginLine = (
   log: Logger,
   stream: 'stdout' | 'stderr',
   line: string,
   truncated: boolean,
+  pluginPid?: number,
 ): void => {
   const json = truncated ? null : parseJsonLogLine(line);
+  const from = pluginPid === undefined ? { stream } : { stream, pluginPid };
   if (json !== null) {
-    log[json.level]({ ...json.fields, stream }, json.msg);
+    log[json.level]({ ...json.fields, ...from }, json.msg);
     return;
   }
-  log.info(truncated ? { stream, truncated } : { stream }, line);
+  log.info(truncated ? { ...from, truncated } : from, line);
 };

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
-import { HaleError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { findCgroup2Mount, isCgroupPopulated, removeCgroup, signalCgroup } from '../plugin/cgroup.js';
 import { currentRunId, formatInstanceMark } from '../plugin/instance-mark.js';
@@ -14,9 +13,9 @@ import { listProcesses, readBootId, readStartTime } from './proc-stat.js';
 import { isRunCgroup, removeRunCgroups } from './recorded-cgroups.js';
 import { createRecordWriter } from './record-writer.js';
 import { readStateText } from './safe-file.js';
-import { checkStateDir } from './state-dir-check.js';
+import { claimStateDir } from './claim-state-dir.js';
 import { openRunCgroup, type ContainmentKind } from './run-cgroup.js';
-import { acquireStateLock } from './state-lock.js';
+import type { StateLock } from './state-lock.js';
 import { startWatchdog, type WatchdogState } from './watchdog.js';
 
 /** What covers the plugins right now: whether a watchdog runs, and what holds each plugin's processes together. */
@@ -59,6 +58,8 @@ export interface ProcessGuard {
 export interface ProcessGuardOptions {
   stateDir: string;
   log: Logger;
+  /** The state dir's lock, taken already (claimStateDir); the guard lets it go at close. Taken here when absent. */
+  lock?: StateLock;
 }
 
 const recordsName = 'processes.json';
@@ -67,19 +68,6 @@ const cgroupRemoveTries = 50;
 const cgroupRemovePollMs = 10;
 // Leftovers of a previous run get this long after SIGTERM, and as long again after SIGKILL.
 const leftoverGraceMs = 1_000;
-
-const createStateDir = async (stateDir: string): Promise<void> => {
-  try {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new HaleError('state_unavailable', `cannot create the state dir ${stateDir}: ${reason}; set stateDir: in the config to a writable directory`, {
-      cause: error,
-    });
-  }
-  // Owned by hale's user, writable by no one else: what hale reads there is its own.
-  await checkStateDir(stateDir);
-};
 
 /** Ends the plugin processes a previous run recorded and that still run. */
 const endLeftovers = async (file: string, bootId: string | null, log: Logger): Promise<void> => {
@@ -153,9 +141,8 @@ const stillRunning = (records: GroupRecord[]): GroupRecord[] => {
  * guard.release(child.pid);
  * await guard.close();
  */
-export const openProcessGuard = async ({ stateDir, log }: ProcessGuardOptions): Promise<ProcessGuard> => {
-  await createStateDir(stateDir);
-  const lock = await acquireStateLock(stateDir);
+export const openProcessGuard = async ({ stateDir, log, lock: taken }: ProcessGuardOptions): Promise<ProcessGuard> => {
+  const lock = taken ?? (await claimStateDir(stateDir));
   const file = join(stateDir, recordsName);
   const tracked = new Map<number, GroupRecord>();
   const bootId = readBootId();

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { link, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HaleError } from '../errors.js';
-import { isRunning, readBootId, readProcStat } from './proc-stat.js';
+import { readBootId } from './proc-stat.js';
+import { formatOwnMark, isMarkRunning, parseProcessMark } from './process-mark.js';
 import { openStateFile, readStateFile } from './safe-file.js';
 
 /** Held while this supervisor uses the state dir. */
@@ -11,41 +12,9 @@ export interface StateLock {
   release(): Promise<void>;
 }
 
-interface Holder {
-  pid: number;
-  /** Null where there is no /proc to read it from. */
-  startTime: string | null;
-  bootId: string | null;
-}
-
 const lockName = 'hale.lock';
 // Two supervisors taking over the same stale lock at once: each try either wins or sees the other's.
 const maxTries = 5;
-
-const parseHolder = (text: string): Holder | null => {
-  try {
-    const { pid, startTime, bootId } = JSON.parse(text) as Record<string, unknown>;
-    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return null;
-    return { pid, startTime: typeof startTime === 'string' ? startTime : null, bootId: typeof bootId === 'string' ? bootId : null };
-  } catch {
-    return null;
-  }
-};
-
-/** True while the process that wrote the lock still runs: same boot, same pid, same start time. */
-const holderRuns = (holder: Holder, bootId: string | null): boolean => {
-  if (holder.bootId !== null && bootId !== null && holder.bootId !== bootId) return false;
-  const stat = readProcStat(holder.pid);
-  if (stat !== null) return isRunning(stat) && (holder.startTime === null || stat.startTime === holder.startTime);
-  if (holder.startTime !== null) return false;
-  // No /proc: the pid alone has to do.
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 const unavailable = (dir: string, error: unknown): HaleError =>
   new HaleError(
@@ -99,7 +68,7 @@ const writeDraft = async (draft: string, text: string): Promise<void> => {
 export const acquireStateLock = async (dir: string): Promise<StateLock> => {
   const file = join(dir, lockName);
   const bootId = readBootId();
-  const mine = `${JSON.stringify({ pid: process.pid, startTime: readProcStat(process.pid)?.startTime ?? null, bootId })}\n`;
+  const mine = formatOwnMark();
   const draft = join(dir, `.${lockName}.${randomBytes(6).toString('hex')}`);
   try {
     // Written whole first, then linked into place: a lock file is never seen half written.
@@ -117,8 +86,8 @@ export const acquireStateLock = async (dir: string): Promise<StateLock> => {
       }
       const text = await readText(file);
       if (text === null) continue;
-      const holder = parseHolder(text);
-      if (holder !== null && holderRuns(holder, bootId)) {
+      const holder = parseProcessMark(text);
+      if (holder !== null && isMarkRunning(holder, bootId)) {
         throw new HaleError('state_locked', `another hale (pid ${holder.pid}) is running with the state dir ${dir}; stop it first or set another stateDir`);
       }
       // Stale: only the lock we judged is removed, not one another supervisor wrote meanwhile.

@@ -7,6 +7,7 @@ const worse = new Set(['unhealthy', 'failed']);
 /**
  * Writes every supervisor event as one pino line with `plugin` and `event`;
  * failures at warn or error, routine at info, passing checks at debug.
+ * `pid` is hale's own (pino's base field); a plugin's process is `pluginPid`.
  *
  * @example
  * const off = logEvents(supervisor.events, log);
@@ -14,8 +15,8 @@ const worse = new Set(['unhealthy', 'failed']);
 export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => void) =>
   bus.subscribe((event) => {
     // pino stamps its own time; `at` would say it twice.
-    const { type, plugin, at: _at, ...fields } = event as SupervisorEvent & { at?: number };
-    const line = { plugin, event: type, ...fields };
+    const { type, plugin, at: _at, pid, ...fields } = event as SupervisorEvent & { at?: number; pid?: number };
+    const line = { plugin, event: type, ...fields, ...(pid === undefined ? {} : { pluginPid: pid }) };
     switch (event.type) {
       case 'transition':
         log[event.to === 'failed' ? 'error' : worse.has(event.to) ? 'warn' : 'info'](

@@ -1,6 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ApiBackend, ControlResult, DrillSignal, PluginLogs, SignalResult } from '../api/backend.js';
 import type { PluginConfig, SupervisorConfig } from '../config/types.js';
 import { HaleError } from '../errors.js';
@@ -8,6 +7,8 @@ import { createLogger, droppedLogLines, type Logger } from '../log.js';
 import { createDesiredStore, readDesiredState, type DesiredStore } from '../state/desired-state.js';
 import { openJournal, readJournal, type Journal } from '../state/journal.js';
 import { openProcessGuard, type GuardHealth, type ProcessGuard } from '../state/process-guard.js';
+import { createSocketRoot } from '../state/socket-root.js';
+import type { StateLock } from '../state/state-lock.js';
 import { version } from '../version.js';
 import { createDependencyChecks, type DependencyChecks } from '../checks/dependency-checks.js';
 import type { PluginChannel } from '../grpc/host-channel.js';
@@ -31,6 +32,8 @@ export interface SupervisorOptions {
   log?: Logger;
   /** Where the private socket directory is made; the system's temp dir by default. */
   runtimeDir?: string;
+  /** The state dir's lock, taken already (claimStateDir), so no port opens before it; taken at start when absent. */
+  stateLock?: StateLock;
   /** Where in its interval each plugin's steady checks fall (staggering); Math.random by default. */
   random?: () => number;
 }
@@ -213,7 +216,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     if (isShuttingDown()) return refuseWhileStopping;
     const pid = runner.signal(sent);
     if (pid === null) return { ok: false, code: 'not_running', message: `"${name}" has no running process (state ${runner.state})` };
-    log.warn({ plugin: name, signal: sent, pid }, `${name}: sent ${sent} by hand to its processes (group ${pid}, with its cgroup and marked forks)`);
+    log.warn({ plugin: name, signal: sent, pluginPid: pid }, `${name}: sent ${sent} by hand to its processes (group ${pid}, with its cgroup and marked forks)`);
     return { ok: true, plugin: name, pid, signal: sent };
   };
 
@@ -271,7 +274,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   /** The start's steps; after each, a stop that began meanwhile ends it (its stop lets go of what was made). */
   const openAndStart = async (): Promise<void> => {
     const stopped = (): boolean => phase !== 'starting';
-    const opened = await openProcessGuard({ stateDir: config.stateDir, log });
+    const opened = await openProcessGuard({ stateDir: config.stateDir, log, ...(options.stateLock === undefined ? {} : { lock: options.stateLock }) });
     guard = opened;
     reportWatchdog(opened.health());
     opened.onHealth(reportWatchdog);
@@ -283,14 +286,27 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     await restoreHistory();
     lag = startLoopLagMonitor();
     if (stopped()) return;
-    // A private (0700) directory: other local users cannot reach the plugins' sockets.
-    socketRoot = await mkdtemp(join(options.runtimeDir ?? tmpdir(), 'hale-'));
+    // A private (0700) directory: other local users cannot reach the plugins' sockets. Those of killed hales go first.
+    socketRoot = await createSocketRoot(options.runtimeDir ?? tmpdir(), log);
     if (stopped()) return;
     // From here to the end nothing waits: every runner exists, and is started, before a stop can look.
     phase = 'running';
     for (const plugin of config.plugins) runners.set(plugin.name, createRunner(plugin));
+    logKeptStopped();
     dependencies = createDependencyChecks(config.checks, { bus: events, ...(options.random === undefined ? {} : { random: options.random }) });
     events.publish({ type: 'supervisor', phase: 'started', reason: 'supervisor started', at: Date.now() });
+  };
+
+  // Otherwise a plugin stopped by hand before a restart of hale is silently absent from the log.
+  const logKeptStopped = (): void => {
+    for (const plugin of config.plugins) {
+      const held = desired?.stoppedByHand(plugin.name);
+      if (held === undefined) continue;
+      log.info(
+        { plugin: plugin.name, event: 'keptStopped', stoppedAt: held.at, reason: held.reason },
+        `${plugin.name}: kept stopped: it was stopped by hand at ${held.at} (${held.reason}); \`hale start ${plugin.name}\` starts it`,
+      );
+    }
   };
 
   const stop = (reason: string): Promise<void> => {

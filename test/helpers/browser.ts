@@ -1,10 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from './paths.js';
-
-/** Debian's chromium, which .ci/run installs when it is missing; playwright's own browser builds cannot be fetched here. */
-export const chromiumPath = '/usr/bin/chromium';
+import { envFor, findTestServer } from './test-servers.js';
 
 /** No sandbox (root in CI), no GPU, and nothing that calls out to the internet on its own. */
 export const chromiumArgs: readonly string[] = [
@@ -21,19 +19,18 @@ export const chromiumArgs: readonly string[] = [
 export const artifactsDir = join(repoRoot, 'test-artifacts', 'dashboard');
 
 /**
- * Launches headless chromium from /usr/bin/chromium with a fresh profile of
- * playwright's making; throws, saying how to install it, when it is missing,
- * so a machine without it fails the test rather than skipping it.
+ * Launches headless chromium (the one HALE_TEST_CHROMIUM names, or the one
+ * npm test found or fetched: see test/helpers/test-servers.ts) with a fresh
+ * profile of playwright's making; throws, saying how to get one, when there
+ * is none, so a machine without it fails the test rather than skipping it.
  *
  * @example
  * const browser = await launchChromium();
  * const page = await browser.newPage();
  */
 export const launchChromium = async (): Promise<Browser> => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`${chromiumPath} is missing: the dashboard test drives Debian's chromium; install it with \`apt-get install -y --no-install-recommends chromium\` (.ci/run does)`);
-  }
-  return chromium.launch({ executablePath: chromiumPath, headless: true, args: [...chromiumArgs], timeout: 30_000 });
+  const server = findTestServer('chromium');
+  return chromium.launch({ executablePath: server.path, env: envFor(server), headless: true, args: [...chromiumArgs], timeout: 30_000 });
 };
 
 /**

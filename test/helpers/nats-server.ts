@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { envFor, findTestServer } from './test-servers.js';
 
 /** A real nats-server of the test's own, on a loopback port. */
 export interface NatsServer {
@@ -34,16 +35,18 @@ export const freePort = (): Promise<number> =>
 const launch = (port: number, storeDir: string | null): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
     const args = ['-a', '127.0.0.1', '-p', String(port), ...(storeDir === null ? [] : ['-js', '-sd', storeDir])];
-    const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Throwing here rejects the promise, with the helper's advice on getting one.
+    const server = findTestServer('natsServer');
+    const child = spawn(server.path, args, { stdio: ['ignore', 'ignore', 'pipe'], env: envFor(server) });
     running.add(child);
     let log = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`nats-server did not say it was ready within 10 s:\n${log}`));
+      reject(new Error(`${server.path} did not say it was ready within 10 s:\n${log}`));
     }, 10_000);
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`cannot start nats-server (apt-get install nats-server): ${error.message}`));
+      reject(new Error(`cannot start ${server.path} (${server.source}; npm test provisions nats-server, HALE_TEST_NATS_SERVER names another): ${error.message}`));
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       log += chunk;
@@ -55,7 +58,7 @@ const launch = (port: number, storeDir: string | null): Promise<ChildProcess> =>
     child.once('exit', (code) => {
       running.delete(child);
       clearTimeout(timer);
-      reject(new Error(`nats-server exited with ${code} before it was ready:\n${log}`));
+      reject(new Error(`${server.path} exited with ${code} before it was ready:\n${log}`));
     });
   });
 

@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { defaultApiConfig } from '../../src/config/api-schema.js';
 import type { PluginConfig, SupervisorConfig } from '../../src/config/types.js';
 import { defaultCookie } from '../../src/protocol.js';
@@ -38,7 +39,23 @@ export const pluginConfig = (name: string, args: string[], overrides: Partial<Pl
   ...overrides,
 });
 
-export const supervisorConfig = (plugins: PluginConfig[], stateDir = mkdtempSync(join(tmpdir(), 'hale-state-'))): SupervisorConfig => ({
+const madeStateDirs: string[] = [];
+// Registered when a test file imports this helper, so it runs after that file's own hooks have stopped its supervisors;
+// a benchmark imports it outside vitest, where there is no suite to register with.
+if (process.env.VITEST !== undefined) {
+  afterAll(() => {
+    for (const dir of madeStateDirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  });
+}
+
+/** A state dir in the temp dir, removed when the test file is done. */
+const makeStateDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'hale-state-'));
+  madeStateDirs.push(dir);
+  return dir;
+};
+
+export const supervisorConfig = (plugins: PluginConfig[], stateDir = makeStateDir()): SupervisorConfig => ({
   source: '<test>',
   stateDir,
   api: { ...defaultApiConfig, port: 0, corsOrigins: [], rateLimit: { ...defaultApiConfig.rateLimit } },

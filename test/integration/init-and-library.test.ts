@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { scaffoldPackages } from '../../src/commands/init-templates.js';
 import { parseConfigText } from '../../src/config/load.js';
-import { startHale, stopAllHale, type LogLine } from '../helpers/hale-process.js';
+import { stopAllHale } from '../helpers/hale-process.js';
+import { freeScaffoldPorts, runCommand, stopAllNpmStarts, walkScaffold } from '../helpers/npm-project.js';
 import { cliMain, repoRoot, requireBuilt } from '../helpers/paths.js';
 
 let dir: string;
@@ -14,8 +17,9 @@ beforeAll(() => {
 });
 afterAll(async () => {
   await stopAllHale();
-  rmSync(dir, { recursive: true, force: true });
-});
+  await stopAllNpmStarts();
+  await rm(dir, { recursive: true, force: true });
+}, 120_000);
 
 const run = (args: string[], cwd: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve, reject) => {
@@ -33,37 +37,58 @@ const run = (args: string[], cwd: string, timeoutMs = 60_000): Promise<{ code: n
   });
 
 describe('hale init', () => {
-  test('writes a commented config and a TypeScript plugin that validate, and that hale run supervises as they are', async () => {
+  test('from a clone: the printed `cd DIR && npm install && npm start` brings the plugin healthy, and SIGTERM to npm stops hale', async () => {
     const project = join(dir, 'my-plugins');
     const init = await run([cliMain, 'init', project], dir);
-    expect(init.code).toBe(0);
-    expect(init.stdout).toMatch(/wrote supervisor\.yaml, plugins\/hello\/main\.ts, package\.json, tsconfig\.json/);
+    expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(init.stdout).toMatch(/wrote supervisor\.yaml, plugins\/hello\/main\.ts, package\.json, tsconfig\.json, \.gitignore in /);
+    expect(init.stdout.split('\n')).toContain(`next: cd ${project} && npm install && npm start`);
     const config = readFileSync(join(project, 'supervisor.yaml'), 'utf8');
     expect(config.split('\n').filter((line) => line.trimStart().startsWith('#')).length).toBeGreaterThan(5);
     expect(readFileSync(join(project, 'plugins/hello/main.ts'), 'utf8')).toContain("from 'hale/sdk'");
+    expect(readFileSync(join(project, '.gitignore'), 'utf8')).toContain('node_modules/');
+    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; scripts: Record<string, string> };
+    // This clone is what the scaffold installs; the registry has no hale of this version to give.
+    expect(manifest.dependencies.hale).toBe(`file:${repoRoot.replace(/\/$/, '')}`);
+    expect(manifest.dependencies.tsx).toMatch(/^\d/);
 
     const validate = await run([cliMain, 'validate'], project);
-    expect(validate.code).toBe(0);
+    expect(validate.code, validate.stderr).toBe(0);
     expect(validate.stdout).toContain('valid, 1 plugins (hello)');
     const parsed = parseConfigText(config, { file: join(project, 'supervisor.yaml'), env: {} });
     expect(parsed.ok && parsed.config.plugins[0]).toMatchObject({ name: 'hello', command: 'node', args: ['--import', 'tsx', 'plugins/hello/main.ts'] });
 
-    // The ports of the written config, made free ones so tests can run side by side; nothing else changes.
-    writeFileSync(join(project, 'supervisor.yaml'), config.replace('port: 8080', 'port: 0').replace('127.0.0.1:50051', '127.0.0.1:0'));
-    const hale = startHale(['run'], {}, project);
-    const healthy = await hale.line((l: LogLine) => l.event === 'transition' && l.plugin === 'hello' && l.to === 'healthy', 30_000);
-    expect(healthy).toMatchObject({ from: 'unknown' });
-    const url = String((await hale.line((l) => typeof l.api === 'string')).api);
-    const body = (await (await fetch(`${url}/health/hello`)).json()) as { message: string; components: Array<{ name: string }> };
-    expect(body.message).toMatch(/rounds of work done/);
-    expect(body.components.map((c) => c.name)).toEqual(['work']);
-    hale.child.kill('SIGTERM');
-    expect(await hale.exited).toEqual({ code: 0, signal: null });
+    freeScaffoldPorts(project);
+    // The printed step, word for word: `cd` is the cwd, then `npm install`, then `npm start`.
+    const walk = await walkScaffold(project, 'hello', async (url) => {
+      const body = (await (await fetch(`${url}/health/hello`)).json()) as { message: string; components: Array<{ name: string }> };
+      expect(body.message).toMatch(/rounds of work done/);
+      expect(body.components.map((c) => c.name)).toEqual(['work']);
+    });
+    expect(walk.healthy).toMatchObject({ from: 'unknown' });
+    expect(walk.exited).toEqual({ code: 0, signal: null });
+    expect(walk.haleGone).toBe(true);
+
+    const build = await runCommand('npm', ['run', 'build'], project, 120_000);
+    expect({ code: build.code, stderr: build.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(existsSync(join(project, 'dist/plugins/hello/main.js'))).toBe(true);
 
     const again = await run([cliMain, 'init', project], dir);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/supervisor\.yaml exists; nothing was written/);
-  }, 60_000);
+  }, 300_000);
+
+  test('beside a package.json already there: leaves it as it is and prints what to add to it', async () => {
+    const project = join(dir, 'own-package');
+    mkdirSync(project);
+    const own = `${JSON.stringify({ name: 'mine', type: 'module', dependencies: {} }, null, 2)}\n`;
+    writeFileSync(join(project, 'package.json'), own);
+    const init = await run([cliMain, 'init', project], dir);
+    expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(readFileSync(join(project, 'package.json'), 'utf8')).toBe(own);
+    const tsx = `tsx@${scaffoldPackages.dependencies.tsx}`;
+    expect(init.stdout.split('\n')).toContain(`next: cd ${project} && npm install file:${repoRoot.replace(/\/$/, '')} ${tsx} && npx hale run`);
+  });
 
   test('refuses a name that is not a plugin name', async () => {
     const ran = await run([cliMain, 'init', join(dir, 'bad'), '--name', 'Not Valid'], dir);

@@ -300,7 +300,7 @@ describe('the state dir lock', () => {
     const second = startHale(['run', '-c', config]);
     expect((await second.exited).code).toBe(1);
     const refusal = `another hale (pid ${first.child.pid}) is running with the state dir ${stateDir}; stop it first or set another stateDir`;
-    expect(second.lines.some((l) => l.level === 'fatal' && String(l.msg).includes(refusal))).toBe(true);
+    expect(second.stderr()).toContain(refusal);
     expect(alive(greeter)).toBe(true);
 
     first.child.kill('SIGKILL');

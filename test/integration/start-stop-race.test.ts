@@ -84,7 +84,7 @@ const markedBy = (hale: HaleProcess): number[] => {
 };
 
 const spawnedPids = (hale: HaleProcess): number[] =>
-  hale.lines.filter((l) => l.event === 'spawned' && typeof l.pid === 'number').map((l) => Number(l.pid));
+  hale.lines.filter((l) => l.event === 'spawned' && typeof l['pluginPid'] === 'number').map((l) => Number(l['pluginPid']));
 
 const spawnedCount = (n: number) => {
   let seen = 0;

@@ -114,7 +114,7 @@ describe('a state dir holding what hale did not put there', () => {
     execFileSync('mkfifo', [join(stateDir, 'hale.lock')]);
     const hale = startHale(['run', '-c', writeConfig(stateDir)]);
     expect(await exitWithin(hale, 15_000)).toEqual({ code: 1, signal: null });
-    expect(JSON.stringify(hale.lines)).toContain(`${join(stateDir, 'hale.lock')} is a FIFO, not a regular file`);
+    expect(hale.stderr()).toContain(`${join(stateDir, 'hale.lock')} is a FIFO, not a regular file`);
     // Refused, not removed: it may be another program's.
     expect(lstatSync(join(stateDir, 'hale.lock')).isFIFO()).toBe(true);
   }, 60_000);
@@ -127,7 +127,7 @@ describe('a state dir holding what hale did not put there', () => {
     chmodSync(stateDir, mode);
     const hale = startHale(['run', '-c', writeConfig(stateDir)]);
     expect(await exitWithin(hale, 15_000)).toEqual({ code: 1, signal: null });
-    const text = JSON.stringify(hale.lines);
+    const text = hale.stderr();
     expect(text).toContain(stateDir);
     expect(text).toContain(said);
     expect(text).toContain(`chmod 700 ${stateDir}`);
@@ -141,7 +141,7 @@ describe('a state dir holding what hale did not put there', () => {
     chownSync(stateDir, other, other);
     const hale = startHale(['run', '-c', writeConfig(stateDir)]);
     expect(await exitWithin(hale, 15_000)).toEqual({ code: 1, signal: null });
-    const text = JSON.stringify(hale.lines);
+    const text = hale.stderr();
     expect(text).toContain(`${stateDir} is owned by uid ${other}`);
   }, 60_000);
 

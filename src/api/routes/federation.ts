@@ -9,15 +9,23 @@ const disabledMessage =
 const answerDisabled = (c: Context): Response => answerError(c, 404, 'federation_disabled', disabledMessage);
 
 /**
- * GET /federation/hubs — every hub heard over NATS with its last summary,
- * its age and whether it went stale — and GET /federation/services, every
- * service of every hub. 404 `federation_disabled` when federation is off.
+ * GET /federation — whether federation is on, always 200, so a page can
+ * ask first instead of meeting a 404 — GET /federation/hubs — every hub
+ * heard over NATS with its last summary, its age and whether it went
+ * stale — and GET /federation/services, every service of every hub.
+ * The last two answer 404 `federation_disabled` when federation is off.
  *
  * @example
  * app.route('/federation', createFederationRoutes(backend));
+ * // GET /federation → { enabled: false, hub_id: null, stale_after_seconds: null }
  */
 export const createFederationRoutes = (backend: ApiBackend): Hono => {
   const routes = new Hono();
+  routes.get('/', (c) => {
+    const federation = backend.federation;
+    if (federation === undefined) return c.json({ enabled: false, hub_id: null, stale_after_seconds: null });
+    return c.json({ enabled: true, hub_id: federation.hubId, stale_after_seconds: federation.staleAfterMs / 1_000 });
+  });
   routes.get('/hubs', (c) => {
     const federation = backend.federation;
     if (federation === undefined) return answerDisabled(c);
@@ -28,6 +36,7 @@ export const createFederationRoutes = (backend: ApiBackend): Hono => {
     if (federation === undefined) return answerDisabled(c);
     return c.json({ services: federation.services() });
   });
+  routes.all('/', rejectMethod('GET, HEAD'));
   routes.all('/hubs', rejectMethod('GET, HEAD'));
   routes.all('/services', rejectMethod('GET, HEAD'));
   return routes;

@@ -24,7 +24,7 @@ export const createHealthRoutes = (backend: ApiBackend): Hono => {
   routes.get('/', (c) => send(c, answer('health')));
   routes.get('/liveness', (c) => send(c, answer('liveness')));
   routes.get('/readiness', (c) => send(c, answer('readiness')));
-  // Seed 001's name for it.
+  // The short name some probes are configured with.
   routes.get('/ready', (c) => send(c, answer('readiness')));
 
   routes.get('/:plugin', (c) => {

@@ -1,14 +1,9 @@
 import { exitCodes, failWith } from './exit-codes.js';
 import { resolveTarget, type TargetFlags } from './target.js';
+import type { ReloadResult } from '../supervisor/reload-result.js';
 
-interface ReloadBody {
-  ok: true;
-  added: string[];
-  removed: string[];
-  changed: string[];
-  unchanged: string[];
-  ignored: string[];
-}
+/** The 200 answer of POST /config/reload: the applied reload as the supervisor reports it. */
+type ReloadBody = Extract<ReloadResult, { ok: true }>;
 
 interface RefusedBody {
   error: { code: string; message: string; issues?: string[] };

@@ -64,5 +64,5 @@ describe('the dashboard\'s hubs view, with federation over a real nats-server', 
     expect(await page.locator('tr.hub[data-hub="hub-away"] .stale-badge').textContent()).toBe('stale');
     await saveScreenshot(page, 'hubs-2-one-stale');
     expect(watch.errors().filter((e) => e.includes("pageerror"))).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -16,12 +16,15 @@ export interface HaleProcess {
 
 const started = new Set<ChildProcessWithoutNullStreams>();
 
-export const startHale = (args: string[], env: Record<string, string> = {}, cwd: string = repoRoot): HaleProcess => {
-  const child = spawn(process.execPath, [cliMain, ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+/**
+ * Runs `command args` whose stdout is hale's JSON log (hale itself, or `npm start` running it), parsing lines as they
+ * come; a line that is not JSON (npm's banner) is kept as `{msg, unparsed: true}`. `stopAllHale` ends it.
+ *
+ * @example
+ * const npm = startLogged('npm', ['start'], { cwd: project, env: process.env });
+ */
+export const startLogged = (command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): HaleProcess => {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
   started.add(child);
   const lines: LogLine[] = [];
   const waiters: Array<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
@@ -69,6 +72,10 @@ export const startHale = (args: string[], env: Record<string, string> = {}, cwd:
     },
   };
 };
+
+/** `hale ARGS` as users run it: `node dist/cli.js ARGS`, in `cwd`, with `env` over this process's environment. */
+export const startHale = (args: string[], env: Record<string, string> = {}, cwd: string = repoRoot): HaleProcess =>
+  startLogged(process.execPath, [cliMain, ...args], { cwd, env: { ...process.env, ...env } });
 
 /** Ends every hale this test file started and is still running, by pid. */
 export const stopAllHale = async (): Promise<void> => {

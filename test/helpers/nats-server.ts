@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 import { envFor, findTestServer } from './test-servers.js';
 
 /** A real nats-server of the test's own, on a loopback port. */
@@ -20,17 +20,7 @@ export interface NatsServer {
 
 const running = new Set<ChildProcess>();
 
-/** A port free on 127.0.0.1 right now: the server must come back on the same one after a restart. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
+export { freePort };
 
 const launch = (port: number, storeDir: string | null): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {

@@ -1,14 +1,9 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { LogLine } from './hale-process.js';
+import { startLogged, stopAllHale, type HaleProcess, type LogLine } from './hale-process.js';
+import { runToEnd, type Ran } from './run-to-end.js';
 
-export interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { Ran } from './run-to-end.js';
 
 // npm as a user runs it, minus the network chatter: packages come from the cache when it has them.
 const npmEnv = (): NodeJS.ProcessEnv => ({
@@ -22,19 +17,7 @@ const npmEnv = (): NodeJS.ProcessEnv => ({
 
 /** Runs `command args` in `cwd` to its end (SIGKILL after `timeoutMs`), with npm's network chatter off. */
 export const runCommand = (command: string, args: string[], cwd: string, timeoutMs = 240_000): Promise<Ran> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: npmEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  runToEnd(command, args, { cwd, env: npmEnv(), timeoutMs });
 
 /** The written supervisor.yaml with free ports (API and gRPC on 0), so tests run side by side; nothing else changes. */
 export const freeScaffoldPorts = (project: string): void => {
@@ -43,64 +26,8 @@ export const freeScaffoldPorts = (project: string): void => {
   writeFileSync(file, text.replace('port: 8080', 'port: 0').replace('127.0.0.1:50051', '127.0.0.1:0'));
 };
 
-export interface NpmStart {
-  child: ChildProcessWithoutNullStreams;
-  lines: LogLine[];
-  output: () => string;
-  line(match: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running = new Set<ChildProcessWithoutNullStreams>();
-
 /** `npm start` in `cwd`, hale's JSON log lines parsed as they come (npm's own banner lines are kept as text). */
-export const startNpmStart = (cwd: string): NpmStart => {
-  const child = spawn('npm', ['start'], { cwd, env: npmEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-  running.add(child);
-  const lines: LogLine[] = [];
-  let text = '';
-  const waiters: Array<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  createInterface({ input: child.stdout }).on('line', (raw) => {
-    text += `${raw}\n`;
-    let line: LogLine;
-    try {
-      line = JSON.parse(raw) as LogLine;
-    } catch {
-      return;
-    }
-    lines.push(line);
-    for (const waiter of [...waiters]) {
-      if (!waiter.match(line)) continue;
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(line);
-    }
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  return {
-    child,
-    lines,
-    output: () => text,
-    exited,
-    line: (match, timeoutMs) => {
-      const past = lines.find(match);
-      if (past !== undefined) return Promise.resolve(past);
-      return new Promise((resolve, reject) => {
-        const waiter = { match, resolve: (line: LogLine) => (clearTimeout(timer), resolve(line)) };
-        const timer = setTimeout(() => {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`no matching log line within ${timeoutMs} ms; npm start said:\n${text.slice(-3000)}`));
-        }, timeoutMs);
-        waiters.push(waiter);
-      });
-    },
-  };
-};
+export const startNpmStart = (cwd: string): HaleProcess => startLogged('npm', ['start'], { cwd, env: npmEnv() });
 
 /** True while a process with this pid exists. */
 export const isAlive = (pid: number): boolean => {
@@ -125,15 +52,7 @@ export const waitGone = async (pid: number, timeoutMs: number): Promise<boolean>
 /** Ends what `startNpmStart` started and is still there: npm by its pid, and the hale pids given (a hale npm left behind). */
 export const stopAllNpmStarts = async (halePids: number[] = []): Promise<void> => {
   for (const pid of halePids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  await Promise.all(
-    [...running].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
+  await stopAllHale();
 };
 
 /**

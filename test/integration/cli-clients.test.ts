@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runHaleCli, type Ran } from '../helpers/run-to-end.js';
 import { startHale, stopAllHale, type HaleProcess, type LogLine } from '../helpers/hale-process.js';
 import { cliMain, flakyMain, greeterMain, requireBuilt } from '../helpers/paths.js';
 
@@ -40,27 +41,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `hale ARGS` to its end (at most 30 s), with HALE_URL and HALE_API_TOKEN cleared unless given. */
-const hale$ = (args: string[], env: Record<string, string> = {}, cwd = dir): Promise<Ran> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], { cwd, env: { ...process.env, HALE_URL: '', HALE_API_TOKEN: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs `hale ARGS` to its end, with HALE_URL, HALE_API_TOKEN and HALE_API_PORT cleared unless given. */
+const hale$ = (args: string[], env: Record<string, string> = {}, cwd = dir): Promise<Ran> => runHaleCli(args, { cwd, env });
 
 const pidOf = async (name: string): Promise<number> => {
   const status = (await (await fetch(`${url}/plugins/status`)).json()) as { plugins: Array<{ name: string; pid: number }> };

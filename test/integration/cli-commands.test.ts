@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runHaleCli, type Ran } from '../helpers/run-to-end.js';
 import { startHale, stopAllHale, type HaleProcess, type LogLine } from '../helpers/hale-process.js';
 import { freePort } from '../helpers/free-port.js';
-import { cliMain, greeterMain, requireBuilt } from '../helpers/paths.js';
+import { greeterMain, requireBuilt } from '../helpers/paths.js';
 
 const token = 'cli-commands-token';
 let dir: string;
@@ -48,27 +48,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `hale ARGS` to its end (at most 60 s), with HALE_URL and HALE_API_TOKEN cleared unless given. */
-const hale$ = (args: string[], env: Record<string, string> = {}, cwd = dir): Promise<Ran> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], { cwd, env: { ...process.env, HALE_URL: '', HALE_API_TOKEN: '', HALE_API_PORT: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs `hale ARGS` to its end, with HALE_URL, HALE_API_TOKEN and HALE_API_PORT cleared unless given. */
+const hale$ = (args: string[], env: Record<string, string> = {}, cwd = dir): Promise<Ran> => runHaleCli(args, { cwd, env });
 
 const pidsOf = async (): Promise<Record<string, number | null>> => {
   const status = (await (await fetch(`${url}/plugins/status`)).json()) as { plugins: Array<{ name: string; pid: number | null }> };

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { parseConfigText } from '../../src/config/load.js';
 import { stopAllHale } from '../helpers/hale-process.js';
 import { freeScaffoldPorts, runCommand, stopAllNpmStarts, walkScaffold } from '../helpers/npm-project.js';
 import { cliMain, repoRoot, requireBuilt } from '../helpers/paths.js';
+import { runToEnd, type Ran } from '../helpers/run-to-end.js';
 
 let dir: string;
 beforeAll(() => {
@@ -21,20 +21,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 }, 120_000);
 
-const run = (args: string[], cwd: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, HALE_API_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+const run = (args: string[], cwd: string, timeoutMs = 60_000): Promise<Ran> =>
+  runToEnd(process.execPath, args, { cwd, env: { ...process.env, HALE_API_TOKEN: '' }, timeoutMs });
 
 describe('hale init', () => {
   test('from a clone: the printed `cd DIR && npm install && npm start` brings the plugin healthy, and SIGTERM to npm stops hale', async () => {

@@ -40,7 +40,8 @@ export interface BenchResults {
 export const row = (label: string, unit: string, samples: number[], ratio?: { to: string; base: Row }): Row => {
   const summary = summarize(samples);
   const made: Row = { label, unit, samples, summary };
-  if (ratio !== undefined && ratio.base.summary.median > 0) made.ratio = { to: ratio.to, value: summary.median / ratio.base.summary.median };
+  if (ratio !== undefined && ratio.base.summary.median > 0)
+    made.ratio = { to: ratio.to, value: summary.median / ratio.base.summary.median };
   return made;
 };
 
@@ -53,7 +54,8 @@ export const describeMachine = (): BenchResults['machine'] => ({
   kernel: release(),
 });
 
-const figure = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2));
+const figure = (value: number): string =>
+  Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2);
 
 const rowCells = (r: Row): string[] => [
   r.label,
@@ -83,7 +85,15 @@ export const formatMarkdown = (results: BenchResults): string => {
     for (const note of section.notes) lines.push(`- ${note}`);
     if (section.notes.length > 0) lines.push('');
   }
-  lines.push('## Targets', '', ...table(['goal', 'measured', 'met'], results.targets.map((t) => [t.goal, t.measured, t.met ? 'yes' : '**no**'])), '');
+  lines.push(
+    '## Targets',
+    '',
+    ...table(
+      ['goal', 'measured', 'met'],
+      results.targets.map((t) => [t.goal, t.measured, t.met ? 'yes' : '**no**']),
+    ),
+    '',
+  );
   return `${lines.join('\n')}\n`;
 };
 

@@ -31,7 +31,10 @@ const warmup = number('BENCH_WARMUP', 2);
 const loadSeconds = number('BENCH_LOAD_SECONDS', 10);
 const loadRounds = number('BENCH_LOAD_ROUNDS', 5);
 const idleMs = number('BENCH_IDLE_MS', 30_000);
-const scales = (process.env.BENCH_SCALES ?? '10,50,100,500').split(',').map(Number).filter((n) => n > 0);
+const scales = (process.env.BENCH_SCALES ?? '10,50,100,500')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const peerNames = (process.env.BENCH_PEERS ?? 'pm2,supervisord').split(',').filter((n) => n !== '');
 const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 
@@ -60,7 +63,9 @@ const findPeers = async (notes: string[]): Promise<PeerFactory[]> => {
 };
 
 /** Section 1 and the exit-detection half of 2: trials interleaved across hale, the bare starts and the peers. */
-const measureCrashes = async (peers: PeerFactory[]): Promise<{ section: Section; crashes: CrashTrial[]; bareExit: number[]; detection: number[] }> => {
+const measureCrashes = async (
+  peers: PeerFactory[],
+): Promise<{ section: Section; crashes: CrashTrial[]; bareExit: number[]; detection: number[] }> => {
   const hale = await startHaleBench({ plugins: [greeterPlugin()] });
   const managers: PeerManager[] = [];
   const detector = await startExitDetector();
@@ -71,7 +76,13 @@ const measureCrashes = async (peers: PeerFactory[]): Promise<{ section: Section;
       await manager.start(1);
       managers.push(manager);
     }
-    const samples = { crashes: [] as CrashTrial[], bare: [] as number[], bareChild: [] as number[], bareExit: [] as number[], detection: [] as number[] };
+    const samples = {
+      crashes: [] as CrashTrial[],
+      bare: [] as number[],
+      bareChild: [] as number[],
+      bareExit: [] as number[],
+      detection: [] as number[],
+    };
     const peerMs = managers.map(() => [] as number[]);
     for (let i = 0; i < warmup + trials; i++) {
       const kept = i >= warmup;
@@ -96,20 +107,47 @@ const measureCrashes = async (peers: PeerFactory[]): Promise<{ section: Section;
       restarts.forEach((ms, index) => peerMs[index]?.push(ms));
     }
     const bareRow = row('bare start of the greeter (spawn → first HealthCheck answer)', 'ms', samples.bare);
-    const healthy = row('hale: SIGKILL → healthy again', 'ms', samples.crashes.map((c) => c.healthyMs), { to: 'bare start', base: bareRow });
-    const rows: Row[] = [healthy, row('hale: SIGKILL → the greeter answers SayHello again', 'ms', samples.crashes.map((c) => c.rpcMs), { to: 'bare start', base: bareRow }), bareRow];
+    const healthy = row(
+      'hale: SIGKILL → healthy again',
+      'ms',
+      samples.crashes.map((c) => c.healthyMs),
+      { to: 'bare start', base: bareRow },
+    );
+    const rows: Row[] = [
+      healthy,
+      row(
+        'hale: SIGKILL → the greeter answers SayHello again',
+        'ms',
+        samples.crashes.map((c) => c.rpcMs),
+        { to: 'bare start', base: bareRow },
+      ),
+      bareRow,
+    ];
     const bareChildRow = row('bare start of the http child (spawn → first answer)', 'ms', samples.bareChild);
     managers.forEach((manager, index) => {
-      const peerRow = row(`${manager.name}: SIGKILL → the http child answers again`, 'ms', peerMs[index] ?? [], { to: 'bare http child', base: bareChildRow });
+      const peerRow = row(`${manager.name}: SIGKILL → the http child answers again`, 'ms', peerMs[index] ?? [], {
+        to: 'bare http child',
+        base: bareChildRow,
+      });
       rows.push(peerRow);
-      if (peerRow.summary.median > 0) rows.push({ ...healthy, label: `hale crash → healthy, over ${manager.name}'s restart`, ratio: { to: manager.name, value: healthy.summary.median / peerRow.summary.median } });
+      if (peerRow.summary.median > 0)
+        rows.push({
+          ...healthy,
+          label: `hale crash → healthy, over ${manager.name}'s restart`,
+          ratio: { to: manager.name, value: healthy.summary.median / peerRow.summary.median },
+        });
     });
     rows.push(bareChildRow);
     const notes = [
       `hale: restartBackoff 0, successThreshold 1, startInterval 20 ms; the greeter (dist/plugins/greeter). PM2: fork mode, restart_delay 0. supervisord: startsecs 0, autorestart. The peers restart bench/fixtures/http-child.mjs, a bare node:http server; neither checks health.`,
       `${warmup} warm-up trials dropped; trials interleave hale, the bare starts and each peer.`,
     ];
-    return { section: { title: '1. Crash → serving again', rows, notes }, crashes: samples.crashes, bareExit: samples.bareExit, detection: samples.detection };
+    return {
+      section: { title: '1. Crash → serving again', rows, notes },
+      crashes: samples.crashes,
+      bareExit: samples.bareExit,
+      detection: samples.detection,
+    };
   } finally {
     await detector.stop();
     for (const manager of managers) await manager.stop();
@@ -130,7 +168,11 @@ const measureHangs = async (): Promise<Row[]> => {
       if (i >= warmup) samples.push(ms);
     }
     const bound = detectionBoundMs(policy);
-    const hang = row(`hale: SIGSTOP → unhealthy (bound ${policy.failureThreshold} × ${policy.checkIntervalMs} + ${policy.checkTimeoutMs} = ${bound} ms)`, 'ms', samples);
+    const hang = row(
+      `hale: SIGSTOP → unhealthy (bound ${policy.failureThreshold} × ${policy.checkIntervalMs} + ${policy.checkTimeoutMs} = ${bound} ms)`,
+      'ms',
+      samples,
+    );
     return [{ ...hang, ratio: { to: 'the bound', value: hang.summary.median / bound } }];
   } finally {
     await hale.stop();
@@ -161,15 +203,33 @@ const measureHealthLoad = async (): Promise<Section> => {
     } finally {
       await bare.stop();
     }
-    const bareRps = row('node:http, the same bytes: requests/s', 'req/s', results.bare.map((r) => r.perSecond));
-    const bareP99 = row('node:http: p99 latency', 'ms', results.bare.map((r) => r.p99Ms));
+    const bareRps = row(
+      'node:http, the same bytes: requests/s',
+      'req/s',
+      results.bare.map((r) => r.perSecond),
+    );
+    const bareP99 = row(
+      'node:http: p99 latency',
+      'ms',
+      results.bare.map((r) => r.p99Ms),
+    );
     const errors = [...results.hale, ...results.bare].reduce((sum, r) => sum + r.errors, 0);
     return {
       title: '3. GET /health under load',
       rows: [
-        row('hale GET /health: requests/s', 'req/s', results.hale.map((r) => r.perSecond), { to: 'node:http', base: bareRps }),
+        row(
+          'hale GET /health: requests/s',
+          'req/s',
+          results.hale.map((r) => r.perSecond),
+          { to: 'node:http', base: bareRps },
+        ),
         bareRps,
-        row('hale GET /health: p99 latency', 'ms', results.hale.map((r) => r.p99Ms), { to: 'node:http', base: bareP99 }),
+        row(
+          'hale GET /health: p99 latency',
+          'ms',
+          results.hale.map((r) => r.p99Ms),
+          { to: 'node:http', base: bareP99 },
+        ),
         bareP99,
       ],
       notes: [
@@ -211,12 +271,24 @@ const measureScale = async (peers: PeerFactory[]): Promise<{ overhead: Section; 
       if (count === 100) startup.push(row('hale run → all 100 plugins healthy', 'ms', [result.startupMs]));
       if (count === 500) {
         targets.push(
-          { goal: 'idle CPU ≤ 5 % of a core at 500 plugins / 1 s', measured: `${result.hale.cpuPercent.toFixed(2)} %`, met: result.hale.cpuPercent <= 5 },
-          { goal: 'health check p99 < 5 ms at 500 plugins', measured: `${result.checks.latencyP99Ms.toFixed(2)} ms`, met: result.checks.latencyP99Ms < 5 },
+          {
+            goal: 'idle CPU ≤ 5 % of a core at 500 plugins / 1 s',
+            measured: `${result.hale.cpuPercent.toFixed(2)} %`,
+            met: result.hale.cpuPercent <= 5,
+          },
+          {
+            goal: 'health check p99 < 5 ms at 500 plugins',
+            measured: `${result.checks.latencyP99Ms.toFixed(2)} ms`,
+            met: result.checks.latencyP99Ms < 5,
+          },
         );
       }
       if (count === 50) {
-        targets.push({ goal: 'idle CPU ≤ 1 % of a core at 50 plugins / 1 s', measured: `${result.hale.cpuPercent.toFixed(2)} %`, met: result.hale.cpuPercent <= 1 });
+        targets.push({
+          goal: 'idle CPU ≤ 1 % of a core at 50 plugins / 1 s',
+          measured: `${result.hale.cpuPercent.toFixed(2)} %`,
+          met: result.hale.cpuPercent <= 1,
+        });
       }
       for (const peer of peers) {
         say(`overhead: ${peer.name} with ${count} children`);
@@ -227,7 +299,11 @@ const measureScale = async (peers: PeerFactory[]): Promise<{ overhead: Section; 
           const startMs = performance.now() - started;
           const usage = await measureIdle(manager, idleMs);
           if (count === 50 && peer.name === 'pm2') {
-            targets.push({ goal: "RSS at 50 plugins ≤ PM2's daemon", measured: `${result.hale.rssMib.toFixed(1)} MiB against ${usage.rssMib.toFixed(1)} MiB`, met: result.hale.rssMib <= usage.rssMib });
+            targets.push({
+              goal: "RSS at 50 plugins ≤ PM2's daemon",
+              measured: `${result.hale.rssMib.toFixed(1)} MiB against ${usage.rssMib.toFixed(1)} MiB`,
+              met: result.hale.rssMib <= usage.rssMib,
+            });
           }
           overhead.push(
             row(`${peer.name}, ${count} children: daemon RSS`, 'MiB', [usage.rssMib]),
@@ -250,7 +326,11 @@ const measureScale = async (peers: PeerFactory[]): Promise<{ overhead: Section; 
   );
   return {
     overhead: { title: '4. Overhead while idle', rows: overhead, notes },
-    startup: { title: '5. Start-up of 100', rows: startup, notes: ['Each from its own start command (hale run, pm2 start, supervisord) to the last child serving; n = 1.'] },
+    startup: {
+      title: '5. Start-up of 100',
+      rows: startup,
+      notes: ['Each from its own start command (hale run, pm2 start, supervisord) to the last child serving; n = 1.'],
+    },
     targets,
   };
 };
@@ -266,11 +346,15 @@ const measureAllOrphans = async (peers: PeerFactory[]): Promise<Section> => {
     const result = await measureOrphans(peer.create, 50);
     rows.push(row(`${peer.name}: children left 2 s after a SIGKILL (of ${result.children})`, '', [result.leftAfter2s]));
   }
-  const notes = [`hale: all gone ${hale.allGoneMs === null ? 'never' : `${hale.allGoneMs.toFixed(0)} ms`} after the SIGKILL; its watchdog ${hale.watchdogSurvived ? 'survived' : 'exited'}.`, 'Whatever was left was then ended by the bench, by pid.'];
+  const notes = [
+    `hale: all gone ${hale.allGoneMs === null ? 'never' : `${hale.allGoneMs.toFixed(0)} ms`} after the SIGKILL; its watchdog ${hale.watchdogSurvived ? 'survived' : 'exited'}.`,
+    'Whatever was left was then ended by the bench, by pid.',
+  ];
   return { title: '6. No orphans', rows, notes };
 };
 
-const median = (section: Section, label: string): number => section.rows.find((r) => r.label.startsWith(label))?.summary.median ?? Number.NaN;
+const median = (section: Section, label: string): number =>
+  section.rows.find((r) => r.label.startsWith(label))?.summary.median ?? Number.NaN;
 
 const main = async (): Promise<number> => {
   requireBuilt();
@@ -280,7 +364,12 @@ const main = async (): Promise<number> => {
   const crash = await measureCrashes(peers);
   const floor = row('bare parent: SIGKILL → its exit event (the floor)', 'ms', crash.bareExit);
   const exitRow = row('hale: SIGKILL → unhealthy event (exit detection)', 'ms', crash.detection, { to: 'the floor', base: floor });
-  const loggedRow = row("hale run: SIGKILL → its unhealthy log line (the log's ms clock)", 'ms', crash.crashes.map((c) => c.unhealthyMs), { to: 'the floor', base: floor });
+  const loggedRow = row(
+    "hale run: SIGKILL → its unhealthy log line (the log's ms clock)",
+    'ms',
+    crash.crashes.map((c) => c.unhealthyMs),
+    { to: 'the floor', base: floor },
+  );
   notes.push(
     "Exit detection is timed with performance.now() around hale's own Supervisor running in the bench process (the library, logging at info), interleaved with the floor: a bare parent's SIGKILL → 'exit' event, most of which is the kernel tearing a node process down. The hale run row reads the same moment from its log's time stamps, which have a 1 ms grain.",
   );

@@ -28,9 +28,11 @@ const firstDelayMs = 250;
 const maxDelayMs = 10_000;
 
 const definition = protoLoader.loadSync(protoPath, { keepCase: true, enums: String, defaults: true });
-const Health = (grpc.loadPackageDefinition(definition) as unknown as {
-  grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials) => HealthClient } } };
-}).grpc.health.v1.Health;
+const Health = (
+  grpc.loadPackageDefinition(definition) as unknown as {
+    grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials) => HealthClient } } };
+  }
+).grpc.health.v1.Health;
 const client = new Health(address, grpc.credentials.createInsecure());
 
 let call: grpc.ClientReadableStream<HealthResponse> | null = null;

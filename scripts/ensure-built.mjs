@@ -13,7 +13,11 @@ const newest = (dir) => {
 
 const builtAt = (() => {
   try {
-    return Math.min(statSync('dist/cli.js').mtimeMs, statSync('dist/plugins/flaky/main.js').mtimeMs, statSync('dist/dashboard/main.js').mtimeMs);
+    return Math.min(
+      statSync('dist/cli.js').mtimeMs,
+      statSync('dist/plugins/flaky/main.js').mtimeMs,
+      statSync('dist/dashboard/main.js').mtimeMs,
+    );
   } catch {
     return 0;
   }

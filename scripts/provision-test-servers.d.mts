@@ -35,8 +35,7 @@ export interface ProvisionedServer {
 }
 
 export type Provisioned =
-  | { ok: true; servers: Record<'natsServer' | 'chromium', ProvisionedServer>; fetched: string[] }
-  | { ok: false; message: string };
+  { ok: true; servers: Record<'natsServer' | 'chromium', ProvisionedServer>; fetched: string[] } | { ok: false; message: string };
 
 export declare const repoRoot: string;
 export declare const defaultCacheDir: string;
@@ -47,6 +46,10 @@ export declare const probeMachine: (env?: Record<string, string | undefined>) =>
 export declare const planTestServers: (machine: Machine, cacheDir?: string) => Plan;
 export declare const parseSimulatedInstalls: (output: string) => string[];
 export declare const choosePackages: (wanted: string[], companions: string[], simulated: string[]) => string[];
-export declare const provisionTestServers: (options?: { machine?: Machine; cacheDir?: string; log?: (line: string) => void }) => Provisioned;
+export declare const provisionTestServers: (options?: {
+  machine?: Machine;
+  cacheDir?: string;
+  log?: (line: string) => void;
+}) => Provisioned;
 
 export declare const isExecutableFile: (path: string) => boolean;

@@ -15,9 +15,23 @@ export const serversFileName = 'servers.json';
 
 /** What the tests need, the variable that names another copy, the package it comes from, and where that package puts it. */
 export const servers = [
-  { key: 'natsServer', name: 'nats-server', envVar: 'HALE_TEST_NATS_SERVER', packageName: 'nats-server', systemPaths: [], packagePath: 'usr/sbin/nats-server' },
+  {
+    key: 'natsServer',
+    name: 'nats-server',
+    envVar: 'HALE_TEST_NATS_SERVER',
+    packageName: 'nats-server',
+    systemPaths: [],
+    packagePath: 'usr/sbin/nats-server',
+  },
   // Debian's /usr/bin/chromium is a shell launcher naming /usr/lib/chromium by its absolute path: an extracted copy runs the binary itself.
-  { key: 'chromium', name: 'chromium', envVar: 'HALE_TEST_CHROMIUM', packageName: 'chromium', systemPaths: ['/usr/bin/chromium'], packagePath: 'usr/lib/chromium/chromium' },
+  {
+    key: 'chromium',
+    name: 'chromium',
+    envVar: 'HALE_TEST_CHROMIUM',
+    packageName: 'chromium',
+    systemPaths: ['/usr/bin/chromium'],
+    packagePath: 'usr/lib/chromium/chromium',
+  },
 ];
 
 /** Written once a server's packages are all extracted, so a run cut short fetches again rather than use half a tree. */
@@ -79,7 +93,10 @@ export const planTestServers = (machine, cacheDir = defaultCacheDir) => {
     const named = machine.env[server.envVar];
     if (named !== undefined && named !== '') {
       if (machine.isExecutableFile(named)) steps.push({ server, source: 'env', path: named });
-      else problems.push(`${server.envVar}=${named}: not an executable file (it should name the ${server.name} program the tests run; unset it to let npm test find or fetch one)`);
+      else
+        problems.push(
+          `${server.envVar}=${named}: not an executable file (it should name the ${server.name} program the tests run; unset it to let npm test find or fetch one)`,
+        );
       continue;
     }
     const onMachine = server.systemPaths.find((path) => machine.isExecutableFile(path)) ?? machine.findOnPath(server.name);
@@ -88,7 +105,8 @@ export const planTestServers = (machine, cacheDir = defaultCacheDir) => {
       continue;
     }
     const cached = join(cacheDir, 'root', server.packagePath);
-    if (machine.isExecutableFile(cached) && existsSync(completeMark(cacheDir, server))) steps.push({ server, source: 'cache', path: cached });
+    if (machine.isExecutableFile(cached) && existsSync(completeMark(cacheDir, server)))
+      steps.push({ server, source: 'cache', path: cached });
     else steps.push({ server, source: machine.isRoot ? 'apt-install' : 'apt-download', path: null });
   }
   if (problems.length > 0) return { ok: false, message: problems.join('\n') };
@@ -113,9 +131,12 @@ const runOrThrow = (command, args, options = {}) => {
 
 /** Options that point apt at lists of the cache's own, for a user who cannot update the machine's. */
 const privateListOptions = (cacheDir) => [
-  '-o', `Dir::State::Lists=${join(cacheDir, 'apt', 'lists')}`,
-  '-o', `Dir::Cache=${join(cacheDir, 'apt', 'cache')}`,
-  '-o', 'Debug::NoLocking=1',
+  '-o',
+  `Dir::State::Lists=${join(cacheDir, 'apt', 'lists')}`,
+  '-o',
+  `Dir::Cache=${join(cacheDir, 'apt', 'cache')}`,
+  '-o',
+  'Debug::NoLocking=1',
 ];
 
 const hasCandidate = (packages, aptOptions) => {
@@ -150,8 +171,20 @@ export const choosePackages = (wanted, companions, simulated) => {
 };
 
 const companionsOf = (packageName, aptOptions) => {
-  const output = run('apt-cache', [...aptOptions, 'depends', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', packageName]).output;
-  return [...output.matchAll(/^\s+\|?(?:Pre)?Depends: (\S+)$/gm)].map((match) => match[1]).filter((name) => name.startsWith(`${packageName}-`));
+  const output = run('apt-cache', [
+    ...aptOptions,
+    'depends',
+    '--no-recommends',
+    '--no-suggests',
+    '--no-conflicts',
+    '--no-breaks',
+    '--no-replaces',
+    '--no-enhances',
+    packageName,
+  ]).output;
+  return [...output.matchAll(/^\s+\|?(?:Pre)?Depends: (\S+)$/gm)]
+    .map((match) => match[1])
+    .filter((name) => name.startsWith(`${packageName}-`));
 };
 
 const installAsRoot = (packages, log) => {
@@ -187,7 +220,9 @@ const downloadAndExtract = (packages, cacheDir, log) => {
     }
   }
   const companions = packages.flatMap((name) => companionsOf(name, aptOptions));
-  const simulated = parseSimulatedInstalls(runOrThrow('apt-get', [...aptOptions, '-o', 'Debug::NoLocking=1', '--simulate', 'install', '--no-install-recommends', ...packages]));
+  const simulated = parseSimulatedInstalls(
+    runOrThrow('apt-get', [...aptOptions, '-o', 'Debug::NoLocking=1', '--simulate', 'install', '--no-install-recommends', ...packages]),
+  );
   const chosen = choosePackages(packages, companions, simulated);
   const debs = join(cacheDir, 'debs');
   rmSync(debs, { recursive: true, force: true });
@@ -196,7 +231,9 @@ const downloadAndExtract = (packages, cacheDir, log) => {
   runOrThrow('apt-get', [...aptOptions, 'download', ...chosen], { cwd: debs, stdio: ['ignore', 'inherit', 'inherit'] });
   const root = join(cacheDir, 'root');
   mkdirSync(root, { recursive: true });
-  const files = readdirSync(debs).filter((name) => name.endsWith('.deb')).sort();
+  const files = readdirSync(debs)
+    .filter((name) => name.endsWith('.deb'))
+    .sort();
   log(`dpkg -x ${files.length} packages into ${root}`);
   for (const file of files) runOrThrow('dpkg', ['-x', join(debs, file), root]);
   rmSync(debs, { recursive: true, force: true });
@@ -218,7 +255,11 @@ const locateInstalled = (server, machine) =>
  * const result = provisionTestServers();
  * if (!result.ok) console.error(result.message);
  */
-export const provisionTestServers = ({ machine = probeMachine(), cacheDir = defaultCacheDir, log = (line) => process.stderr.write(`test servers: ${line}\n`) } = {}) => {
+export const provisionTestServers = ({
+  machine = probeMachine(),
+  cacheDir = defaultCacheDir,
+  log = (line) => process.stderr.write(`test servers: ${line}\n`),
+} = {}) => {
   const plan = planTestServers(machine, cacheDir);
   if (!plan.ok) return plan;
   const record = {};
@@ -232,11 +273,20 @@ export const provisionTestServers = ({ machine = probeMachine(), cacheDir = defa
     }
     const toDownload = plan.steps.filter((step) => step.source === 'apt-download');
     if (toDownload.length > 0) {
-      fetched.push(...downloadAndExtract(toDownload.map((step) => step.server.packageName), cacheDir, log));
+      fetched.push(
+        ...downloadAndExtract(
+          toDownload.map((step) => step.server.packageName),
+          cacheDir,
+          log,
+        ),
+      );
       for (const step of toDownload) writeFileSync(completeMark(cacheDir, step.server), `${new Date().toISOString()}\n`);
     }
   } catch (error) {
-    const vars = plan.steps.filter((step) => step.source.startsWith('apt-')).map((step) => step.server.envVar).join(' or ');
+    const vars = plan.steps
+      .filter((step) => step.source.startsWith('apt-'))
+      .map((step) => step.server.envVar)
+      .join(' or ');
     return { ok: false, message: `could not fetch the test servers: ${error.message}\n(to use programs of your own instead, set ${vars})` };
   }
   const extracted = join(cacheDir, 'root');
@@ -254,7 +304,10 @@ export const provisionTestServers = ({ machine = probeMachine(), cacheDir = defa
       source = 'cache';
     }
     if (path === null || !machine.isExecutableFile(path)) {
-      return { ok: false, message: `${server.name} is still missing after ${step.source} (looked for ${path ?? `${server.name} on PATH`}); set ${server.envVar} to one` };
+      return {
+        ok: false,
+        message: `${server.name} is still missing after ${step.source} (looked for ${path ?? `${server.name} on PATH`}); set ${server.envVar} to one`,
+      };
     }
     record[server.key] = { path, source, libraryPath: source === 'cache' ? libraryPath : [] };
   }

@@ -9,7 +9,10 @@ import { defaultCacheDir, provisionTestServers, repoRoot } from './provision-tes
 
 const phase2Files = ['test/browser', 'test/integration/demo-config.test.ts', 'test/integration/nats-federation.test.ts'];
 const phases = [
-  { name: 'phase 1 (unit and integration)', args: ['--exclude', 'test/browser/**', ...phase2Files.slice(1).flatMap((file) => ['--exclude', file])] },
+  {
+    name: 'phase 1 (unit and integration)',
+    args: ['--exclude', 'test/browser/**', ...phase2Files.slice(1).flatMap((file) => ['--exclude', file])],
+  },
   { name: 'phase 2 (browser, demo, federation)', args: phase2Files },
 ];
 const extraArgs = process.argv.slice(2);
@@ -23,7 +26,9 @@ if (!provisioned.ok) {
   process.stderr.write(`${provisioned.message}\n`);
   process.exit(1);
 }
-const serversLine = Object.entries(provisioned.servers).map(([key, server]) => `${key} ${server.path} (${server.source})`).join(', ');
+const serversLine = Object.entries(provisioned.servers)
+  .map(([key, server]) => `${key} ${server.path} (${server.source})`)
+  .join(', ');
 say(`test servers: ${serversLine}`);
 
 const build = spawnSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
@@ -36,8 +41,17 @@ if (build.status !== 0) {
 const readCounts = (file) => {
   try {
     const report = JSON.parse(readFileSync(file, 'utf8'));
-    const failedFiles = report.testResults.filter((result) => result.status === 'failed').map((result) => result.name.replace(repoRoot, ''));
-    return { total: report.numTotalTests, passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests, files: report.testResults.length, failedFiles };
+    const failedFiles = report.testResults
+      .filter((result) => result.status === 'failed')
+      .map((result) => result.name.replace(repoRoot, ''));
+    return {
+      total: report.numTotalTests,
+      passed: report.numPassedTests,
+      failed: report.numFailedTests,
+      skipped: report.numPendingTests + report.numTodoTests,
+      files: report.testResults.length,
+      failedFiles,
+    };
   } catch {
     return null;
   }
@@ -49,15 +63,28 @@ const outcomes = phases.map((phase, index) => {
   const report = join(resultsDir, `phase-${index + 1}.json`);
   say(`\n== npm test: ${phase.name}`);
   const started = Date.now();
-  const run = spawnSync(process.execPath, [vitest, 'run', ...phase.args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs], { cwd: repoRoot, stdio: 'inherit' });
-  return { phase, code: run.status ?? 1, signal: run.signal, seconds: Math.round((Date.now() - started) / 1000), counts: readCounts(report) };
+  const run = spawnSync(
+    process.execPath,
+    [vitest, 'run', ...phase.args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
+  return {
+    phase,
+    code: run.status ?? 1,
+    signal: run.signal,
+    seconds: Math.round((Date.now() - started) / 1000),
+    counts: readCounts(report),
+  };
 });
 
 say('\n== npm test: summary');
 say(`  test servers: ${serversLine}`);
 for (const { phase, code, signal, seconds, counts } of outcomes) {
   const verdict = code === 0 ? 'passed' : `FAILED (exit ${signal ?? code})`;
-  const detail = counts === null ? 'no report' : `${counts.passed}/${counts.total} tests passed, ${counts.failed} failed, ${counts.skipped} skipped, in ${counts.files} files`;
+  const detail =
+    counts === null
+      ? 'no report'
+      : `${counts.passed}/${counts.total} tests passed, ${counts.failed} failed, ${counts.skipped} skipped, in ${counts.files} files`;
   say(`  ${phase.name}: ${verdict}: ${detail}, ${seconds} s`);
   for (const file of counts?.failedFiles ?? []) say(`    failed: ${file}`);
 }

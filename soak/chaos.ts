@@ -88,7 +88,13 @@ const settle = async (options: ChaosOptions, name: string, minRestartCount: numb
  * its own seeded stream, so a seed repeats them), then a wait until the
  * plugin has settled — never a second fault pending on the same plugin.
  */
-const faultOnePlugin = async (options: ChaosOptions, name: string, index: number, result: ChaosResult, slots: ReturnType<typeof createSlots>): Promise<void> => {
+const faultOnePlugin = async (
+  options: ChaosOptions,
+  name: string,
+  index: number,
+  result: ChaosResult,
+  slots: ReturnType<typeof createSlots>,
+): Promise<void> => {
   const random = createRandom(deriveSeed(options.seed, index));
   for (;;) {
     const gap = randomBetween(random, ...faultTiming.gapMs);
@@ -101,7 +107,10 @@ const faultOnePlugin = async (options: ChaosOptions, name: string, index: number
       const latest = rowOf(options.poller.latest(), name);
       const before = latest?.state === 'healthy' ? latest : (await settle(options, name, 0, 0)).row;
       if (before === null) {
-        result.problems.push({ plugin: name, message: `not healthy before its next fault (${rowOf(options.poller.latest(), name)?.state ?? 'not listed'})` });
+        result.problems.push({
+          plugin: name,
+          message: `not healthy before its next fault (${rowOf(options.poller.latest(), name)?.state ?? 'not listed'})`,
+        });
         return;
       }
       const atMs = Date.now() - options.origin;

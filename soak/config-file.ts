@@ -46,7 +46,15 @@ export const writeSoakConfig = (plugins: number): SoakSetup => {
     plugins: names.map((name) => ({
       name,
       command: process.execPath,
-      args: [flakyMain, '--fault-dir', faultDirOf(name), '--usr2-slow', String(faultTiming.slowAnswerMs), '--usr2-for', ms(faultTiming.slowForMs)],
+      args: [
+        flakyMain,
+        '--fault-dir',
+        faultDirOf(name),
+        '--usr2-slow',
+        String(faultTiming.slowAnswerMs),
+        '--usr2-for',
+        ms(faultTiming.slowForMs),
+      ],
       critical: false,
       env: { SOAK_CONFIG_ROUND: '0' },
     })),

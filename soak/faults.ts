@@ -7,7 +7,15 @@ import { faultTiming } from './timing.js';
 /** The faults the soak injects, each through hale's API. */
 export type FaultKind = 'sigkill' | 'sigstop-hold' | 'sigstop-short' | 'health-flip' | 'slow-answers' | 'bad-handshake' | 'reload-race';
 
-export const faultKinds: readonly FaultKind[] = ['sigkill', 'sigstop-hold', 'sigstop-short', 'health-flip', 'slow-answers', 'bad-handshake', 'reload-race'];
+export const faultKinds: readonly FaultKind[] = [
+  'sigkill',
+  'sigstop-hold',
+  'sigstop-short',
+  'health-flip',
+  'slow-answers',
+  'bad-handshake',
+  'reload-race',
+];
 
 /** How many restarts a fault must cause: exactly one number, unless the soak could not time it precisely. */
 export interface RestartRange {
@@ -48,7 +56,8 @@ export interface FaultTarget {
 const signalTimeoutMs = 5_000;
 const exactly = (n: number): RestartRange => ({ min: n, max: n });
 
-const send = (target: FaultTarget, signal: SoakSignal): Promise<SignalSent> => sendSignal(target.baseUrl, target.plugin, signal, signalTimeoutMs);
+const send = (target: FaultTarget, signal: SoakSignal): Promise<SignalSent> =>
+  sendSignal(target.baseUrl, target.plugin, signal, signalTimeoutMs);
 
 const single = async (target: FaultTarget, kind: FaultKind, signal: SoakSignal, restarts: number, endsAfterMs = 0): Promise<Injection> => {
   const sent = await send(target, signal);
@@ -67,7 +76,10 @@ const stopShortly = async (target: FaultTarget): Promise<Injection> => {
   // A plugin left stopped is killed by hale: one restart then.
   if (!continued.ok) return { ok: false, message: `${continued.message} (after SIGSTOP; the plugin stays stopped)` };
   const certain = pauseMs <= faultTiming.shortStopCertainMs;
-  return { ok: true, injected: { kind: 'sigstop-short', pid: stopped.pid, restarts: { min: 0, max: certain ? 0 : 1 }, endsAt: Date.now(), pauseMs } };
+  return {
+    ok: true,
+    injected: { kind: 'sigstop-short', pid: stopped.pid, restarts: { min: 0, max: certain ? 0 : 1 }, endsAt: Date.now(), pauseMs },
+  };
 };
 
 // The marker makes the next start print a bad handshake line; the kill makes that start happen.

@@ -26,11 +26,19 @@ type RawRow = Omit<PluginRow, 'generation' | 'stopping'> & { generation?: unknow
 const isRow = (value: unknown): value is RawRow => {
   if (typeof value !== 'object' || value === null) return false;
   const row = value as Record<string, unknown>;
-  return typeof row.name === 'string' && typeof row.state === 'string' && typeof row.restartCount === 'number' && (row.pid === null || typeof row.pid === 'number');
+  return (
+    typeof row.name === 'string' &&
+    typeof row.state === 'string' &&
+    typeof row.restartCount === 'number' &&
+    (row.pid === null || typeof row.pid === 'number')
+  );
 };
 
 const isStopping = (value: unknown): value is { pid: number; generation: number } =>
-  typeof value === 'object' && value !== null && typeof (value as { pid?: unknown }).pid === 'number' && typeof (value as { generation?: unknown }).generation === 'number';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { pid?: unknown }).pid === 'number' &&
+  typeof (value as { generation?: unknown }).generation === 'number';
 
 const toRow = (raw: RawRow): PluginRow => ({
   name: raw.name,

@@ -54,7 +54,9 @@ export const watchInvariant = (options: InvariantWatchOptions): InvariantWatch =
     // Read now, not later: a process spawned after is the after-read's to account for.
     const knownGroups = new Set(options.knownGroups());
     const runId = options.runId();
-    const scanned = before.ok ? findHiddenProcesses({ runId, halePid: options.halePid, before: before.plugins, after: [], knownGroups }) : [];
+    const scanned = before.ok
+      ? findHiddenProcesses({ runId, halePid: options.halePid, before: before.plugins, after: [], knownGroups })
+      : [];
     // Only what the first read cannot account for needs the second read.
     if (!before.ok || scanned.length === 0) {
       if (before.ok) result.checks += 1;
@@ -68,7 +70,13 @@ export const watchInvariant = (options: InvariantWatchOptions): InvariantWatch =
     }
     result.checks += 1;
     const pids = new Set(scanned.map((h) => h.pid));
-    const hidden = findHiddenProcesses({ runId, halePid: options.halePid, before: before.plugins, after: after.plugins, knownGroups }).filter((h) => pids.has(h.pid));
+    const hidden = findHiddenProcesses({
+      runId,
+      halePid: options.halePid,
+      before: before.plugins,
+      after: after.plugins,
+      knownGroups,
+    }).filter((h) => pids.has(h.pid));
     result.violations += hidden.length;
     for (const h of hidden) if (result.samples.length < maxSamples) result.samples.push({ ...h, atMs: Date.now() - options.origin });
   };

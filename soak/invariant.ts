@@ -1,4 +1,4 @@
-import { readInstanceMark, type InstanceMark } from '../src/plugin/instance-mark.js';
+import { readInstanceMark, type InstanceMark } from '../src/containment/instance-mark.js';
 import { isLive, listProcesses, readCommandLine, type ProcStat } from './proc.js';
 
 /** What the invariant needs of one plugin in GET /plugins/status. */
@@ -39,7 +39,9 @@ const pidsOf = (rows: readonly ProcessRow[]): Set<number> =>
   new Set(rows.flatMap((row) => [...(row.pid === null ? [] : [row.pid]), ...row.stopping.map((s) => s.pid)]));
 
 const accountsForMark = (rows: readonly ProcessRow[], mark: InstanceMark): boolean =>
-  rows.some((row) => row.name === mark.plugin && (row.generation === mark.generation || row.stopping.some((s) => s.generation === mark.generation)));
+  rows.some(
+    (row) => row.name === mark.plugin && (row.generation === mark.generation || row.stopping.some((s) => s.generation === mark.generation)),
+  );
 
 /**
  * The invariant the soak keeps: every live process of hale's plugins — one
@@ -65,7 +67,9 @@ export const findHiddenProcesses = (scan: InvariantScan): HiddenProcess[] => {
     const spawnedLeader = stat.ppid === scan.halePid && stat.pgrp === stat.pid && readCommandLine(stat.pid).indexOf('watchdog') === -1;
     const inPluginGroup = scan.knownGroups.has(stat.pgrp);
     if (!ours && !spawnedLeader && !inPluginGroup) continue;
-    const fine = ours ? accountsForMark(scan.before, mark) || accountsForMark(scan.after, mark) : reported.has(stat.pgrp) || reported.has(stat.pid);
+    const fine = ours
+      ? accountsForMark(scan.before, mark) || accountsForMark(scan.after, mark)
+      : reported.has(stat.pgrp) || reported.has(stat.pid);
     if (fine) continue;
     hidden.push({
       pid: stat.pid,

@@ -52,7 +52,8 @@ export const parseSoakArgs = (argv: readonly string[], randomSeed: number): Soak
       case '--plugins':
       case '--concurrency': {
         const count = Number(value);
-        if (!/^\d+$/.test(value) || count < 1 || count > maxPlugins) return { ok: false, message: `${flag}: expected 1 to ${maxPlugins}, got "${value}"` };
+        if (!/^\d+$/.test(value) || count < 1 || count > maxPlugins)
+          return { ok: false, message: `${flag}: expected 1 to ${maxPlugins}, got "${value}"` };
         if (flag === '--plugins') options.plugins = count;
         else options.concurrency = count;
         break;
@@ -64,7 +65,8 @@ export const parseSoakArgs = (argv: readonly string[], randomSeed: number): Soak
         break;
       }
       case '--seed':
-        if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) return { ok: false, message: `--seed: expected a whole number from 0 to 4294967295, got "${value}"` };
+        if (!/^\d+$/.test(value) || Number(value) > 0xffffffff)
+          return { ok: false, message: `--seed: expected a whole number from 0 to 4294967295, got "${value}"` };
         options.seed = Number(value);
         break;
     }

@@ -26,7 +26,8 @@ export const createRandom = (seed: number): Random => {
  * @example
  * createRandom(deriveSeed(42, 3)); // plugin 3's own repeatable sequence
  */
-export const deriveSeed = (seed: number, stream: number): number => Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(stream + 1, 0xc2b2ae35);
+export const deriveSeed = (seed: number, stream: number): number =>
+  Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(stream + 1, 0xc2b2ae35);
 
 /**
  * A whole number in [min, max], both included.

@@ -36,7 +36,9 @@ const allHealthy = (count: number) => (rows: readonly PluginRow[]) => rows.lengt
 
 const within = <T>(promise: Promise<T>, ms: number): Promise<T | null> => {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 };
 
 // Follows hale's log for `spawned` lines: a pid that lived too briefly for a status poll is still known.
@@ -57,16 +59,24 @@ const followSpawns = (hale: HaleProcess, note: (pid: number) => void): (() => vo
 
 // The next line (from now on) saying a reload stops `plugin`: the moment its old runner is retired.
 const nextReloadStop = (hale: HaleProcess, plugin: string, timeoutMs: number): Promise<boolean> => {
-  const matches = (l: LogLine): boolean => l.event === 'transition' && l.plugin === plugin && l.to === 'stopped' && l.reason === 'its config changed';
+  const matches = (l: LogLine): boolean =>
+    l.event === 'transition' && l.plugin === plugin && l.to === 'stopped' && l.reason === 'its config changed';
   let seen = hale.lines.filter(matches).length;
-  return hale.line((l) => matches(l) && (seen -= 1) < 0, timeoutMs).then(
-    () => true,
-    () => false,
-  );
+  return hale
+    .line((l) => matches(l) && (seen -= 1) < 0, timeoutMs)
+    .then(
+      () => true,
+      () => false,
+    );
 };
 
 // What each plugin's faults imply, on top of the restarts it had before the first fault (or since a reload replaced it: its count began again).
-const restartsOf = (names: readonly string[], faults: readonly FaultRecord[], baseline: readonly PluginRow[], rows: readonly PluginRow[]): PluginRestarts[] =>
+const restartsOf = (
+  names: readonly string[],
+  faults: readonly FaultRecord[],
+  baseline: readonly PluginRow[],
+  rows: readonly PluginRow[],
+): PluginRestarts[] =>
   names.map((plugin) => {
     const all = faults.filter((f) => f.plugin === plugin);
     const rebasedAt = all.findLastIndex((f) => f.rebase === true);
@@ -85,7 +95,14 @@ const restartsOf = (names: readonly string[], faults: readonly FaultRecord[], ba
 const apiStats = (poller: StatusPoller, from: number): SoakReport['api'] => {
   const { errors, errorSamples, latenciesMs } = poller.stats();
   const during = latenciesMs.slice(from);
-  return { requests: during.length, errors, errorSamples, p50Ms: percentile(during, 50), p99Ms: percentile(during, 99), maxMs: Math.max(0, ...during) };
+  return {
+    requests: during.length,
+    errors,
+    errorSamples,
+    p50Ms: percentile(during, 50),
+    p99Ms: percentile(during, 99),
+    maxMs: Math.max(0, ...during),
+  };
 };
 
 /**
@@ -132,7 +149,9 @@ export const runSoak = async (options: SoakOptions, hooks: SoakHooks = {}): Prom
     });
     const started = await waitForRows(poller, allHealthy(options.plugins), startupMs);
     const startup = { allHealthy: started !== null, ms: Date.now() - origin };
-    progress(`hale pid ${halePid} at ${url}: ${started === null ? 'NOT all' : 'all'} ${options.plugins} plugins healthy after ${startup.ms} ms`);
+    progress(
+      `hale pid ${halePid} at ${url}: ${started === null ? 'NOT all' : 'all'} ${options.plugins} plugins healthy after ${startup.ms} ms`,
+    );
     const rssStart = readRssKib(halePid);
     const baseline = started ?? poller.latest() ?? [];
     const watch = watchZombies(halePid, zombieScanMs, origin);

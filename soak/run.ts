@@ -21,7 +21,9 @@ const report = await runSoak(options, {
   ...(options.verbose
     ? {
         onFault: (f) =>
-          say(`${(f.atMs / 1000).toFixed(1)}s ${f.plugin} ${f.kind}: ${f.actual ?? 'unsettled'} restarts (expected ${f.expected.min}${f.expected.max === f.expected.min ? '' : `–${f.expected.max}`}), settled in ${f.settleMs ?? '—'} ms`),
+          say(
+            `${(f.atMs / 1000).toFixed(1)}s ${f.plugin} ${f.kind}: ${f.actual ?? 'unsettled'} restarts (expected ${f.expected.min}${f.expected.max === f.expected.min ? '' : `–${f.expected.max}`}), settled in ${f.settleMs ?? '—'} ms`,
+          ),
       }
     : {}),
 }).catch((error: unknown) => {

@@ -23,10 +23,13 @@ export const createSlots = (count: number): Slots => {
         return Promise.resolve(true);
       }
       return new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          waiting.splice(waiting.indexOf(take), 1);
-          resolve(false);
-        }, Math.max(0, deadline - Date.now()));
+        const timer = setTimeout(
+          () => {
+            waiting.splice(waiting.indexOf(take), 1);
+            resolve(false);
+          },
+          Math.max(0, deadline - Date.now()),
+        );
         const take = (got: boolean): void => {
           clearTimeout(timer);
           resolve(got);

@@ -50,7 +50,8 @@ const main = async (argv: string[]): Promise<number> => {
     case 'run': {
       const rawPort = text(values, 'port');
       const apiPort = rawPort === undefined ? undefined : readWhole(rawPort, 0, 65_535);
-      if (rawPort !== undefined && apiPort === undefined) return refuse(`--port takes a whole number from 0 to 65535, not "${rawPort}"`, help);
+      if (rawPort !== undefined && apiPort === undefined)
+        return refuse(`--port takes a whole number from 0 to 65535, not "${rawPort}"`, help);
       return runCommand({ configFile: target.config ?? 'supervisor.yaml', ...(apiPort === undefined ? {} : { apiPort }) });
     }
     case 'validate':

@@ -11,20 +11,22 @@
  * const api = await startApiServer({ app: createApp({ backend: supervisor, token: null }), host: '127.0.0.1', port: 8080 });
  */
 export { createSupervisor, type Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
-export type { SupervisorEvent, SupervisorEventType, StopStage } from './supervisor/events.js';
-export type { EventBus } from './supervisor/event-bus.js';
+export type { SupervisorEvent, SupervisorEventType, StopStage } from './model/events.js';
+export type { EventBus } from './util/event-bus.js';
 export type { PluginChannel } from './grpc/host-channel.js';
-export { createProbeLane } from './api/probe-lane.js';
+export { createFastLane } from './api/fast-lane.js';
 export { createMetrics, type HaleMetrics } from './metrics/create-metrics.js';
-export type { CheckRecord, ExitRecord, PluginStatus, SupervisorSnapshot } from './supervisor/status.js';
+export type { ExitRecord, PluginStatus, SupervisorSnapshot } from './model/status.js';
+export type { CheckRecord } from './model/check-record.js';
 export { overallStatus, summarize } from './supervisor/overall.js';
 export { loadConfig, parseConfigText, formatConfigIssue, type ConfigIssue, type ConfigResult } from './config/load.js';
 export type { PluginConfig, PolicyConfig, SupervisorConfig } from './config/types.js';
 export { next, initialLifecycle } from './lifecycle/machine.js';
 export { restartDelay } from './lifecycle/backoff.js';
-export type { PluginState, LifecycleEvent, Lifecycle, LifecyclePolicy, Effect } from './lifecycle/state.js';
+export type { LifecycleEvent, Lifecycle, LifecyclePolicy, Effect } from './lifecycle/state.js';
+export type { PluginState } from './model/plugin-state.js';
 export { createApp } from './api/app.js';
 export { startApiServer, type ApiServer } from './api/serve.js';
 export { createLogger, type Logger } from './log.js';
 export { HaleError, isHaleError, type HaleErrorCode } from './errors.js';
-export type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from './plugin/health-report.js';
+export type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from './model/health-report.js';

@@ -56,7 +56,9 @@ const timeTransition = async (page: Page, publish: (to: 'healthy' | 'degraded') 
  */
 export const measureDashboard = async (options: { plugins: number; transitions: number; busySeconds: number }): Promise<DashboardRun> => {
   const names = Array.from({ length: options.plugins }, (_, i) => `plugin-${String(i).padStart(3, '0')}`);
-  const backend = createRecordingBackend(buildSnapshot(names.map((name) => buildPluginStatus(name, { since: Date.now(), startedAt: Date.now() }))));
+  const backend = createRecordingBackend(
+    buildSnapshot(names.map((name) => buildPluginStatus(name, { since: Date.now(), startedAt: Date.now() }))),
+  );
   const server = await startApiServer({ app: createApp({ backend, token: null }), host: '127.0.0.1', port: 0 });
   const browser = await launchChromium();
   let checkTimer: NodeJS.Timeout | undefined;
@@ -66,7 +68,13 @@ export const measureDashboard = async (options: { plugins: number; transitions: 
     await cdp.send('Performance.enable');
     const startedAt = Date.now();
     await page.goto(server.url);
-    await page.waitForFunction((count) => document.querySelectorAll('tr.plugin[data-state]').length === count && document.querySelector('#stream')?.getAttribute('data-state') === 'live', options.plugins, { timeout: 30_000 });
+    await page.waitForFunction(
+      (count) =>
+        document.querySelectorAll('tr.plugin[data-state]').length === count &&
+        document.querySelector('#stream')?.getAttribute('data-state') === 'live',
+      options.plugins,
+      { timeout: 30_000 },
+    );
     const loadMs = Date.now() - startedAt;
     const states = new Map(names.map((name) => [name, 'healthy' as 'healthy' | 'degraded']));
     let turn = 0;
@@ -76,7 +84,11 @@ export const measureDashboard = async (options: { plugins: number; transitions: 
       states.set(name, to);
       const at = Date.now();
       // The snapshot says what the event says: the page reads /health again after a transition.
-      backend.current = { ...backend.current, now: at, plugins: backend.current.plugins.map((p) => (p.name === name ? { ...p, state: to, since: at } : p)) };
+      backend.current = {
+        ...backend.current,
+        now: at,
+        plugins: backend.current.plugins.map((p) => (p.name === name ? { ...p, state: to, since: at } : p)),
+      };
       backend.bus.publish({ type: 'transition', plugin: name, from, to, reason: 'bench', at, restarts: 0, restartCount: 0 });
       return name;
     };
@@ -96,7 +108,12 @@ export const measureDashboard = async (options: { plugins: number; transitions: 
     checkTimer = setInterval(() => {
       for (let i = 0; i < perTick; i++) {
         const name = names[checkTurn++ % names.length] ?? 'plugin-000';
-        backend.bus.publish({ type: 'check', plugin: name, generation: 1, check: { at: Date.now(), outcome: 'pass', status: 'healthy', latencyMs: 1 + Math.random() * 20, message: 'ok' } });
+        backend.bus.publish({
+          type: 'check',
+          plugin: name,
+          generation: 1,
+          check: { at: Date.now(), outcome: 'pass', status: 'healthy', latencyMs: 1 + Math.random() * 20, message: 'ok' },
+        });
       }
     }, 50);
     await pause(1_000);
@@ -107,7 +124,14 @@ export const measureDashboard = async (options: { plugins: number; transitions: 
     const busyMainThread = (await taskSeconds(cdp)) - busyFrom;
     const wallSeconds = (performance.now() - wallFrom) / 1_000;
     const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
-    return { plugins: options.plugins, loadMs, idleTransitionMs, busyTransitionMs, busyMainThread: busyMainThread / wallSeconds, heapMiB: heap.usedSize / 1024 / 1024 };
+    return {
+      plugins: options.plugins,
+      loadMs,
+      idleTransitionMs,
+      busyTransitionMs,
+      busyMainThread: busyMainThread / wallSeconds,
+      heapMiB: heap.usedSize / 1024 / 1024,
+    };
   } finally {
     clearInterval(checkTimer);
     await browser.close();

@@ -88,7 +88,11 @@ export const writeBenchConfig = (dir: string, options: BenchConfigOptions): stri
     grpc: { address: '127.0.0.1:0' },
     log: { level: options.logLevel ?? 'info' },
     stateDir: join(dir, 'state'),
-    defaults: { ...benchDefaults, ...(options.checkInterval === undefined ? {} : { checkInterval: options.checkInterval }), ...options.defaults },
+    defaults: {
+      ...benchDefaults,
+      ...(options.checkInterval === undefined ? {} : { checkInterval: options.checkInterval }),
+      ...options.defaults,
+    },
     plugins: options.plugins.map(({ name, command, args, env, policy }) => ({
       name,
       command,

@@ -41,4 +41,6 @@ recording = false;
 for (const timer of timers) clearTimeout(timer);
 for (const client of clients) client.close();
 // stdout is a pipe, written asynchronously: exit once it has taken the whole answer, not before.
-process.stdout.write(`${JSON.stringify({ cpuPercent: ((cpu.user + cpu.system) / 1_000 / windowMs) * 100, failed, latencies })}\n`, () => process.exit(0));
+process.stdout.write(`${JSON.stringify({ cpuPercent: ((cpu.user + cpu.system) / 1_000 / windowMs) * 100, failed, latencies })}\n`, () =>
+  process.exit(0),
+);

@@ -35,7 +35,7 @@ export const findWatchdog = (halePid: number): number | null => {
   // Before it names itself, its command line says what it is.
   for (const { pid } of childProcesses(halePid)) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('watchdog/main.js')) return pid;
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('watchdog-main.js')) return pid;
     } catch {
       // Gone while we looked.
     }

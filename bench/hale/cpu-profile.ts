@@ -64,11 +64,7 @@ const frameName = ({ functionName, url, lineNumber }: ProfileNode['callFrame']):
  * const summary = summarizeCpuProfile('/tmp/prof/CPU.123.cpuprofile', { fromEpochMs: start, toEpochMs: end });
  * summary.bySelf[0]; // { frame: 'writeSync (node:fs:…)', selfMs: 41.2, totalMs: 41.2 }
  */
-export const summarizeCpuProfile = (
-  file: string,
-  window?: { fromEpochMs: number; toEpochMs: number },
-  top = 25,
-): ProfileSummary => {
+export const summarizeCpuProfile = (file: string, window?: { fromEpochMs: number; toEpochMs: number }, top = 25): ProfileSummary => {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -101,7 +97,11 @@ export const summarizeCpuProfile = (
     }
     for (const frame of onStack) total.set(frame, (total.get(frame) ?? 0) + spanUs);
   }
-  const spots = [...total.keys()].map((frame) => ({ frame, selfMs: (self.get(frame) ?? 0) / 1_000, totalMs: (total.get(frame) ?? 0) / 1_000 }));
+  const spots = [...total.keys()].map((frame) => ({
+    frame,
+    selfMs: (self.get(frame) ?? 0) / 1_000,
+    totalMs: (total.get(frame) ?? 0) / 1_000,
+  }));
   return {
     sampledMs: sampledUs / 1_000,
     busyMs: (sampledUs - idleUs) / 1_000,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '../../src/log.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { createSupervisor, type Supervisor } from '../../src/supervisor/supervisor.js';
 import { greeterMain } from '../../test/helpers/paths.js';
 import { pluginConfig, supervisorConfig } from '../../test/helpers/supervised.js';
@@ -12,7 +12,8 @@ export interface ExitDetector {
   stop(): Promise<void>;
 }
 
-const isTransition = (to: string) => (event: SupervisorEvent) => event.type === 'transition' && event.plugin === 'greeter' && event.to === to;
+const isTransition = (to: string) => (event: SupervisorEvent) =>
+  event.type === 'transition' && event.plugin === 'greeter' && event.to === to;
 
 const nextEvent = (supervisor: Supervisor, match: (event: SupervisorEvent) => boolean, timeoutMs = 30_000): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -43,7 +44,9 @@ const nextEvent = (supervisor: Supervisor, match: (event: SupervisorEvent) => bo
  */
 export const startExitDetector = async (): Promise<ExitDetector> => {
   const nowhere = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-  const config = supervisorConfig([pluginConfig('greeter', [greeterMain], { checkInterval: 1_000, checkTimeout: 1_000, restartBackoff: 0, maxRestarts: 1_000 })]);
+  const config = supervisorConfig([
+    pluginConfig('greeter', [greeterMain], { checkInterval: 1_000, checkTimeout: 1_000, restartBackoff: 0, maxRestarts: 1_000 }),
+  ]);
   const supervisor = createSupervisor(config, { log: createLogger({ level: 'info', destination: nowhere }) });
   const healthy = nextEvent(supervisor, isTransition('healthy'));
   await supervisor.start();

@@ -27,8 +27,10 @@ export const logTimeMs = (line: LogLine): number => {
 };
 
 /** A lifecycle transition of `plugin` into `to`. */
-export const isTransition = (plugin: string, to: string) => (line: LogLine): boolean =>
-  line.event === 'transition' && line.plugin === plugin && line.to === to;
+export const isTransition =
+  (plugin: string, to: string) =>
+  (line: LogLine): boolean =>
+    line.event === 'transition' && line.plugin === plugin && line.to === to;
 
 /**
  * Resolves with the line that made the last of `names` healthy for the first

@@ -44,7 +44,11 @@ export const measureOrphans = async (options: OrphanOptions = {}): Promise<Orpha
   const tracked = new Set<number>();
   let watchdog: number | null = null;
   try {
-    await allHealthy(bench.hale, plugins.map((p) => p.name), 60_000 + 300 * count);
+    await allHealthy(
+      bench.hale,
+      plugins.map((p) => p.name),
+      60_000 + 300 * count,
+    );
     const status = await readPluginStatus(bench.url);
     for (const pid of [...status.map((p) => p.pid), ...findProcessesByMarker(marker)]) {
       if (pid === null) continue;
@@ -60,7 +64,8 @@ export const measureOrphans = async (options: OrphanOptions = {}): Promise<Orpha
     const left = await survivorsAfter([...tracked], waitMs, alive);
     const allGoneMs = left.length === 0 ? performance.now() - killedAt : null;
     // The watchdog gets the whole wait to finish and exit.
-    const watchdogLeft = watchdog === null ? [] : await survivorsAfter([watchdog], Math.max(0, waitMs - (performance.now() - killedAt)), alive);
+    const watchdogLeft =
+      watchdog === null ? [] : await survivorsAfter([watchdog], Math.max(0, waitMs - (performance.now() - killedAt)), alive);
     const survivors = new Set([...left, ...findProcessesByMarker(marker)]);
     for (const pid of survivors) tracked.add(pid);
     return { plugins: tracked.size, survivors: survivors.size, watchdogSurvived: watchdogLeft.length > 0, allGoneMs };

@@ -70,7 +70,11 @@ export const measureOverhead = async (options: OverheadOptions): Promise<Overhea
     ...(options.profileDir === undefined ? {} : profilerOptions(options.profileDir)),
   });
   try {
-    const last = await allHealthy(bench.hale, plugins.map((p) => p.name), 60_000 + 300 * count);
+    const last = await allHealthy(
+      bench.hale,
+      plugins.map((p) => p.name),
+      60_000 + 300 * count,
+    );
     const startupMs = logTimeMs(last) - bench.spawnedAt;
     await delay(options.settleMs ?? 5_000);
     const healthy = mib(freemem());

@@ -73,12 +73,16 @@ if (only.has('crash') || only.has('hang')) {
       print(`   hale own RPC         ${ms(pick('rpcMs'))}`);
       print(`   bare → HealthCheck   ${ms(bareHealth)}`);
       print(`   bare → SayHello      ${ms(bareHello)}`);
-      print(`   ratio healthy/bare ${(summarize(pick('healthyMs')).median / summarize(bareHealth).median).toFixed(2)}, rpc/bare ${(summarize(pick('rpcMs')).median / summarize(bareHello).median).toFixed(2)}`);
+      print(
+        `   ratio healthy/bare ${(summarize(pick('healthyMs')).median / summarize(bareHealth).median).toFixed(2)}, rpc/bare ${(summarize(pick('rpcMs')).median / summarize(bareHello).median).toFixed(2)}`,
+      );
     }
     if (only.has('hang')) {
       const hangs: number[] = [];
       for (let trial = 0; trial < trials; trial++) hangs.push(await measureHangDetection(bench, 'greeter-hang'));
-      print(`2. hang detection (SIGSTOP → unhealthy) ${ms(hangs)}; bound ${detectionBoundMs(defaultHangPolicy)} ms (${JSON.stringify(defaultHangPolicy)})`);
+      print(
+        `2. hang detection (SIGSTOP → unhealthy) ${ms(hangs)}; bound ${detectionBoundMs(defaultHangPolicy)} ms (${JSON.stringify(defaultHangPolicy)})`,
+      );
     }
   } finally {
     await bench.stop();
@@ -91,21 +95,33 @@ if (only.has('overhead')) {
     const { hale, watchdog, checks, freeMemMib: free } = result;
     print(`4/5. ${count} light plugins, checkInterval 1s, idle ${idleMs} ms`);
     print(`   start-up → all healthy ${result.startupMs} ms`);
-    print(`   hale RSS ${hale.rssMib.toFixed(1)} MiB, CPU ${hale.cpuPercent.toFixed(2)} % of a core; watchdog RSS ${watchdog?.rssMib.toFixed(1) ?? '-'} MiB, CPU ${watchdog?.cpuPercent.toFixed(2) ?? '-'} %`);
-    print(`   checks ${checks.checks} (${checks.failed} failed) over ${checks.coveredMs} ms: latency p50 ${checks.latencyP50Ms} p99 ${checks.latencyP99Ms} max ${checks.latencyMaxMs} ms`);
-    print(`   gaps ${checks.gaps}: p50 ${checks.gapP50Ms} p99 ${checks.gapP99Ms} max ${checks.gapMaxMs} ms; late ${checks.late}, missed ${checks.missed}`);
-    print(`   machine busy ${result.machineCpuPercent.toFixed(1)} % of one core (all cores together; the plugins and anything else included)`);
+    print(
+      `   hale RSS ${hale.rssMib.toFixed(1)} MiB, CPU ${hale.cpuPercent.toFixed(2)} % of a core; watchdog RSS ${watchdog?.rssMib.toFixed(1) ?? '-'} MiB, CPU ${watchdog?.cpuPercent.toFixed(2) ?? '-'} %`,
+    );
+    print(
+      `   checks ${checks.checks} (${checks.failed} failed) over ${checks.coveredMs} ms: latency p50 ${checks.latencyP50Ms} p99 ${checks.latencyP99Ms} max ${checks.latencyMaxMs} ms`,
+    );
+    print(
+      `   gaps ${checks.gaps}: p50 ${checks.gapP50Ms} p99 ${checks.gapP99Ms} max ${checks.gapMaxMs} ms; late ${checks.late}, missed ${checks.missed}`,
+    );
+    print(
+      `   machine busy ${result.machineCpuPercent.toFixed(1)} % of one core (all cores together; the plugins and anything else included)`,
+    );
     print(`   event-loop lag ${JSON.stringify(result.eventLoopLag)}`);
     print(`   free memory ${free.before.toFixed(0)} → ${free.healthy.toFixed(0)} → ${free.after.toFixed(0)} MiB`);
     printProfile(result.profile);
     if (only.has('floor')) {
       const floor = await measureCheckFloor({ count, idleMs });
-      print(`   floor: ${count} spawned bare → all handshakes ${floor.startupMs.toFixed(0)} ms; a bare grpc-js client checking them: CPU ${floor.cpuPercent.toFixed(2)} %, latency p50 ${floor.latencyP50Ms.toFixed(2)} p99 ${floor.latencyP99Ms.toFixed(2)} ms (${floor.checks} checks, ${floor.failed} failed)`);
+      print(
+        `   floor: ${count} spawned bare → all handshakes ${floor.startupMs.toFixed(0)} ms; a bare grpc-js client checking them: CPU ${floor.cpuPercent.toFixed(2)} %, latency p50 ${floor.latencyP50Ms.toFixed(2)} p99 ${floor.latencyP99Ms.toFixed(2)} ms (${floor.checks} checks, ${floor.failed} failed)`,
+      );
     }
   }
 }
 
 if (only.has('orphans')) {
   const result = await measureOrphans({ count: 50 });
-  print(`6. orphans: SIGKILL hale with ${result.plugins} plugins → ${result.survivors} left after 2 s; watchdog left: ${result.watchdogSurvived}; all gone in ${result.allGoneMs?.toFixed(1) ?? '-'} ms`);
+  print(
+    `6. orphans: SIGKILL hale with ${result.plugins} plugins → ${result.survivors} left after 2 s; watchdog left: ${result.watchdogSurvived}; all gone in ${result.allGoneMs?.toFixed(1) ?? '-'} ms`,
+  );
 }

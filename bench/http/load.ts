@@ -42,7 +42,10 @@ export const loadUrl = async (url: string, { connections, seconds }: { connectio
  * await loadUrl(bare.url, { connections: 10, seconds: 10 });
  * await bare.stop();
  */
-export const startBareServer = async (body: string, headers: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<void> }> => {
+export const startBareServer = async (
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ url: string; stop: () => Promise<void> }> => {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/http/bare-server.ts')], {
     env: { ...process.env, BENCH_BODY: body, BENCH_HEADERS: JSON.stringify(headers) },
     stdio: ['pipe', 'pipe', 'inherit'],

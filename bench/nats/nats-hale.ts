@@ -48,9 +48,11 @@ export const startNatsHaleBench = async (options: BenchConfigOptions, nats: Nats
     await ended;
     clearTimeout(force);
   };
-  const listening = await hale.line((l) => typeof l.api === 'string', timeoutMs).catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
+  const listening = await hale
+    .line((l) => typeof l.api === 'string', timeoutMs)
+    .catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    });
   return { url: String(listening.api), hale, pid, dir, spawnedAt, stop };
 };

@@ -30,8 +30,10 @@ interface Arm {
 
 const toArm = (label: string, bench: HaleBench): Arm => ({ label, bench, crashMs: [], healthMedians: [], healthAll: [], non200: 0 });
 
-const isNatsConnected = (l: { nats?: unknown; msg?: unknown }): boolean => typeof l.nats === 'string' && String(l.msg).startsWith('nats: connected');
-const isNatsAway = (l: { nats?: unknown; msg?: unknown }): boolean => typeof l.nats === 'string' && !String(l.msg).startsWith('nats: connected');
+const isNatsConnected = (l: { nats?: unknown; msg?: unknown }): boolean =>
+  typeof l.nats === 'string' && String(l.msg).startsWith('nats: connected');
+const isNatsAway = (l: { nats?: unknown; msg?: unknown }): boolean =>
+  typeof l.nats === 'string' && !String(l.msg).startsWith('nats: connected');
 
 const fixed = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2));
 const spread = (s: Summary, unit: string): string => `${fixed(s.median)} ${unit} (${fixed(s.min)}–${fixed(s.max)})`;
@@ -80,7 +82,9 @@ const measure = async (servers: { up: NatsServer; down: NatsServer }, benches: H
       if (arm !== undefined) await runTrial(arm, kept);
     }
   }
-  const ends = await Promise.all(arms.map(async (arm) => ({ rss: readRssMib(arm.bench.pid), nats: await readMetrics(arm.bench.url, 'hale_nats_') })));
+  const ends = await Promise.all(
+    arms.map(async (arm) => ({ rss: readRssMib(arm.bench.pid), nats: await readMetrics(arm.bench.url, 'hale_nats_') })),
+  );
   const [base] = arms;
   const baseCrash = summarize(base?.crashMs ?? []).median;
   const baseHealth = summarize(base?.healthMedians ?? []).median;
@@ -88,14 +92,40 @@ const measure = async (servers: { up: NatsServer; down: NatsServer }, benches: H
     const crash = summarize(arm.crashMs);
     const health = summarize(arm.healthMedians);
     const end = ends[index];
-    const held = index === 2 ? [String(end?.nats.hale_nats_pending_messages ?? 'n/a'), String(end?.nats.hale_nats_dropped_total ?? 'n/a')] : ['–', '–'];
-    return [arm.label, spread(crash, 'ms'), ratio(crash.median, baseCrash), spread(health, 'ms'), ratio(health.median, baseHealth), end?.rss == null ? 'gone' : `${end.rss.toFixed(1)} MiB`, ...held];
+    const held =
+      index === 2
+        ? [String(end?.nats.hale_nats_pending_messages ?? 'n/a'), String(end?.nats.hale_nats_dropped_total ?? 'n/a')]
+        : ['–', '–'];
+    return [
+      arm.label,
+      spread(crash, 'ms'),
+      ratio(crash.median, baseCrash),
+      spread(health, 'ms'),
+      ratio(health.median, baseHealth),
+      end?.rss == null ? 'gone' : `${end.rss.toFixed(1)} MiB`,
+      ...held,
+    ];
   });
-  const table = formatTable(['arm', 'SIGKILL→healthy median (min–max)', '÷ (a)', '/health median (min–max)', '÷ (a)', 'hale RSS at end', 'nats pending', 'nats dropped'], rows);
+  const table = formatTable(
+    [
+      'arm',
+      'SIGKILL→healthy median (min–max)',
+      '÷ (a)',
+      '/health median (min–max)',
+      '÷ (a)',
+      'hale RSS at end',
+      'nats pending',
+      'nats dropped',
+    ],
+    rows,
+  );
   const notes = [
     `n = ${trials} a arm after ${warmup} warm-up trials, interleaved (the first arm rotates each trial); one greeter a hale, restartBackoff 0, successThreshold 1, checkInterval 1s; summaryInterval 1s; maxPending default (10000).`,
     `/health: ${healthRequests} sequential fetches a trial, after the plugin is healthy again; the column is the median of the ${trials} per-trial medians.`,
-    ...arms.map((arm, index) => `${arm.label} — /health p99 over all ${arm.healthAll.length} requests ${fixed(percentile(arm.healthAll, 99))} ms, ${arm.non200} answers not 200; nats metrics ${JSON.stringify(ends[index]?.nats ?? {})}`),
+    ...arms.map(
+      (arm, index) =>
+        `${arm.label} — /health p99 over all ${arm.healthAll.length} requests ${fixed(percentile(arm.healthAll, 99))} ms, ${arm.non200} answers not 200; nats metrics ${JSON.stringify(ends[index]?.nats ?? {})}`,
+    ),
   ];
   return `${table}\n\n${notes.join('\n')}`;
 };

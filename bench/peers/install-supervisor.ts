@@ -52,7 +52,11 @@ const readLivePid = (pidfile: string): number | null => {
 
 const aptGet = async (args: string[]): Promise<{ ok: true } | { ok: false; output: string }> => {
   try {
-    await run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+    await run('apt-get', args, {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      timeout: 600_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { ok: true };
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
@@ -61,7 +65,8 @@ const aptGet = async (args: string[]): Promise<{ ok: true } | { ok: false; outpu
 };
 
 // The package lists are missing or stale: `apt-get update` cures these, nothing else does.
-const wantsUpdate = (output: string): boolean => /Unable to locate package|has no installation candidate|404\s+Not Found|Failed to fetch/i.test(output);
+const wantsUpdate = (output: string): boolean =>
+  /Unable to locate package|has no installation candidate|404\s+Not Found|Failed to fetch/i.test(output);
 
 /** SIGTERMs the system supervisord our install started (it then stops its own programs), SIGKILL if it lingers. */
 const stopSystemSupervisord = async (pid: number): Promise<void> => {
@@ -84,7 +89,13 @@ const stopSystemSupervisord = async (pid: number): Promise<void> => {
 export const ensureSupervisor = async (): Promise<SupervisorInstall> => {
   const present = { supervisord: findOnPath('supervisord'), supervisorctl: findOnPath('supervisorctl') };
   if (present.supervisord !== null && present.supervisorctl !== null) {
-    return { ok: true, supervisord: present.supervisord, supervisorctl: present.supervisorctl, installedNow: false, stoppedSystemPid: null };
+    return {
+      ok: true,
+      supervisord: present.supervisord,
+      supervisorctl: present.supervisorctl,
+      installedNow: false,
+      stoppedSystemPid: null,
+    };
   }
   const pidfile = systemPidfile();
   const runningBefore = new Set([readLivePid(pidfile), ...findProcessesByMarker(systemConfig)]);
@@ -97,9 +108,12 @@ export const ensureSupervisor = async (): Promise<SupervisorInstall> => {
   if (!installed.ok) return { ok: false, reason: `apt-get install -y supervisor failed: ${installed.output.trim()}` };
   const supervisord = findOnPath('supervisord');
   const supervisorctl = findOnPath('supervisorctl');
-  if (supervisord === null || supervisorctl === null) return { ok: false, reason: 'supervisor is installed but supervisord or supervisorctl is not on PATH' };
+  if (supervisord === null || supervisorctl === null)
+    return { ok: false, reason: 'supervisor is installed but supervisord or supervisorctl is not on PATH' };
   // Only a supervisord that was not running before our install is ours to stop.
-  const started = [readLivePid(systemPidfile()), ...findProcessesByMarker(systemConfig)].find((pid) => pid !== null && !runningBefore.has(pid));
+  const started = [readLivePid(systemPidfile()), ...findProcessesByMarker(systemConfig)].find(
+    (pid) => pid !== null && !runningBefore.has(pid),
+  );
   if (started !== undefined && started !== null) await stopSystemSupervisord(started);
   return { ok: true, supervisord, supervisorctl, installedNow: true, stoppedSystemPid: started ?? null };
 };

@@ -76,7 +76,10 @@ export const measureStartup = async (create: () => Promise<PeerManager>, count =
  * @example
  * await measureOrphans(createPm2Manager, 50); // { children: 50, leftAfter2s: 0 }
  */
-export const measureOrphans = async (create: () => Promise<PeerManager>, count = 50): Promise<{ children: number; leftAfter2s: number }> => {
+export const measureOrphans = async (
+  create: () => Promise<PeerManager>,
+  count = 50,
+): Promise<{ children: number; leftAfter2s: number }> => {
   const manager = await create();
   try {
     await manager.start(count);

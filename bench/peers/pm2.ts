@@ -56,7 +56,12 @@ const ecosystem = (home: string, ports: Map<string, number>): string =>
 export const createPm2Manager = async (): Promise<PeerManager> => {
   const home = mkdtempSync(join(tmpdir(), 'hale-bench-pm2-'));
   const pm2 = async (args: string[], timeoutMs: number): Promise<void> => {
-    const running = run(process.execPath, [pm2Bin, ...args], { cwd: home, env: { ...process.env, PM2_HOME: home }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    const running = run(process.execPath, [pm2Bin, ...args], {
+      cwd: home,
+      env: { ...process.env, PM2_HOME: home },
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const cli = running.child.pid;
     if (cli !== undefined) registerPid(cli);
     try {
@@ -146,7 +151,8 @@ export const createPm2Manager = async (): Promise<PeerManager> => {
       // None of these pids is ours any more; an exit handler must not SIGKILL them once the kernel reuses them.
       for (const pid of seen) forgetPid(pid);
       rmSync(home, { recursive: true, force: true });
-      if (leftDaemons.length + left.length > 0) throw new Error(`pm2: still running after SIGKILL: ${[...leftDaemons, ...left].join(', ')}`);
+      if (leftDaemons.length + left.length > 0)
+        throw new Error(`pm2: still running after SIGKILL: ${[...leftDaemons, ...left].join(', ')}`);
     },
   };
 };

@@ -59,7 +59,10 @@ export type WaitResult = { ok: true; pid: number; atMs: number } | { ok: false; 
  * @example
  * const back = await waitForAnswer(url, { notPid: killed, everyMs: 2, withinMs: 10_000 });
  */
-export const waitForAnswer = async (url: string, { everyMs = 2, withinMs = 10_000, notPid, signal }: WaitOptions = {}): Promise<WaitResult> => {
+export const waitForAnswer = async (
+  url: string,
+  { everyMs = 2, withinMs = 10_000, notPid, signal }: WaitOptions = {},
+): Promise<WaitResult> => {
   const deadline = performance.now() + withinMs;
   const maxTries = Math.ceil(withinMs / Math.max(everyMs, 1)) + 1;
   let last = 'never probed';

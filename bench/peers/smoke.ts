@@ -12,7 +12,13 @@ import { findTaggedProcesses } from './tagged-processes.js';
 
 installCleanup();
 const scaleArg = process.argv.indexOf('--scale');
-const scales = scaleArg === -1 ? [] : (process.argv[scaleArg + 1] ?? '').split(',').map(Number).filter((n) => n > 0);
+const scales =
+  scaleArg === -1
+    ? []
+    : (process.argv[scaleArg + 1] ?? '')
+        .split(',')
+        .map(Number)
+        .filter((n) => n > 0);
 const dirs: string[] = [];
 
 const memAvailableMib = (): number => Number(/^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024;
@@ -43,7 +49,9 @@ const smoke = async (name: 'pm2' | 'supervisord'): Promise<void> => {
       console.log(`${name}: restart ${i + 1}: ${fixed(await measureRestart(manager, child))} ms`);
     }
     const idle = await measureIdle(manager, 3_000);
-    console.log(`${name}: idle with 1 child over 3 s: daemon RSS ${fixed(idle.rssMib)} MiB, CPU ${idle.cpuPercent.toFixed(2)} %; ${await childRss(manager)}`);
+    console.log(
+      `${name}: idle with 1 child over 3 s: daemon RSS ${fixed(idle.rssMib)} MiB, CPU ${idle.cpuPercent.toFixed(2)} %; ${await childRss(manager)}`,
+    );
   } finally {
     await manager.stop();
   }
@@ -75,7 +83,10 @@ try {
   for (const name of ['pm2', 'supervisord'] as const) await smoke(name);
   for (const count of scales) for (const name of ['pm2', 'supervisord'] as const) await scale(name, count);
 } finally {
-  const left = [...dirs.flatMap((dir) => [...findProcessesByMarker(dir), ...findTaggedProcesses(dir)]), ...findProcessesByMarker(httpChildPath)];
+  const left = [
+    ...dirs.flatMap((dir) => [...findProcessesByMarker(dir), ...findTaggedProcesses(dir)]),
+    ...findProcessesByMarker(httpChildPath),
+  ];
   console.log(left.length === 0 ? 'left behind: none' : `LEFT BEHIND: ${[...new Set(left)].join(', ')}`);
   if (left.length > 0) process.exitCode = 1;
 }

@@ -13,13 +13,21 @@ export type ProcessInfoResult = { ok: true; processes: SupervisorProcessInfo[] }
 const post = (socketPath: string, body: string, timeoutMs: number): Promise<{ ok: true; text: string } | { ok: false; reason: string }> =>
   new Promise((resolve) => {
     const req = request(
-      { socketPath, path: '/RPC2', method: 'POST', headers: { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs },
+      {
+        socketPath,
+        path: '/RPC2',
+        method: 'POST',
+        headers: { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) },
+        timeout: timeoutMs,
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
         res.on('error', (error) => resolve({ ok: false, reason: error.message }));
-        res.on('end', () => resolve(res.statusCode === 200 ? { ok: true, text } : { ok: false, reason: `status ${String(res.statusCode)}` }));
+        res.on('end', () =>
+          resolve(res.statusCode === 200 ? { ok: true, text } : { ok: false, reason: `status ${String(res.statusCode)}` }),
+        );
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -48,6 +56,10 @@ export const readProcessInfo = async (socketPath: string, timeoutMs = 5_000): Pr
   const processes = answer.text
     .split('<struct>')
     .slice(1)
-    .map((struct) => ({ name: member(struct, 'name') ?? '', pid: Number(member(struct, 'pid') ?? 0), statename: member(struct, 'statename') ?? '' }));
+    .map((struct) => ({
+      name: member(struct, 'name') ?? '',
+      pid: Number(member(struct, 'pid') ?? 0),
+      statename: member(struct, 'statename') ?? '',
+    }));
   return { ok: true, processes };
 };

@@ -120,7 +120,8 @@ export const createSupervisordManager = async (): Promise<PeerManager | { unavai
       // None of these pids is ours any more; an exit handler must not SIGKILL them once the kernel reuses them.
       for (const pid of seen) forgetPid(pid);
       rmSync(dir, { recursive: true, force: true });
-      if (leftDaemons.length + left.length > 0) throw new Error(`supervisord: still running after SIGKILL: ${[...leftDaemons, ...left].join(', ')}`);
+      if (leftDaemons.length + left.length > 0)
+        throw new Error(`supervisord: still running after SIGKILL: ${[...leftDaemons, ...left].join(', ')}`);
     },
   };
 };

@@ -3,15 +3,9 @@ import { showNotice } from './notice.js';
 import { awaitOperation } from './operation-notice.js';
 import { askForToken } from './token-dialog.js';
 import { forgetToken, readToken, saveToken } from './token-store.js';
-import type { OperationBody } from './types.js';
+import type { ControlBody } from './types.js';
 
 export type PluginAction = 'restart' | 'stop' | 'start' | 'signal';
-
-interface ControlBody {
-  message?: string;
-  state?: string;
-  operation?: OperationBody;
-}
 
 const pathOf = (plugin: string, action: PluginAction, signal: string): string =>
   action === 'signal'

@@ -36,7 +36,11 @@ export const openEventFeed = (options: FeedOptions): (() => void) => {
     current = abort;
     let silence = setTimeout(() => abort.abort(), silenceLimitMs);
     try {
-      const response = await fetch(options.url, { headers: { ...authHeaders(), Accept: 'text/event-stream' }, cache: 'no-store', signal: abort.signal });
+      const response = await fetch(options.url, {
+        headers: { ...authHeaders(), Accept: 'text/event-stream' },
+        cache: 'no-store',
+        signal: abort.signal,
+      });
       if (response.status === 401 && options.onUnauthorized !== undefined) {
         await options.onUnauthorized('the event stream needs the API token (401)');
         return 'asked for the token';

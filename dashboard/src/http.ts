@@ -1,9 +1,7 @@
 import { readToken } from './token-store.js';
 
 /** What a request came back with; a refused or failed request is a value, never an exception. */
-export type Answer<T> =
-  | { ok: true; status: number; body: T }
-  | { ok: false; status: number; code: string; message: string };
+export type Answer<T> = { ok: true; status: number; body: T } | { ok: false; status: number; code: string; message: string };
 
 const readError = async (response: Response): Promise<{ code: string; message: string }> => {
   try {
@@ -28,7 +26,10 @@ export const authHeaders = (): Record<string, string> => {
  * const answer = await request<HealthBody>('/health', { usable: [200, 503] });
  * if (answer.ok) render(answer.body);
  */
-export const request = async <T>(path: string, options: { method?: 'GET' | 'POST'; usable?: readonly number[] } = {}): Promise<Answer<T>> => {
+export const request = async <T>(
+  path: string,
+  options: { method?: 'GET' | 'POST'; usable?: readonly number[] } = {},
+): Promise<Answer<T>> => {
   const usable = options.usable ?? [200, 202];
   try {
     const response = await fetch(path, { method: options.method ?? 'GET', headers: authHeaders(), cache: 'no-store' });

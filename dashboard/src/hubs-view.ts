@@ -1,29 +1,7 @@
 import { byId, el, setAttr, setText } from './dom.js';
 import { formatClock, formatDuration } from './format.js';
 import { request } from './http.js';
-
-/** One service of a hub's summary, the little this view reads of it. */
-interface HubService {
-  name: string;
-  status: 'up' | 'degraded' | 'down';
-}
-
-/** A hub as GET /federation/hubs answers it. */
-interface HubEntry {
-  hub_id: string;
-  overall_status: 'healthy' | 'degraded' | 'unhealthy';
-  stale: boolean;
-  age_seconds: number;
-  received_at: string;
-  service_count: number;
-  summary: { timestamp: string; services: HubService[]; checks?: HubService[] };
-}
-
-interface HubsBody {
-  hub_id: string;
-  stale_after_seconds: number;
-  hubs: HubEntry[];
-}
+import type { FederationBody, HubEntry, HubsBody } from './types.js';
 
 const pollMs = 5_000;
 
@@ -36,17 +14,30 @@ const drawRow = (hub: HubEntry, ownHubId: string): HTMLTableRowElement => {
     { class: 'hub', 'data-hub': hub.hub_id, 'data-stale': String(hub.stale) },
     el('th', { scope: 'row', class: 'hub-name' }, hub.hub_id, hub.hub_id === ownHubId && el('span', { class: 'badge' }, 'this hale')),
     el('td', { class: 'hub-status', 'data-status': hub.overall_status }, hub.overall_status),
-    el('td', { class: 'num hub-services', title: services.filter((s) => s.status !== 'up').map((s) => `${s.name}: ${s.status}`).join('\n') }, `${up}/${services.length}`),
+    el(
+      'td',
+      {
+        class: 'num hub-services',
+        title: services
+          .filter((s) => s.status !== 'up')
+          .map((s) => `${s.name}: ${s.status}`)
+          .join('\n'),
+      },
+      `${up}/${services.length}`,
+    ),
     el('td', { class: 'num hub-age' }, formatDuration(hub.age_seconds * 1_000)),
-    el('td', { class: 'hub-fresh' }, hub.stale && el('span', { class: 'badge stale-badge', title: 'no summary for longer than the stale limit' }, 'stale')),
-    el('td', { class: 'hub-time', title: `sent ${hub.summary.timestamp} by the hub's clock` }, Number.isNaN(receivedAt) ? '–' : formatClock(receivedAt)),
+    el(
+      'td',
+      { class: 'hub-fresh' },
+      hub.stale && el('span', { class: 'badge stale-badge', title: 'no summary for longer than the stale limit' }, 'stale'),
+    ),
+    el(
+      'td',
+      { class: 'hub-time', title: `sent ${hub.summary.timestamp} by the hub's clock` },
+      Number.isNaN(receivedAt) ? '–' : formatClock(receivedAt),
+    ),
   );
 };
-
-/** GET /federation: whether this hale hears other hubs at all. */
-interface FederationBody {
-  enabled: boolean;
-}
 
 /**
  * The hubs view: every hub this hale hears over NATS, from GET

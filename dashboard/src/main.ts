@@ -38,7 +38,8 @@ const readHealth = async (withChecks: boolean): Promise<HealthBody | null> => {
     withChecks ? request<HealthBody>('/plugins/health') : Promise.resolve(null),
   ]);
   if (!health.ok) {
-    if (health.status === 401 && (await askForReadToken('reading the health of the plugins needs the API token (401)'))) return readHealth(withChecks);
+    if (health.status === 401 && (await askForReadToken('reading the health of the plugins needs the API token (401)')))
+      return readHealth(withChecks);
     return null;
   }
   if (detail?.ok === true) health.body.plugins = { ...health.body.plugins, ...detail.body.plugins };
@@ -83,8 +84,10 @@ const onEvent = (name: string, data: string): void => {
   table.apply(event);
   if (event.type === 'reloaded') return void refresh(true);
   if (event.type === 'operation') return noteOperation(event.operation);
-  if (event.type === 'supervisor' && event.phase === 'stopping') showNotice('info', `the supervisor is stopping (${event.reason}); this page reconnects when it is back`, 'stream');
-  if (event.type === 'transition' || event.type === 'dependencyTransition' || event.type === 'exited' || event.type === 'ready') refreshSoon();
+  if (event.type === 'supervisor' && event.phase === 'stopping')
+    showNotice('info', `the supervisor is stopping (${event.reason}); this page reconnects when it is back`, 'stream');
+  if (event.type === 'transition' || event.type === 'dependencyTransition' || event.type === 'exited' || event.type === 'ready')
+    refreshSoon();
 };
 
 openEventFeed({

@@ -28,7 +28,13 @@ export const openPluginDetails = (plugin: string, columns: number): PluginDetail
   const log = el('pre', { class: 'log-tail', tabindex: '0', 'aria-label': `last lines ${plugin} printed`, 'data-raw': 'false' });
   const rawToggle = el(
     'button',
-    { type: 'button', class: 'raw-toggle', 'data-action': 'raw-log', 'aria-pressed': 'false', title: 'show each line as the plugin printed it' },
+    {
+      type: 'button',
+      class: 'raw-toggle',
+      'data-action': 'raw-log',
+      'aria-pressed': 'false',
+      title: 'show each line as the plugin printed it',
+    },
     'raw',
   );
   const list = el('ol', { class: 'plugin-timeline' });
@@ -40,7 +46,9 @@ export const openPluginDetails = (plugin: string, columns: number): PluginDetail
     el(
       'td',
       { colspan: String(columns) },
-      el('div', { class: 'details-grid' },
+      el(
+        'div',
+        { class: 'details-grid' },
         el('section', {}, el('h3', {}, `Log tail of ${plugin} `, rawToggle), log),
         el('section', {}, el('h3', {}, 'Transitions'), list),
       ),
@@ -97,5 +105,11 @@ export const openPluginDetails = (plugin: string, columns: number): PluginDetail
       }
     },
   });
-  return { row, close: () => { stop(); row.remove(); } };
+  return {
+    row,
+    close: () => {
+      stop();
+      row.remove();
+    },
+  };
 };

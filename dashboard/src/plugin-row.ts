@@ -93,7 +93,8 @@ export const drawUptime = (row: PluginRow, view: PluginView, now: number): void 
 export const drawPluginRow = (row: PluginRow, view: PluginView, now: number): void => {
   setAttr(row.row, 'data-state', view.state);
   setText(row.state, view.state);
-  const nextRestart = view.nextRestartAt === null || view.nextRestartAt < now ? '' : `; restart in ${formatDuration(view.nextRestartAt - now + 999)}`;
+  const nextRestart =
+    view.nextRestartAt === null || view.nextRestartAt < now ? '' : `; restart in ${formatDuration(view.nextRestartAt - now + 999)}`;
   setAttr(row.state, 'title', `${view.state} for ${formatDuration(now - view.since)}: ${view.reason}${nextRestart}`);
   setText(row.critical, view.critical ? 'critical' : '');
   row.critical.hidden = !view.critical;
@@ -116,7 +117,15 @@ export const drawPluginRow = (row: PluginRow, view: PluginView, now: number): vo
     row.components.dataset['drawn'] = components;
     row.components.replaceChildren(
       ...view.components.map((c) =>
-        el('span', { class: 'chip', 'data-status': c.status.toLowerCase(), title: `${c.critical ? 'critical; ' : ''}${formatLatency(c.latencyMs)}${c.message === '' ? '' : `: ${c.message}`}` }, `${c.name} ${c.status.toLowerCase()}`),
+        el(
+          'span',
+          {
+            class: 'chip',
+            'data-status': c.status.toLowerCase(),
+            title: `${c.critical ? 'critical; ' : ''}${formatLatency(c.latencyMs)}${c.message === '' ? '' : `: ${c.message}`}`,
+          },
+          `${c.name} ${c.status.toLowerCase()}`,
+        ),
       ),
     );
   }

@@ -15,7 +15,19 @@ const stateOrder: readonly PluginState[] = ['failed', 'unhealthy', 'restarting',
 const signatureOf = (view: PluginView | undefined): string =>
   view === undefined
     ? ''
-    : [view.state, view.reason, view.since, view.pid, view.restartCount, view.latencyMs, view.message, view.version, view.nextRestartAt, view.latencies.length, view.latencies.at(-1)?.ms]
+    : [
+        view.state,
+        view.reason,
+        view.since,
+        view.pid,
+        view.restartCount,
+        view.latencyMs,
+        view.message,
+        view.version,
+        view.nextRestartAt,
+        view.latencies.length,
+        view.latencies.at(-1)?.ms,
+      ]
         .concat(view.components.map((c) => `${c.name}:${c.status}:${c.message}`))
         .join('|');
 
@@ -42,7 +54,9 @@ export const createPluginTable = (options: { now: () => number }) => {
 
   const matches = (view: PluginView): boolean => {
     const text = filter.value.trim().toLowerCase();
-    return (stateFilter === null || view.state === stateFilter) && (text === '' || view.name.toLowerCase().includes(text) || view.state === text);
+    return (
+      (stateFilter === null || view.state === stateFilter) && (text === '' || view.name.toLowerCase().includes(text) || view.state === text)
+    );
   };
 
   const drawCounts = () => {
@@ -52,9 +66,21 @@ export const createPluginTable = (options: { now: () => number }) => {
     if (counts.dataset['drawn'] === key) return;
     counts.dataset['drawn'] = key;
     counts.replaceChildren(
-      ...stateOrder.filter((s) => tally.has(s)).map((state) =>
-        el('button', { type: 'button', class: 'count', 'data-state': state, 'aria-pressed': String(stateFilter === state), title: `show only ${state} plugins` }, `${tally.get(state) ?? 0} ${state}`),
-      ),
+      ...stateOrder
+        .filter((s) => tally.has(s))
+        .map((state) =>
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'count',
+              'data-state': state,
+              'aria-pressed': String(stateFilter === state),
+              title: `show only ${state} plugins`,
+            },
+            `${tally.get(state) ?? 0} ${state}`,
+          ),
+        ),
     );
   };
 
@@ -146,7 +172,10 @@ export const createPluginTable = (options: { now: () => number }) => {
         if (row === undefined) {
           row = createPluginRow(name);
           rows.set(name, row);
-          const before = sorted.slice(index + 1).map((n) => rows.get(n)?.row).find((r) => r !== undefined && r.isConnected);
+          const before = sorted
+            .slice(index + 1)
+            .map((n) => rows.get(n)?.row)
+            .find((r) => r !== undefined && r.isConnected);
           body.insertBefore(row.row, before ?? null);
         } else if (unchanged) continue;
         markDirty(name);

@@ -44,25 +44,26 @@ const blankChecks = (view: PluginView): PluginView => {
  * @example
  * const view = viewFromBody('greeter', body, Date.parse(health.timestamp), undefined);
  */
-export const viewFromBody = (name: string, body: PluginBody, now: number, previous: PluginView | undefined): PluginView => blankChecks({
-  name,
-  state: body.state,
-  reason: body.reason,
-  since: Date.parse(body.since),
-  critical: body.critical,
-  pid: body.pid,
-  startedAt: body.pid === null || body.uptimeSeconds === null ? null : now - body.uptimeSeconds * 1_000,
-  restartCount: body.restartCount,
-  latencyMs: body.responseTimeMs,
-  latencies:
-    body.recentChecks === undefined
-      ? (previous?.latencies ?? [])
-      : body.recentChecks.slice(-sparkPoints).map((check) => ({ ms: check.responseTimeMs, failed: check.outcome === 'fail' })),
-  message: body.message,
-  components: body.components,
-  version: body.version,
-  nextRestartAt: body.nextRestartTime === null ? null : Date.parse(body.nextRestartTime),
-});
+export const viewFromBody = (name: string, body: PluginBody, now: number, previous: PluginView | undefined): PluginView =>
+  blankChecks({
+    name,
+    state: body.state,
+    reason: body.reason,
+    since: Date.parse(body.since),
+    critical: body.critical,
+    pid: body.pid,
+    startedAt: body.pid === null || body.uptimeSeconds === null ? null : now - body.uptimeSeconds * 1_000,
+    restartCount: body.restartCount,
+    latencyMs: body.responseTimeMs,
+    latencies:
+      body.recentChecks === undefined
+        ? (previous?.latencies ?? [])
+        : body.recentChecks.slice(-sparkPoints).map((check) => ({ ms: check.responseTimeMs, failed: check.outcome === 'fail' })),
+    message: body.message,
+    components: body.components,
+    version: body.version,
+    nextRestartAt: body.nextRestartTime === null ? null : Date.parse(body.nextRestartTime),
+  });
 
 /**
  * Applies one live event to a plugin's view, in place; says whether the
@@ -96,7 +97,8 @@ export const applyEvent = (view: PluginView, event: FeedEvent): boolean => {
     case 'exited':
       view.pid = null;
       view.startedAt = null;
-      if (view.state !== 'stopped') view.message = event.expected ? 'exited when asked' : `exited: ${event.signal ?? `code ${String(event.code)}`}`;
+      if (view.state !== 'stopped')
+        view.message = event.expected ? 'exited when asked' : `exited: ${event.signal ?? `code ${String(event.code)}`}`;
       return true;
     case 'stopped':
       view.pid = null;

@@ -31,5 +31,8 @@ export const drawSparkline = (svg: SVGSVGElement, samples: ReadonlyArray<{ ms: n
     }),
   );
   const last = samples.at(-1);
-  svg.setAttribute('aria-label', last === undefined ? 'no checks yet' : `last ${samples.length} check latencies; latest ${last.ms.toFixed(1)} ms`);
+  svg.setAttribute(
+    'aria-label',
+    last === undefined ? 'no checks yet' : `last ${samples.length} check latencies; latest ${last.ms.toFixed(1)} ms`,
+  );
 };

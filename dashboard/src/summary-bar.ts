@@ -22,7 +22,9 @@ export const drawSummary = (health: HealthBody): void => {
       health.version === undefined ? '' : `hale ${health.version}`,
       supervisor === undefined ? '' : `pid ${supervisor.pid}`,
       supervisor === undefined ? '' : `up ${formatDuration(supervisor.uptimeSeconds * 1_000)}`,
-    ].filter((part) => part !== '').join(' · '),
+    ]
+      .filter((part) => part !== '')
+      .join(' · '),
   );
   const checks = [...Object.entries(health.checks ?? {}), ...Object.entries(health.components ?? {})];
   const list = byId('dependencies');
@@ -32,7 +34,15 @@ export const drawSummary = (health: HealthBody): void => {
   list.dataset['drawn'] = drawn;
   list.replaceChildren(
     ...checks.map(([name, check]) =>
-      el('li', { class: 'chip', 'data-status': check.status, title: `${check.critical ? 'critical; ' : ''}${check.target ?? ''} ${check.reason ?? ''}`.trim() }, `${name} ${check.status}`),
+      el(
+        'li',
+        {
+          class: 'chip',
+          'data-status': check.status,
+          title: `${check.critical ? 'critical; ' : ''}${check.target ?? ''} ${check.reason ?? ''}`.trim(),
+        },
+        `${name} ${check.status}`,
+      ),
     ),
   );
 };

@@ -16,7 +16,13 @@ const describeEntry = (entry: TransitionEntry, withPlugin: boolean): HTMLLIEleme
     { 'data-plugin': entry.plugin, 'data-to': entry.to, 'data-from': entry.from },
     el('time', { datetime: new Date(entry.at).toISOString() }, formatClock(entry.at)),
     withPlugin ? el('span', { class: 'plugin-name' }, entry.plugin) : null,
-    el('span', { class: 'move' }, el('span', { class: 'word', 'data-state': entry.from }, entry.from), ' → ', el('span', { class: 'word', 'data-state': entry.to }, entry.to)),
+    el(
+      'span',
+      { class: 'move' },
+      el('span', { class: 'word', 'data-state': entry.from }, entry.from),
+      ' → ',
+      el('span', { class: 'word', 'data-state': entry.to }, entry.to),
+    ),
     el('span', { class: 'reason' }, entry.reason),
   );
 

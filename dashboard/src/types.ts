@@ -1,92 +1,67 @@
-// The few fields of hale's API answers the dashboard reads; the README documents the whole bodies.
+// The fields of hale's API answers the dashboard reads, taken from the API's own body types (src/api/bodies.ts):
+// a type-only import, erased from the browser build.
+import type * as Api from '../../src/api/bodies.js';
 
-export type PluginState = 'unknown' | 'healthy' | 'degraded' | 'unhealthy' | 'restarting' | 'failed' | 'stopped';
-export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
+export type { PluginState } from '../../src/model/plugin-state.js';
+export type { OverallStatus } from '../../src/supervisor/overall.js';
 
-export interface ComponentBody {
-  name: string;
-  status: string;
-  critical: boolean;
-  latencyMs: number;
-  message: string;
-}
+export type ComponentBody = Api.ComponentBody;
 
-export interface CheckBody {
-  time: string;
-  outcome: 'pass' | 'degraded' | 'fail';
-  responseTimeMs: number;
-  message: string;
-}
+export type CheckBody = Pick<Api.CheckBody, 'time' | 'outcome' | 'responseTimeMs' | 'message'>;
 
-/** A plugin as GET /health and GET /plugins/health show it. */
-export interface PluginBody {
-  state: PluginState;
-  reason: string;
-  since: string;
-  critical: boolean;
-  pid: number | null;
-  uptimeSeconds: number | null;
-  responseTimeMs: number | null;
-  message: string;
-  restarts: number;
-  restartCount: number;
-  nextRestartTime: string | null;
-  lastError: string | null;
-  components: ComponentBody[];
-  version: string;
-  recentChecks?: CheckBody[];
-}
+/** A plugin as GET /health and GET /plugins/health show it; only the second has its recent checks. */
+export type PluginBody = Pick<
+  Api.PluginBody,
+  | 'state'
+  | 'reason'
+  | 'since'
+  | 'critical'
+  | 'pid'
+  | 'uptimeSeconds'
+  | 'responseTimeMs'
+  | 'message'
+  | 'restarts'
+  | 'restartCount'
+  | 'nextRestartTime'
+  | 'lastError'
+  | 'components'
+  | 'version'
+> & { recentChecks?: CheckBody[] };
 
-export interface DependencyBody {
-  status: string;
-  critical: boolean;
-  target?: string;
-  reason?: string;
-}
+/** GET /health, and GET /plugins/health read the same way (it has neither the version nor the supervisor's facts). */
+export type HealthBody = Pick<Api.HealthBody, 'status' | 'timestamp' | 'checks' | 'components'> &
+  Partial<Pick<Api.HealthBody, 'version' | 'supervisor'>> & { plugins: Record<string, PluginBody> };
 
-export interface HealthBody {
-  status: OverallStatus;
-  timestamp: string;
-  version?: string;
-  plugins: Record<string, PluginBody>;
-  checks?: Record<string, DependencyBody>;
-  /** hale's own connections (its NATS link), never critical. */
-  components?: Record<string, DependencyBody>;
-  supervisor?: { pid: number; uptimeSeconds: number };
-}
+export type TransitionBody = Api.TransitionBody;
 
-export interface TransitionBody {
-  time: string;
-  from: PluginState;
-  to: PluginState;
-  reason: string;
-}
+export type LogLineBody = Pick<Api.LogLineBody, 'at' | 'stream' | 'line'>;
 
-export interface LogLineBody {
-  at: string;
-  stream: 'stdout' | 'stderr';
-  line: string;
-}
+/** The little of an operation (a 202 answer, the `operation` event) the banner reads: both carry these. */
+export type OperationBody = Pick<Api.OperationBody, 'id' | 'action' | 'plugin' | 'status' | 'outcome'>;
 
-/** The little of an operation (a 202 answer, the `operation` event) the banner reads. */
-export interface OperationBody {
-  id: string;
-  action: string;
-  plugin: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  outcome: string | null;
-}
+export type { FederationBody, HubsBody } from '../../src/api/bodies.js';
+
+/** A hub as GET /federation/hubs answers it. */
+export type HubEntry = Api.HubsBody['hubs'][number];
+
+/** The answer to a restart, stop, start or signal, as far as the banner reads it: a signal's answer has none of these. */
+export type ControlBody = Partial<Pick<Api.ControlBody, 'message' | 'state' | 'operation'>>;
 
 /** The events of GET /events the dashboard acts on, as their `data` reads. */
-export type FeedEvent =
-  | { type: 'transition'; id: number; plugin: string; from: PluginState; to: PluginState; reason: string; at: number; restarts: number; restartCount: number }
-  | { type: 'check'; id: number; plugin: string; check: { at: number; outcome: CheckBody['outcome']; latencyMs: number; message: string } }
-  | { type: 'spawned'; id: number; plugin: string; pid: number; at: number }
-  | { type: 'ready'; id: number; plugin: string; pid: number; at: number }
-  | { type: 'exited'; id: number; plugin: string; pid: number; code: number | null; signal: string | null; expected: boolean; at: number }
-  | { type: 'stopped'; id: number; plugin: string; at: number }
-  | { type: 'restartScheduled'; id: number; plugin: string; delayMs: number; at: number }
-  | { type: 'dependencyTransition'; id: number; dependency: string; from: string; to: string; at: number }
-  | { type: 'supervisor'; id: number; phase: 'started' | 'stopping'; reason: string; at: number }
-  | { type: 'reloaded'; id: number; at: number }
-  | { type: 'operation'; id: number; plugin: string; operation: OperationBody; at: number };
+export type FeedEvent = Extract<
+  Api.EventBody,
+  {
+    type:
+      | 'transition'
+      | 'check'
+      | 'spawned'
+      | 'ready'
+      | 'exited'
+      | 'stopped'
+      | 'restartScheduled'
+      | 'dependencyTransition'
+      | 'supervisor'
+      | 'reloaded'
+      | 'operation';
+  }
+>;

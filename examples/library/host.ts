@@ -1,4 +1,4 @@
-// hale as a library, the way a host program such as Hockeypuck keeps its plugins in-process: the host program starts its plugins
+// hale as a library (README, hale as a library): a host program keeps its plugins in-process: the host program starts its plugins
 // under a Supervisor, follows their events, and talks to a plugin's own service over the channel hale gives it.
 // Run it from the repository (after `npm run build`): node --import tsx examples/library/host.ts
 import * as grpc from '@grpc/grpc-js';
@@ -26,7 +26,11 @@ const loaded = parseConfigText(
 if (!loaded.ok) throw new Error(loaded.issues.map(formatConfigIssue).join('\n'));
 
 const definition = protoLoader.loadSync('hale/example/greeter/v1/greeter.proto', { includeDirs: [`${root}proto`] });
-const { Greeter } = (grpc.loadPackageDefinition(definition) as unknown as { hale: { example: { greeter: { v1: { Greeter: grpc.ServiceClientConstructor } } } } }).hale.example.greeter.v1;
+const { Greeter } = (
+  grpc.loadPackageDefinition(definition) as unknown as {
+    hale: { example: { greeter: { v1: { Greeter: grpc.ServiceClientConstructor } } } };
+  }
+).hale.example.greeter.v1;
 
 /** One SayHello over the plugin's current channel; the answer or the gRPC status that came back. */
 const sayHello = (supervisor: Supervisor, name: string): Promise<string> => {
@@ -38,7 +42,11 @@ const sayHello = (supervisor: Supervisor, name: string): Promise<string> => {
 const hello = (target: string, channel: grpc.Channel, name: string): Promise<string> =>
   new Promise((resolve) => {
     const client = new Greeter(target, grpc.credentials.createInsecure(), { channelOverride: channel }) as unknown as {
-      sayHello(request: { name: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, answer?: { message: string }) => void): void;
+      sayHello(
+        request: { name: string },
+        options: grpc.CallOptions,
+        callback: (error: grpc.ServiceError | null, answer?: { message: string }) => void,
+      ): void;
     };
     client.sayHello({ name }, { deadline: Date.now() + 2_000 }, (error: grpc.ServiceError | null, answer?: { message: string }) =>
       resolve(error === null ? `answered "${answer?.message}"` : `failed with ${grpc.status[error.code]}`),

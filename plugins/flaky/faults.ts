@@ -37,16 +37,64 @@ interface Option {
 const options: Option[] = [
   { flag: '--crash-after', env: 'FLAKY_CRASH_AFTER', kind: 'duration', key: 'crashAfterMs', help: 'exit after DUR' },
   { flag: '--crash-code', env: 'FLAKY_CRASH_CODE', kind: 'code', key: 'crashCode', help: 'exit code of the crash (default 1)' },
-  { flag: '--hang-after', env: 'FLAKY_HANG_AFTER', kind: 'duration', key: 'hangAfterMs', help: 'stop answering anything, SIGTERM included, after DUR' },
-  { flag: '--unhealthy-after', env: 'FLAKY_UNHEALTHY_AFTER', kind: 'duration', key: 'unhealthyAfterMs', help: 'report UNHEALTHY from DUR on' },
+  {
+    flag: '--hang-after',
+    env: 'FLAKY_HANG_AFTER',
+    kind: 'duration',
+    key: 'hangAfterMs',
+    help: 'stop answering anything, SIGTERM included, after DUR',
+  },
+  {
+    flag: '--unhealthy-after',
+    env: 'FLAKY_UNHEALTHY_AFTER',
+    kind: 'duration',
+    key: 'unhealthyAfterMs',
+    help: 'report UNHEALTHY from DUR on',
+  },
   { flag: '--degrade-after', env: 'FLAKY_DEGRADE_AFTER', kind: 'duration', key: 'degradeAfterMs', help: 'report DEGRADED from DUR on' },
   { flag: '--slow', env: 'FLAKY_SLOW_MS', kind: 'ms', key: 'slowMs', help: 'answer HealthCheck after MS milliseconds' },
-  { flag: '--bad-handshake', env: 'FLAKY_BAD_HANDSHAKE', kind: 'switch', key: 'badHandshake', help: 'print a malformed handshake line and wait' },
-  { flag: '--exit-at-once', env: 'FLAKY_EXIT_AT_ONCE', kind: 'optional-code', key: 'exitAtOnce', help: 'exit with CODE (default 1) before the handshake' },
-  { flag: '--exit-while-file', env: 'FLAKY_EXIT_WHILE_FILE', kind: 'path', key: 'exitWhileFile', help: 'exit with code 1 before the handshake while PATH exists' },
-  { flag: '--fault-dir', env: 'FLAKY_FAULT_DIR', kind: 'path', key: 'faultDir', help: 'at start, if PATH/bad-handshake exists: delete it and act as --bad-handshake (once)' },
-  { flag: '--usr2-slow', env: 'FLAKY_USR2_SLOW_MS', kind: 'ms', key: 'usr2SlowMs', help: 'on SIGUSR2, answer HealthCheck after MS milliseconds (default 150) ...' },
-  { flag: '--usr2-for', env: 'FLAKY_USR2_FOR', kind: 'duration', key: 'usr2ForMs', help: '... for DUR (default 2s), then at full speed again' },
+  {
+    flag: '--bad-handshake',
+    env: 'FLAKY_BAD_HANDSHAKE',
+    kind: 'switch',
+    key: 'badHandshake',
+    help: 'print a malformed handshake line and wait',
+  },
+  {
+    flag: '--exit-at-once',
+    env: 'FLAKY_EXIT_AT_ONCE',
+    kind: 'optional-code',
+    key: 'exitAtOnce',
+    help: 'exit with CODE (default 1) before the handshake',
+  },
+  {
+    flag: '--exit-while-file',
+    env: 'FLAKY_EXIT_WHILE_FILE',
+    kind: 'path',
+    key: 'exitWhileFile',
+    help: 'exit with code 1 before the handshake while PATH exists',
+  },
+  {
+    flag: '--fault-dir',
+    env: 'FLAKY_FAULT_DIR',
+    kind: 'path',
+    key: 'faultDir',
+    help: 'at start, if PATH/bad-handshake exists: delete it and act as --bad-handshake (once)',
+  },
+  {
+    flag: '--usr2-slow',
+    env: 'FLAKY_USR2_SLOW_MS',
+    kind: 'ms',
+    key: 'usr2SlowMs',
+    help: 'on SIGUSR2, answer HealthCheck after MS milliseconds (default 150) ...',
+  },
+  {
+    flag: '--usr2-for',
+    env: 'FLAKY_USR2_FOR',
+    kind: 'duration',
+    key: 'usr2ForMs',
+    help: '... for DUR (default 2s), then at full speed again',
+  },
 ];
 
 const valueHint = (kind: Kind): string =>
@@ -64,7 +112,9 @@ type Value = { ok: true; value: number | boolean | string } | { ok: false; messa
 
 const parseCode = (text: string): Value => {
   const code = Number(text);
-  return /^\d+$/.test(text) && code <= 255 ? { ok: true, value: code } : { ok: false, message: `${JSON.stringify(text)} is not an exit code (0-255)` };
+  return /^\d+$/.test(text) && code <= 255
+    ? { ok: true, value: code }
+    : { ok: false, message: `${JSON.stringify(text)} is not an exit code (0-255)` };
 };
 
 const parseValue = (kind: Kind, text: string): Value => {

@@ -17,7 +17,7 @@ import { createConfigRoutes } from './routes/config.js';
 import { createEventRoutes, type EventRouteOptions } from './routes/events.js';
 import { createFederationRoutes } from './routes/federation.js';
 import { createCheckRoutes } from './routes/checks.js';
-import { createHealthRoutes, createLivenessRoute } from './routes/health.js';
+import { createHealthRoutes } from './routes/health.js';
 import { createMetricsRoutes } from './routes/metrics.js';
 import { createOperationRoutes } from './routes/operations.js';
 import { createPluginControlRoutes } from './routes/plugin-control.js';
@@ -64,7 +64,6 @@ export interface AppOptions {
 
 /** The largest body any request may carry; management routes take far less. */
 const maxAnyBodyBytes = 64 * 1024;
-
 
 /**
  * The HTTP API as a Hono app: health, readiness, liveness, plugin status,
@@ -116,8 +115,7 @@ export const createApp = (options: AppOptions): Hono => {
   );
   app.use('*', protectReads({ gate, enabled: security.protectReads === true }));
 
-  app.route('/health', createHealthRoutes(backend));
-  app.route('/liveness', createLivenessRoute(backend));
+  app.route('/', createHealthRoutes(backend));
   app.route('/checks', createCheckRoutes(backend));
   app.route('/plugins', createPluginRoutes({ backend, management }));
   app.route('/plugins', createPluginControlRoutes({ backend, management }));

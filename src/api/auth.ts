@@ -1,8 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-export type BearerCheck =
-  | { ok: true }
-  | { ok: false; reason: 'missing' | 'malformed' | 'mismatch'; message: string };
+export type BearerCheck = { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'mismatch'; message: string };
 
 const digestOf = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 

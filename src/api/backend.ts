@@ -1,37 +1,12 @@
-import type { PluginState } from '../lifecycle/state.js';
 import type { FederationView } from '../nats/federation.js';
-import type { OutputLine, OutputStats } from '../plugin/output.js';
-import type { ControlAction, Operation } from '../supervisor/operation.js';
+import type { ControlResult, DrillSignal, SignalResult } from '../model/control.js';
+import type { PluginLogs } from '../model/output-line.js';
+import type { ControlAction, Operation } from '../model/operation.js';
 import type { EventLog } from '../supervisor/event-log.js';
-import type { OutputEntry } from '../supervisor/events.js';
+import type { OutputEntry } from '../model/events.js';
 import type { PluginHistory } from '../supervisor/history.js';
 import type { ReloadResult } from '../supervisor/reload-result.js';
-import type { SupervisorSnapshot } from '../supervisor/status.js';
-
-export type ControlResult =
-  | {
-      ok: true;
-      operation: Operation;
-      /** True when the request joined an operation already under way. */
-      coalesced: boolean;
-      /** False when there was nothing to do: the plugin was already stopped, or already running. */
-      accepted: boolean;
-      state: PluginState;
-    }
-  | { ok: false; code: 'plugin_not_found' | 'shutting_down' | 'reloading'; message: string };
-
-/** The signals a person may send a plugin by hand, for fault drills. */
-export type DrillSignal = 'SIGSTOP' | 'SIGCONT' | 'SIGKILL' | 'SIGTERM' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
-
-export type SignalResult =
-  | { ok: true; plugin: string; pid: number; signal: DrillSignal }
-  | { ok: false; code: 'plugin_not_found' | 'not_running' | 'shutting_down'; message: string };
-
-export interface PluginLogs {
-  plugin: string;
-  lines: OutputLine[];
-  stats: OutputStats;
-}
+import type { SnapshotVersion, SupervisorSnapshot } from '../model/status.js';
 
 /** What the HTTP API reads and asks of the supervisor; the API changes nothing else. */
 export interface ApiBackend {
@@ -42,10 +17,11 @@ export interface ApiBackend {
   /** The current state of everything, taken without running any check. */
   snapshot(): SupervisorSnapshot;
   /**
-   * Changes whenever the snapshot would, but for its clock-derived fields
-   * (timestamps, uptimes); cheap to call. Lets answers be cached.
+   * The counts that move whenever the snapshot would, but for its
+   * clock-derived fields (timestamps, uptimes); cheap to call. The API keys
+   * its cached answers on them (answer-cache.ts).
    */
-  revision?(): string;
+  snapshotVersion?(): SnapshotVersion;
   /** Begins a restart, stop or start; resolves once the wish is recorded, not when it is done. */
   control(name: string, action: ControlAction, reason: string): Promise<ControlResult>;
   /** Sends a signal to the plugin's process group at once. */

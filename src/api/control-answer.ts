@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
-import type { Operation } from '../supervisor/operation.js';
-import type { ControlResult } from './backend.js';
+import type { Operation } from '../model/operation.js';
+import type { ControlResult } from '../model/control.js';
+import type { ControlBody, OperationBody } from './bodies.js';
 import { answerError } from './errors.js';
 
 const verbs = { restart: 'restart', stop: 'stop', start: 'start' } as const;
@@ -20,7 +21,7 @@ export const answerRefusal = (c: Context, refusal: Refusal): Response =>
   answerError(c, refusalStatus[refusal.code], refusal.code, refusal.message);
 
 /** An operation as the API shows it: times as ISO strings. */
-export const operationBody = (operation: Operation) => ({
+export const operationBody = (operation: Operation): OperationBody => ({
   ...operation,
   requestedAt: new Date(operation.requestedAt).toISOString(),
   finishedAt: operation.finishedAt === null ? null : new Date(operation.finishedAt).toISOString(),
@@ -44,7 +45,7 @@ export const answerControl = (c: Context, result: ControlResult): Response => {
       : coalesced
         ? `a ${verb} of "${operation.plugin}" is already under way; this request joined it`
         : `${verb} of "${operation.plugin}" begun`;
-  const body = {
+  const body: ControlBody = {
     plugin: operation.plugin,
     state,
     message,

@@ -1,4 +1,5 @@
-import type { DependencyStatus } from '../supervisor/status.js';
+import type { DependencyStatus } from '../model/status.js';
+import type { DependencyBody } from './bodies.js';
 import { formatGoDuration } from './go-duration.js';
 import { isoOrNull, toCheckBody } from './plugin-body.js';
 
@@ -9,7 +10,7 @@ import { isoOrNull, toCheckBody } from './plugin-body.js';
  * @example
  * toDependencyBody(status, false).healthy; // true
  */
-export const toDependencyBody = (d: DependencyStatus, withChecks: boolean) => ({
+export const toDependencyBody = (d: DependencyStatus, withChecks: boolean): DependencyBody => ({
   status: d.state,
   healthy: d.state === 'healthy' || d.state === 'degraded',
   critical: d.critical,

@@ -1,42 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-
-/** Every error code the HTTP API answers with; clients may switch on it. */
-export type ApiErrorCode =
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'plugin_not_found'
-  | 'check_not_found'
-  | 'missing_plugin'
-  | 'invalid_plugin_name'
-  | 'invalid_json'
-  | 'invalid_body'
-  | 'payload_too_large'
-  | 'rate_limited'
-  | 'request_timeout'
-  | 'unauthorized'
-  | 'cross_site_request'
-  | 'form_content_type'
-  | 'misdirected_host'
-  | 'shutting_down'
-  | 'invalid_signal'
-  | 'not_running'
-  | 'invalid_tail'
-  | 'invalid_limit'
-  | 'operation_not_found'
-  | 'invalid_config'
-  | 'reload_unavailable'
-  | 'reloading'
-  | 'invalid_event_filter'
-  | 'invalid_event_id'
-  | 'too_many_streams'
-  | 'dashboard_unavailable'
-  | 'federation_disabled'
-  | 'internal_error';
-
-export interface ApiErrorBody {
-  error: { code: ApiErrorCode; message: string };
-}
+import type { ApiErrorBody, ApiErrorCode } from './bodies.js';
 
 /**
  * The one shape of every error the API answers.
@@ -66,8 +30,7 @@ export const answerError = (
  * @example
  * quoteName('greeter'); // '"greeter"'
  */
-export const quoteName = (name: string): string =>
-  JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+export const quoteName = (name: string): string => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
 
 /**
  * A handler for the methods a route does not take: 405 with `Allow`.

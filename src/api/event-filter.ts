@@ -1,4 +1,4 @@
-import type { SupervisorEvent, SupervisorEventType } from '../supervisor/events.js';
+import type { SupervisorEvent, SupervisorEventType } from '../model/events.js';
 import { pluginNamePattern } from './restart-target.js';
 
 /** Which events a reader of /events wants. */
@@ -33,7 +33,12 @@ export const eventTypes: readonly SupervisorEventType[] = [
 const knownTypes = new Set<string>([...eventTypes, 'output']);
 
 const splitList = (raw: string | undefined): string[] | null =>
-  raw === undefined || raw.trim() === '' ? null : raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  raw === undefined || raw.trim() === ''
+    ? null
+    : raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
 
 /**
  * Reads `?plugin=a,b&types=transition,check&checks=all`. Passing checks are
@@ -44,14 +49,21 @@ const splitList = (raw: string | undefined): string[] | null =>
  * readEventFilter({ plugin: 'greeter', types: 'transition' });
  * // { ok: true, filter } — filter.accepts({ type: 'transition', plugin: 'greeter', … }) === true
  */
-export const readEventFilter = (query: { plugin?: string | undefined; types?: string | undefined; checks?: string | undefined }): EventFilterResult => {
+export const readEventFilter = (query: {
+  plugin?: string | undefined;
+  types?: string | undefined;
+  checks?: string | undefined;
+}): EventFilterResult => {
   const plugins = splitList(query.plugin);
   const badName = plugins?.find((name) => !pluginNamePattern.test(name));
   if (badName !== undefined) return { ok: false, message: `plugin ${JSON.stringify(badName.slice(0, 64))} is not a plugin name` };
   const types = splitList(query.types);
   const badType = types?.find((type) => !knownTypes.has(type));
   if (badType !== undefined) {
-    return { ok: false, message: `unknown event type ${JSON.stringify(badType.slice(0, 64))}; the types are ${[...eventTypes, 'output'].join(', ')}` };
+    return {
+      ok: false,
+      message: `unknown event type ${JSON.stringify(badType.slice(0, 64))}; the types are ${[...eventTypes, 'output'].join(', ')}`,
+    };
   }
   const checks = query.checks ?? 'failed';
   if (checks !== 'failed' && checks !== 'all') return { ok: false, message: 'checks must be "failed" (the default) or "all"' };

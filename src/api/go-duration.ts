@@ -13,7 +13,7 @@ const writeDecimal = (whole: number, unit: number): string => {
 
 /**
  * Milliseconds written as Go's `time.Duration.String()` writes them, so
- * dashboards made for the Hockeypuck monitor can parse `responseTime`.
+ * dashboards made for the Go plugin monitor hale's API is compatible with (docs/architecture.md) can parse `responseTime`.
  *
  * @example
  * formatGoDuration(15); // '15ms'

@@ -1,13 +1,14 @@
 import { liveness, readiness, snapshotStatus, startupReason, summarize } from '../supervisor/overall.js';
-import type { SupervisorSnapshot } from '../supervisor/status.js';
+import type { SupervisorSnapshot } from '../model/status.js';
+import type { HealthBody, LivenessBody, ReadinessBody } from './bodies.js';
 import { toDependencyBody } from './dependency-body.js';
 import { toLinkBody } from './link-body.js';
 import { toPluginBody } from './plugin-body.js';
 
 /** A JSON answer before it is encoded: the HTTP status and the body. */
-export interface JsonAnswer {
+export interface JsonAnswer<Body extends object = object> {
   status: 200 | 503;
-  body: object;
+  body: Body;
 }
 
 /** The probe routes whose answers are pure functions of one snapshot. */
@@ -22,7 +23,7 @@ const isoOf = (ms: number): string => new Date(ms).toISOString();
  * @example
  * healthAnswer(supervisor.snapshot()).status; // 200
  */
-export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
+export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer<HealthBody> => {
   const status = snapshotStatus(snapshot);
   const { startup } = snapshot;
   return {
@@ -54,13 +55,13 @@ export const healthAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
 };
 
 /** GET /health/liveness: 503 while shutting down or once a critical plugin has failed for good. */
-export const livenessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
+export const livenessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer<LivenessBody> => {
   const { alive, reason } = liveness(snapshot);
   return { status: alive ? 200 : 503, body: { status: alive ? 'alive' : 'not_alive', alive, reason, timestamp: isoOf(snapshot.now) } };
 };
 
 /** GET /health/readiness: 200 once start-up has tried every plugin and every critical plugin is healthy or degraded. */
-export const readinessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer => {
+export const readinessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer<ReadinessBody> => {
   const { ready, reason, notReady, checksNotReady } = readiness(snapshot);
   return {
     status: ready ? 200 : 503,

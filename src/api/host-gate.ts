@@ -26,7 +26,7 @@ export interface HostGateOptions {
 
 /**
  * Says true for a request whose Host names this hale (see createHostCheck);
- * answers any other 421 itself, from node:http, before the probe lane or the
+ * answers any other 421 itself, from node:http, before the fast lane or the
  * app sees it, and writes its audit line (past 20 a second, the rest are
  * counted into the next one).
  *
@@ -35,7 +35,10 @@ export interface HostGateOptions {
  * if (!admit(request, response)) return;
  */
 export const createHostGate = (options: HostGateOptions): ((request: IncomingMessage, response: ServerResponse) => boolean) => {
-  const check = createHostCheck({ bindHost: options.host, ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }) });
+  const check = createHostCheck({
+    bindHost: options.host,
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+  });
   const fixedHeaders = [...Object.entries(securityHeaderValues).flat(), 'content-type', 'application/json', 'connection', 'close'];
   let second = 0;
   let lines = 0;

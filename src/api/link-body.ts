@@ -1,4 +1,5 @@
-import type { LinkStatus } from '../supervisor/status.js';
+import type { LinkStatus } from '../model/status.js';
+import type { LinkBody } from './bodies.js';
 import { isoOrNull } from './plugin-body.js';
 
 /**
@@ -7,7 +8,7 @@ import { isoOrNull } from './plugin-body.js';
  * @example
  * toLinkBody(natsStatus); // { status: 'degraded', healthy: false, critical: false, kind: 'nats', … }
  */
-export const toLinkBody = (link: LinkStatus) => ({
+export const toLinkBody = (link: LinkStatus): LinkBody => ({
   status: link.state,
   healthy: link.state === 'healthy',
   critical: link.critical,

@@ -1,76 +1,12 @@
-import type { CheckOutcome, PluginState } from '../lifecycle/state.js';
-import type { HealthStatus } from '../plugin/health-report.js';
 import { isServing } from '../supervisor/overall.js';
-import type { CheckFailure, CheckRecord, PluginStatus } from '../supervisor/status.js';
+import type { PluginStatus } from '../model/status.js';
+import type { CheckRecord } from '../model/check-record.js';
+import { uptimeSecondsOf } from '../model/uptime.js';
+import type { CheckBody, PluginBody, PluginDetailBody } from './bodies.js';
 import { formatGoDuration } from './go-duration.js';
-
-export interface ComponentBody {
-  name: string;
-  status: HealthStatus;
-  critical: boolean;
-  latencyMs: number;
-  message: string;
-}
-
-export interface ExitBody {
-  time: string;
-  code: number | null;
-  signal: string | null;
-  /** The tail of stderr when the exit was a crash. */
-  stderr: string;
-}
-
-/** One plugin as the API shows it: Hockeypuck's fields first, ours beside them. */
-export interface PluginBody {
-  // Hockeypuck's monitor names these; dashboards read them.
-  status: PluginState;
-  lastCheckTime: string | null;
-  lastHealthyTime: string | null;
-  failureCount: number;
-  restartCount: number;
-  responseTime: string;
-  healthy: boolean;
-  // hale's own.
-  state: PluginState;
-  reason: string;
-  since: string;
-  critical: boolean;
-  pid: number | null;
-  uptimeSeconds: number | null;
-  responseTimeMs: number | null;
-  message: string;
-  restarts: number;
-  nextRestartTime: string | null;
-  lastExit: ExitBody | null;
-  lastError: string | null;
-  components: ComponentBody[];
-  version: string;
-}
-
-export interface CheckBody {
-  time: string;
-  outcome: CheckOutcome;
-  status: HealthStatus;
-  responseTime: string;
-  responseTimeMs: number;
-  message: string;
-  /** Why a failed check failed. */
-  failure?: CheckFailure;
-}
-
-export type PluginDetailBody = PluginBody & { name: string; recentChecks: CheckBody[] };
 
 /** An epoch-ms time as ISO text, null kept. */
 export const isoOrNull = (epochMs: number | null): string | null => (epochMs === null ? null : new Date(epochMs).toISOString());
-
-/**
- * How long the current process has served, or null when none is running.
- *
- * @example
- * uptimeSecondsOf({ pid: 12, startedAt: 1_000 }, 3_500); // 2.5
- */
-export const uptimeSecondsOf = (status: Pick<PluginStatus, 'pid' | 'startedAt'>, now: number): number | null =>
-  status.pid === null || status.startedAt === null ? null : Math.max(0, now - status.startedAt) / 1_000;
 
 /**
  * One recorded check as JSON.

@@ -1,8 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import { openHealthPaths } from './health-routes-table.js';
 import type { AuthGate } from './management/auth-gate.js';
-
-/** What probes must reach without a token, whatever protectReads says. */
-export const openProbePaths: ReadonlySet<string> = new Set(['/health/liveness', '/health/readiness', '/health/ready', '/liveness']);
 
 /** The dashboard's page and code hold no data: the page asks for the token itself, for what it reads. */
 const isDashboardCode = (path: string): boolean => path === '/' || path.startsWith('/dashboard/');
@@ -19,7 +17,8 @@ const isDashboardCode = (path: string): boolean => path === '/' || path.startsWi
  */
 export const protectReads = ({ gate, enabled }: { gate: AuthGate; enabled: boolean }): MiddlewareHandler => {
   return async (c, next) => {
-    if (!enabled || (c.req.method !== 'GET' && c.req.method !== 'HEAD') || openProbePaths.has(c.req.path) || isDashboardCode(c.req.path)) return next();
+    if (!enabled || (c.req.method !== 'GET' && c.req.method !== 'HEAD') || openHealthPaths.has(c.req.path) || isDashboardCode(c.req.path))
+      return next();
     const outcome = gate.check(c);
     return outcome.ok ? next() : outcome.response;
   };

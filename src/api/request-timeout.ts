@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { settleWithin } from '../util/settle.js';
 import { answerError } from './errors.js';
 
 /**
@@ -13,16 +14,14 @@ export const limitTime =
   (ms: number): MiddlewareHandler =>
   async (c, next) => {
     if (c.req.path === '/events') return next();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), ms);
-    });
-    try {
-      const first = await Promise.race([next().then(() => 'done' as const), late]);
-      if (first === 'late') {
-        c.res = answerError(c, 503, 'request_timeout', `no answer within ${ms} ms; what was asked may still be under way`, { 'Retry-After': '1' });
-      }
-    } finally {
-      clearTimeout(timer);
+    const first = await settleWithin(
+      next().then(() => 'done' as const),
+      ms,
+      'late' as const,
+    );
+    if (first === 'late') {
+      c.res = answerError(c, 503, 'request_timeout', `no answer within ${ms} ms; what was asked may still be under way`, {
+        'Retry-After': '1',
+      });
     }
   };

@@ -1,4 +1,4 @@
-import type { ApiErrorCode } from './errors.js';
+import type { ApiErrorCode } from './bodies.js';
 
 /** What a plugin name must look like; anything else is refused before lookup. */
 export const pluginNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;

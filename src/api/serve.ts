@@ -4,7 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import { HaleError } from '../errors.js';
 import { createHostGate } from './host-gate.js';
 import type { AuditLogger } from './management/guard.js';
-import type { RequestLane } from './probe-lane.js';
+import type { RequestLane } from './fast-lane.js';
 
 export interface ApiServer {
   /** Where the API answers, e.g. `http://127.0.0.1:8080`. */
@@ -63,16 +63,13 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
   const requestTimeout = options.requestTimeoutMs ?? 10_000;
   const headersTimeout = Math.min(requestTimeout, 5_000);
   const asked = new WeakSet<object>();
-  const server = createServer(
-    { requestTimeout, headersTimeout, connectionsCheckingInterval: timeoutCheckMs },
-    (request, response) => {
-      asked.add(request.socket);
-      if (!admit(request, response)) return;
-      // HTTP/1.0 may leave Host out; the app needs one to make a URL of the request.
-      if (request.headers.host === undefined || request.headers.host === '') request.headers.host = selfHost;
-      if (lane === undefined || !lane(request, response)) void toApp(request, response);
-    },
-  );
+  const server = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: timeoutCheckMs }, (request, response) => {
+    asked.add(request.socket);
+    if (!admit(request, response)) return;
+    // HTTP/1.0 may leave Host out; the app needs one to make a URL of the request.
+    if (request.headers.host === undefined || request.headers.host === '') request.headers.host = selfHost;
+    if (lane === undefined || !lane(request, response)) void toApp(request, response);
+  });
   server.setTimeout(idleSocketMs);
   // node's headers timeout starts at the first byte: a connection that sends none would stay until idleSocketMs.
   server.on('connection', (socket: Socket) => {

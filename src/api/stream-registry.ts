@@ -111,7 +111,12 @@ export const createStreamRegistry = (options: StreamRegistryOptions): StreamRegi
       if (entries.size >= maxClients) {
         const stalled = stalledOne(() => true);
         if (stalled === null) {
-          return { ok: false, status: 503, message: `${maxClients} event streams are open already; try again later`, retryAfterSeconds: Math.ceil(stallMs / 1_000) };
+          return {
+            ok: false,
+            status: 503,
+            message: `${maxClients} event streams are open already; try again later`,
+            retryAfterSeconds: Math.ceil(stallMs / 1_000),
+          };
         }
         evict(...stalled);
       }
@@ -119,7 +124,12 @@ export const createStreamRegistry = (options: StreamRegistryOptions): StreamRegi
       if (mine >= maxPerClient) {
         const stalled = stalledOne((entry) => entry.client === client);
         if (stalled === null) {
-          return { ok: false, status: 429, message: `${maxPerClient} event streams from ${client} are open already; close one, or try again later`, retryAfterSeconds: Math.ceil(stallMs / 1_000) };
+          return {
+            ok: false,
+            status: 429,
+            message: `${maxPerClient} event streams from ${client} are open already; close one, or try again later`,
+            retryAfterSeconds: Math.ceil(stallMs / 1_000),
+          };
         }
         evict(...stalled);
       }
@@ -128,7 +138,10 @@ export const createStreamRegistry = (options: StreamRegistryOptions): StreamRegi
       entries.set(key, entry);
       sweeper ??= setInterval(sweep, Math.max(50, Math.min(1_000, stallMs / 4)));
       sweeper.unref();
-      return { ok: true, release: key, markEnding: () => {
+      return {
+        ok: true,
+        release: key,
+        markEnding: () => {
           entry.ending = true;
         },
       };

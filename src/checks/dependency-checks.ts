@@ -1,13 +1,15 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { DependencyConfig } from '../config/types.js';
-import type { EventBus } from '../supervisor/event-bus.js';
-import type { SupervisorEvent } from '../supervisor/events.js';
-import { recentCheckLimit, type CheckRecord, type DependencyStatus } from '../supervisor/status.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
+import type { DependencyStatus } from '../model/status.js';
+import type { CheckRecord } from '../model/check-record.js';
+import { CheckHistory } from './check-history.js';
 import { closeGrpcProbes } from './grpc-probe.js';
 import { describeTarget } from './describe-target.js';
 import { initialDependency, judgeDependency, type DependencyMemory } from './dependency-state.js';
-import { toProbeSpec } from './to-probe-spec.js';
-import { runProbe } from './run-probe.js';
-
+import { createProbe, noTarget } from './create-probe.js';
+import { scheduleChecks, type CheckSchedule } from './schedule-checks.js';
 
 export interface DependencyChecks {
   statuses(): DependencyStatus[];
@@ -16,13 +18,11 @@ export interface DependencyChecks {
   stop(): void;
 }
 
-
 interface Running {
   config: DependencyConfig;
   memory: DependencyMemory;
-  checks: CheckRecord[];
-  lastHealthyAt: number | null;
-  timer: NodeJS.Timeout | undefined;
+  history: CheckHistory;
+  schedule: CheckSchedule;
   abort: AbortController;
 }
 
@@ -43,28 +43,9 @@ export const createDependencyChecks = (
   const { bus, random = Math.random, now = Date.now } = options;
   const running = new Map<string, Running>();
 
-  const schedule = (entry: Running, delayMs: number): void => {
-    entry.timer = setTimeout(() => void check(entry), delayMs);
-  };
-
-  const check = async (entry: Running): Promise<void> => {
+  const hear = (entry: Running, record: CheckRecord): void => {
     const { config } = entry;
-    const spec = toProbeSpec(config.check, null);
-    const record: CheckRecord =
-      spec === null
-        ? { at: now(), outcome: 'fail', failure: 'unavailable', status: 'unknown', latencyMs: 0, message: 'no address to ask' }
-        : await runProbe(spec, {
-            timeoutMs: config.timeoutMs,
-            retries: config.check.retries,
-            retryDelayMs: config.check.retryDelayMs,
-            degradedLatency: config.degradedLatency,
-            signal: entry.abort.signal,
-          });
-    if (entry.abort.signal.aborted) return;
-    const first = entry.checks.length === 0;
-    entry.checks.push(record);
-    if (entry.checks.length > recentCheckLimit) entry.checks.shift();
-    if (record.outcome !== 'fail') entry.lastHealthyAt = record.at;
+    entry.history.record({ check: record, report: null });
     const before = entry.memory;
     entry.memory = judgeDependency(before, record.outcome, record.message, config, now());
     bus.publish({ type: 'dependencyCheck', dependency: config.name, check: record });
@@ -79,19 +60,30 @@ export const createDependencyChecks = (
         at: entry.memory.since,
       });
     }
-    // The cadence is kept; the first wait is a random part of it, so dependencies listed together do not check together.
-    const wait = Math.max(0, config.intervalMs - (now() - record.at));
-    schedule(entry, first ? Math.floor(random() * wait) : wait);
   };
 
   const begin = (config: DependencyConfig): void => {
-    const entry: Running = { config, memory: initialDependency(now()), checks: [], lastHealthyAt: null, timer: undefined, abort: new AbortController() };
+    const abort = new AbortController();
+    const entry: Running = {
+      config,
+      memory: initialDependency(now()),
+      history: new CheckHistory(),
+      abort,
+      // The first check at once; the first wait after it a random part of the interval, so dependencies listed together do not check together.
+      schedule: scheduleChecks({
+        run: createProbe(config.check, noTarget, { timeoutMs: config.timeoutMs, degradedLatency: config.degradedLatency }, abort.signal),
+        heard: ({ check: record }) => hear(entry, record),
+        steadyInterval: config.intervalMs,
+        random,
+        now,
+      }),
+    };
     running.set(config.name, entry);
-    schedule(entry, 0);
+    entry.schedule.every(config.intervalMs);
   };
 
   const end = (entry: Running): void => {
-    clearTimeout(entry.timer);
+    entry.schedule.every(null);
     entry.abort.abort();
     running.delete(entry.config.name);
   };
@@ -100,7 +92,7 @@ export const createDependencyChecks = (
 
   return {
     statuses: () =>
-      [...running.values()].map(({ config, memory, checks, lastHealthyAt }) => ({
+      [...running.values()].map(({ config, memory, history }) => ({
         name: config.name,
         protocol: config.check.protocol,
         target: describeTarget(config.check),
@@ -108,16 +100,16 @@ export const createDependencyChecks = (
         state: memory.state,
         reason: memory.reason,
         since: memory.since,
-        lastCheck: checks.at(-1) ?? null,
-        lastHealthyAt,
+        lastCheck: history.lastCheck,
+        lastHealthyAt: history.lastHealthyAt,
         failureCount: memory.consecutiveFailures,
-        recentChecks: [...checks],
+        recentChecks: history.recentChecks(),
       })),
     replace: (configs) => {
       const wanted = new Map(configs.map((config) => [config.name, config]));
       for (const entry of [...running.values()]) {
         const next = wanted.get(entry.config.name);
-        if (next === undefined || JSON.stringify(next) !== JSON.stringify(entry.config)) end(entry);
+        if (next === undefined || !isDeepStrictEqual(next, entry.config)) end(entry);
       }
       for (const config of configs) if (!running.has(config.name)) begin(config);
     },

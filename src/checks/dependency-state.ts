@@ -1,7 +1,5 @@
-import type { CheckOutcome } from '../lifecycle/state.js';
-
-/** Where a dependency stands: not checked yet, or the verdict of its checks. */
-export type DependencyState = 'unknown' | 'healthy' | 'degraded' | 'unhealthy';
+import type { CheckOutcome } from '../model/plugin-state.js';
+import type { DependencyState } from '../model/status.js';
 
 export interface DependencyMemory {
   state: DependencyState;

@@ -1,4 +1,4 @@
-import { describeExit, runCommand, type CommandResult } from '../plugin/process.js';
+import { describeExit, runCommand, type CommandResult } from '../process/run-process.js';
 import type { ExecProbeSpec } from './probe-spec.js';
 import { cutText, failVerdict, passVerdict, type AttemptOptions, type ProbeVerdict } from './probe-verdict.js';
 

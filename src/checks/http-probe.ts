@@ -80,7 +80,10 @@ export const judgeHttpAnswer = (answer: HttpAnswer, field: string | null): Probe
     parsed = JSON.parse(answer.body);
   } catch {
     const text = cutText(answer.body.replace(/\s+/g, ' ').trim(), 60);
-    return failVerdict('bad_answer', `${said}, but the body is not JSON (${text === '' ? 'empty' : JSON.stringify(text)}): field ${field} not read`);
+    return failVerdict(
+      'bad_answer',
+      `${said}, but the body is not JSON (${text === '' ? 'empty' : JSON.stringify(text)}): field ${field} not read`,
+    );
   }
   const found = readField(parsed, field);
   return found.ok ? judgeFieldValue(field, found.value) : failVerdict('bad_answer', found.message);
@@ -129,7 +132,7 @@ const skipBody = async (response: Response): Promise<{ body: string; truncated: 
 /** Reads up to `max` bytes of the body, then stops (the rest is never read). */
 const readBody = async (response: Response, max: number): Promise<{ body: string; truncated: boolean }> => {
   if (response.body === null) return { body: '', truncated: false };
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   // Bounded by `max` bytes and by the deadline, which errors the stream.

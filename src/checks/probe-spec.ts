@@ -1,10 +1,18 @@
+import type { PluginClient } from '../grpc/plugin-client.js';
+
 /**
- * What a check asks, for the protocols other than hale's own HealthCheck:
+ * What a check asks, one protocol each: hale's own HealthCheck of a plugin,
  * the standard grpc.health.v1 Check (only SERVING passes), an HTTP GET (2xx
  * passes; a JSON field of the body may say healthy, degraded or unhealthy), a
  * TCP connection that opens, or a command's exit code (0 passes).
  */
-export type ProbeSpec = GrpcProbeSpec | HttpProbeSpec | TcpProbeSpec | ExecProbeSpec;
+export type ProbeSpec = PluginProbeSpec | GrpcProbeSpec | HttpProbeSpec | TcpProbeSpec | ExecProbeSpec;
+
+export interface PluginProbeSpec {
+  protocol: 'plugin';
+  /** hale's gRPC client of the plugin process. */
+  client: PluginClient;
+}
 
 export interface GrpcProbeSpec {
   protocol: 'grpc';

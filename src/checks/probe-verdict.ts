@@ -1,6 +1,6 @@
-import type { CheckOutcome } from '../lifecycle/state.js';
-import type { HealthStatus } from '../plugin/health-report.js';
-import type { CheckFailure } from '../supervisor/status.js';
+import type { CheckOutcome } from '../model/plugin-state.js';
+import type { HealthReport, HealthStatus } from '../model/health-report.js';
+import type { CheckFailure, CheckRecord } from '../model/check-record.js';
 import { keepText } from '../text/bounded-text.js';
 
 /** What one attempt of a check concluded; runProbe adds the time it began and how long it took. */
@@ -10,6 +10,14 @@ export interface ProbeVerdict {
   failure?: CheckFailure;
   status: HealthStatus;
   message: string;
+  /** What a plugin answered to hale's own HealthCheck; the other protocols have none. */
+  report?: HealthReport;
+}
+
+/** What one check came to: its record, and the plugin's own report when it answered one. */
+export interface ProbeResult {
+  check: CheckRecord;
+  report: HealthReport | null;
 }
 
 /** How one attempt runs: its deadline, and a signal that ends it early. */

@@ -1,11 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import pRetry, { AbortError } from 'p-retry';
-import type { CheckRecord } from '../supervisor/status.js';
+import type { CheckRecord } from '../model/check-record.js';
+import { settleUnlessAborted, settleWithin } from '../util/settle.js';
 import { runExecProbe } from './exec-probe.js';
 import { runGrpcProbe } from './grpc-probe.js';
 import { runHttpProbe } from './http-probe.js';
+import { judgeLatency } from './judge-latency.js';
+import { runPluginProbe } from './plugin-probe.js';
 import type { ProbeOptions, ProbeSpec } from './probe-spec.js';
-import { describeError, failVerdict, type AttemptOptions, type ProbeVerdict } from './probe-verdict.js';
+import { describeError, failVerdict, type AttemptOptions, type ProbeResult, type ProbeVerdict } from './probe-verdict.js';
 import { runTcpProbe } from './tcp-probe.js';
 
 // Each protocol keeps its own deadline; an attempt still running this long after it (a command's
@@ -14,10 +17,10 @@ const stuckGraceMs = 1_000;
 
 const cancelledMessage = 'check cancelled';
 
-/** A failed attempt, thrown so that p-retry tries again; runProbe returns its record. */
+/** A failed attempt, thrown so that p-retry tries again; runProbe returns its result. */
 class FailedAttempt extends Error {
-  constructor(readonly record: CheckRecord) {
-    super(record.message);
+  constructor(readonly result: ProbeResult) {
+    super(result.check.message);
   }
 }
 
@@ -33,12 +36,27 @@ class FailedAttempt extends Error {
  * check.outcome; // 'fail'
  * check.message; // 'connection refused by 127.0.0.1:5432 (3 attempts)'
  */
-export const runProbe = async (spec: ProbeSpec, options: ProbeOptions): Promise<CheckRecord> => {
+export const runProbe = async (spec: ProbeSpec, options: ProbeOptions): Promise<CheckRecord> =>
+  (await runProbeWithReport(spec, options)).check;
+
+/**
+ * runProbe, with the report of the last attempt that had one: what a plugin
+ * answered to hale's own HealthCheck (null for the other protocols, and when
+ * nothing answered).
+ *
+ * @example
+ * const { check, report } = await runProbeWithReport({ protocol: 'plugin', client }, { timeoutMs: 1_000, retries: 1 });
+ * report?.components; // the plugin's own words on its parts
+ */
+export const runProbeWithReport = async (spec: ProbeSpec, options: ProbeOptions): Promise<ProbeResult> => {
   const { signal } = options;
   let attempts = 0;
   let attemptAt = Date.now();
   let attemptStarted = performance.now();
-  const endWith = (verdict: ProbeVerdict): CheckRecord => toCheckRecord(verdict, attemptAt, since(attemptStarted), null);
+  const endWith = (verdict: ProbeVerdict): ProbeResult => ({
+    check: toCheckRecord(verdict, attemptAt, since(attemptStarted), null),
+    report: null,
+  });
   // A function, not a narrowed property: the signal can abort across every await below.
   const aborted = (): boolean => signal?.aborted === true;
   const invalid = findInvalidOption(options);
@@ -46,37 +64,49 @@ export const runProbe = async (spec: ProbeSpec, options: ProbeOptions): Promise<
   if (aborted()) return endWith(failVerdict('unavailable', cancelledMessage));
   const degradedLatency = options.degradedLatency ?? null;
   const retryDelayMs = options.retryDelayMs ?? 100;
+  const counted = (result: ProbeResult): ProbeResult => ({ ...result, check: withAttemptCount(result.check, attempts) });
+  const attempt = async (): Promise<ProbeResult | 'cancelled'> => {
+    attempts += 1;
+    attemptAt = Date.now();
+    attemptStarted = performance.now();
+    const verdict = await runAttempt(spec, { timeoutMs: options.timeoutMs, ...(signal === undefined ? {} : { signal }) });
+    if (verdict === 'cancelled' || aborted()) return 'cancelled';
+    return { check: toCheckRecord(verdict, attemptAt, since(attemptStarted), degradedLatency), report: verdict.report ?? null };
+  };
   try {
-    const record = await pRetry(
+    // Without retries, one attempt: p-retry would cost more than most checks (measured ~60 µs a call).
+    if ((options.retries ?? 0) === 0) {
+      const result = await attempt();
+      return result === 'cancelled' ? endWith(failVerdict('unavailable', cancelledMessage)) : result;
+    }
+    const result = await pRetry(
       async () => {
-        attempts += 1;
-        attemptAt = Date.now();
-        attemptStarted = performance.now();
-        const verdict = await runAttempt(spec, { timeoutMs: options.timeoutMs, ...(signal === undefined ? {} : { signal }) });
-        if (verdict === 'cancelled' || aborted()) throw new AbortError(cancelledMessage);
-        const record = toCheckRecord(verdict, attemptAt, since(attemptStarted), degradedLatency);
-        if (record.outcome === 'fail') throw new FailedAttempt(record);
-        return record;
+        const answered = await attempt();
+        if (answered === 'cancelled') throw new AbortError(cancelledMessage);
+        if (answered.check.outcome === 'fail') throw new FailedAttempt(answered);
+        return answered;
       },
-      { retries: options.retries ?? 0, factor: 1, minTimeout: retryDelayMs, maxTimeout: retryDelayMs, ...(signal === undefined ? {} : { signal }) },
+      {
+        retries: options.retries ?? 0,
+        factor: 1,
+        minTimeout: retryDelayMs,
+        maxTimeout: retryDelayMs,
+        ...(signal === undefined ? {} : { signal }),
+      },
     );
-    return withAttemptCount(record, attempts);
+    return counted(result);
   } catch (error) {
     if (aborted()) return endWith(failVerdict('unavailable', cancelledMessage));
-    if (error instanceof FailedAttempt) return withAttemptCount(error.record, attempts);
+    if (error instanceof FailedAttempt) return counted(error.result);
     return endWith(failVerdict('unavailable', `the check could not run: ${describeError(error)}`));
   }
 };
 
-/** A verdict as a check record; a pass slower than `degradedLatency` turns degraded. */
+/** A verdict as a check record; a pass slower than `degradedLatency` turns degraded (see judgeLatency). */
 export const toCheckRecord = (verdict: ProbeVerdict, at: number, latencyMs: number, degradedLatency: number | null): CheckRecord => {
   const record: CheckRecord = { at, outcome: verdict.outcome, status: verdict.status, latencyMs, message: verdict.message };
   if (verdict.outcome === 'fail') record.failure = verdict.failure ?? 'unavailable';
-  if (verdict.outcome === 'pass' && degradedLatency !== null && latencyMs > degradedLatency) {
-    record.outcome = 'degraded';
-    record.message = `answered in ${latencyMs} ms, slower than degradedLatency (${degradedLatency} ms)`;
-  }
-  return record;
+  return judgeLatency(record, latencyMs, degradedLatency);
 };
 
 /** The record with the number of attempts in its message, when there was more than one. */
@@ -87,9 +117,11 @@ const since = (started: number): number => Math.round((performance.now() - start
 
 const findInvalidOption = (options: ProbeOptions): string | null => {
   const { timeoutMs, retries = 0, retryDelayMs = 100, degradedLatency = null } = options;
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) return `invalid check options: timeoutMs must be a positive number of ms, not ${timeoutMs}`;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    return `invalid check options: timeoutMs must be a positive number of ms, not ${timeoutMs}`;
   if (!(Number.isInteger(retries) && retries >= 0)) return `invalid check options: retries must be a whole number ≥ 0, not ${retries}`;
-  if (!(Number.isFinite(retryDelayMs) && retryDelayMs >= 0)) return `invalid check options: retryDelayMs must be a number of ms ≥ 0, not ${retryDelayMs}`;
+  if (!(Number.isFinite(retryDelayMs) && retryDelayMs >= 0))
+    return `invalid check options: retryDelayMs must be a number of ms ≥ 0, not ${retryDelayMs}`;
   if (degradedLatency !== null && !(Number.isFinite(degradedLatency) && degradedLatency >= 0)) {
     return `invalid check options: degradedLatency must be a number of ms ≥ 0 or null, not ${degradedLatency}`;
   }
@@ -98,6 +130,8 @@ const findInvalidOption = (options: ProbeOptions): string | null => {
 
 const probeOnce = (spec: ProbeSpec, attempt: AttemptOptions): Promise<ProbeVerdict> => {
   switch (spec.protocol) {
+    case 'plugin':
+      return runPluginProbe(spec, attempt);
     case 'grpc':
       return runGrpcProbe(spec, attempt);
     case 'http':
@@ -107,31 +141,18 @@ const probeOnce = (spec: ProbeSpec, attempt: AttemptOptions): Promise<ProbeVerdi
     case 'exec':
       return runExecProbe(spec, attempt);
     default:
-      return Promise.resolve(failVerdict('unavailable', `unknown check protocol ${JSON.stringify((spec as { protocol?: unknown }).protocol)}`));
+      return Promise.resolve(
+        failVerdict('unavailable', `unknown check protocol ${JSON.stringify((spec as { protocol?: unknown }).protocol)}`),
+      );
   }
 };
 
 /** One attempt, ended at once by the signal, and by a guard should the protocol's own deadline not end it. */
-const runAttempt = async (spec: ProbeSpec, attempt: AttemptOptions): Promise<ProbeVerdict | 'cancelled'> => {
+const runAttempt = (spec: ProbeSpec, attempt: AttemptOptions): Promise<ProbeVerdict | 'cancelled'> => {
   const { signal, timeoutMs } = attempt;
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
   const answered = probeOnce(spec, attempt).catch((error: unknown) =>
     failVerdict('unavailable', `the check could not run: ${describeError(error)}`),
   );
-  const stuck = new Promise<ProbeVerdict>((resolve) => {
-    timer = setTimeout(() => resolve(failVerdict('deadline', `no answer within ${timeoutMs} ms`)), timeoutMs + stuckGraceMs);
-  });
-  const aborted = new Promise<'cancelled'>((resolve) => {
-    if (signal === undefined) return;
-    onAbort = () => resolve('cancelled');
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([answered, stuck, aborted]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-  }
+  const guarded = settleWithin(answered, timeoutMs + stuckGraceMs, failVerdict('deadline', `no answer within ${timeoutMs} ms`));
+  return signal === undefined ? guarded : settleUnlessAborted(guarded, signal, () => 'cancelled' as const);
 };

@@ -9,11 +9,15 @@ const target = {
   token: { type: 'string' },
   config: { type: 'string', short: 'c' },
 } as const satisfies Record<string, OptionSpec>;
-const control = { ...target, detach: { type: 'boolean' }, timeout: { type: 'string' }, all: { type: 'boolean' } } as const satisfies Record<string, OptionSpec>;
+const control = { ...target, detach: { type: 'boolean' }, timeout: { type: 'string' }, all: { type: 'boolean' } } as const satisfies Record<
+  string,
+  OptionSpec
+>;
 const status = { ...target, json: { type: 'boolean' } } as const satisfies Record<string, OptionSpec>;
 
 /** The commands hale knows. */
-export type CommandName = 'run' | 'validate' | 'status' | 'ls' | 'restart' | 'stop' | 'start' | 'signal' | 'logs' | 'healthcheck' | 'reload' | 'init';
+export type CommandName =
+  'run' | 'validate' | 'status' | 'ls' | 'restart' | 'stop' | 'start' | 'signal' | 'logs' | 'healthcheck' | 'reload' | 'init';
 
 interface CommandSpec {
   options: Record<string, OptionSpec>;
@@ -40,7 +44,11 @@ const commands: Record<CommandName, CommandSpec> = {
 const isCommand = (word: string): word is CommandName => Object.hasOwn(commands, word);
 
 // Every option any command takes: enough to tell an option's value from the command's name.
-const everyOption: Record<string, OptionSpec> = Object.assign({ version: { type: 'boolean', short: 'v' } }, help, ...Object.values(commands).map((c) => c.options));
+const everyOption: Record<string, OptionSpec> = Object.fromEntries([
+  ['version', { type: 'boolean', short: 'v' }],
+  ...Object.entries(help),
+  ...Object.values(commands).flatMap((c) => Object.entries(c.options)),
+]);
 
 /** Option values as parseArgs gives them. */
 export type OptionValues = Record<string, string | boolean | undefined>;
@@ -60,7 +68,9 @@ const describeStrayOption = (args: string[], command: CommandName, options: Reco
   for (const token of tokens) {
     if (token.kind !== 'option' || Object.hasOwn(options, token.name)) continue;
     // Unknown to this command's table, a short option keeps its letter as its name.
-    const known = Object.entries(everyOption).some(([long, spec]) => long !== 'version' && (long === token.name || spec.short === token.name));
+    const known = Object.entries(everyOption).some(
+      ([long, spec]) => long !== 'version' && (long === token.name || spec.short === token.name),
+    );
     return known ? `${command} does not take ${token.rawName}` : `unknown option ${token.rawName}`;
   }
   return null;
@@ -83,7 +93,8 @@ export const readCommandLine = (argv: string[]): CommandLine => {
   const command: CommandName = named === undefined ? 'run' : (named.value as CommandName);
   const spec = commands[command];
   // With no command named, `hale -v` and `hale --help` are about hale itself.
-  const options: Record<string, OptionSpec> = named === undefined ? { ...spec.options, ...help, version: { type: 'boolean', short: 'v' } } : { ...spec.options, ...help };
+  const options: Record<string, OptionSpec> =
+    named === undefined ? { ...spec.options, ...help, version: { type: 'boolean', short: 'v' } } : { ...spec.options, ...help };
   const rest = named === undefined ? argv : [...argv.slice(0, named.index), ...argv.slice(named.index + 1)];
   const helpText = commandUsage[command] ?? usage;
   let parsed;
@@ -93,7 +104,7 @@ export const readCommandLine = (argv: string[]): CommandLine => {
     const message = describeStrayOption(rest, command, options) ?? (error instanceof Error ? error.message : String(error));
     return { kind: 'refused', message, help: named === undefined ? usage : helpText };
   }
-  const values = parsed.values as OptionValues;
+  const values = parsed.values;
   if (values['version'] === true) return { kind: 'version' };
   if (values['help'] === true) return { kind: 'help', text: named === undefined ? usage : helpText };
   const args = parsed.positionals;

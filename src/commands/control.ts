@@ -1,22 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ControlBody, OperationBody, PluginsStatusBody, SignalBody } from '../api/bodies.js';
 import type { ApiClient } from '../client/api-client.js';
-import type { ControlAction } from '../supervisor/operation.js';
+import type { ControlAction } from '../model/operation.js';
 import { exitCodes, failWith } from './exit-codes.js';
 import { resolveTarget, type TargetFlags } from './target.js';
-
-interface OperationBody {
-  id: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  outcome: string | null;
-}
-
-interface ControlBody {
-  plugin: string;
-  state: string;
-  coalesced: boolean;
-  message: string;
-  operation: OperationBody;
-}
 
 export interface ControlFlags extends TargetFlags {
   /** Return once the request is taken, not when it is done. */
@@ -42,7 +29,9 @@ const controlOne = async (client: ApiClient, action: ControlAction, name: string
     process.stdout.write(`${name}: ${action} ${current.body.status}: ${current.body.outcome ?? ''}\n`);
     return current.body.status === 'succeeded' ? exitCodes.ok : exitCodes.failed;
   }
-  process.stderr.write(`hale: ${name}: the ${action} is still under way after ${Math.round((flags.timeoutMs ?? 60_000) / 1_000)} s (operation ${operation.id})\n`);
+  process.stderr.write(
+    `hale: ${name}: the ${action} is still under way after ${Math.round((flags.timeoutMs ?? 60_000) / 1_000)} s (operation ${operation.id})\n`,
+  );
   return exitCodes.failed;
 };
 
@@ -64,7 +53,7 @@ export const controlCommand = async (action: ControlAction, name: string, flags:
  */
 export const controlAllCommand = async (action: ControlAction, flags: ControlFlags): Promise<number> => {
   const client = await resolveTarget(flags, process.env);
-  const listed = await client.get<{ plugins: Array<{ name: string }> }>('/plugins/status');
+  const listed = await client.get<PluginsStatusBody>('/plugins/status');
   if (!listed.ok) return failWith(listed);
   const names = listed.body.plugins.map((plugin) => plugin.name);
   if (names.length === 0) {
@@ -84,7 +73,7 @@ export const controlAllCommand = async (action: ControlAction, flags: ControlFla
 /** `hale signal NAME SIG`: sends a signal to the plugin's process group; 1 when nothing runs to get it. */
 export const signalCommand = async (name: string, signal: string, flags: TargetFlags): Promise<number> => {
   const client = await resolveTarget(flags, process.env);
-  const sent = await client.post<{ plugin: string; pid: number; signal: string }>(`/plugins/${encodeURIComponent(name)}/signal?signal=${encodeURIComponent(signal)}`);
+  const sent = await client.post<SignalBody>(`/plugins/${encodeURIComponent(name)}/signal?signal=${encodeURIComponent(signal)}`);
   if (!sent.ok) return failWith(sent);
   process.stdout.write(`${name}: sent ${sent.body.signal} to process group ${sent.body.pid}\n`);
   return exitCodes.ok;

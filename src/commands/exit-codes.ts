@@ -33,7 +33,12 @@ const byFailure: Record<ClientFailureKind, number> = {
  * if (!answer.ok) return failWith(answer);
  */
 export const failWith = (failure: { kind: ClientFailureKind; message: string }): number => {
-  const hint = failure.kind === 'unauthorized' ? ' (give the token with --token or HALE_API_TOKEN)' : failure.kind === 'unreachable' ? ' (say where with --url or HALE_URL)' : '';
+  const hint =
+    failure.kind === 'unauthorized'
+      ? ' (give the token with --token or HALE_API_TOKEN)'
+      : failure.kind === 'unreachable'
+        ? ' (say where with --url or HALE_URL)'
+        : '';
   process.stderr.write(`hale: ${failure.message}${hint}\n`);
   return byFailure[failure.kind];
 };

@@ -1,5 +1,7 @@
 /** The supervisor.yaml that `hale init` writes: every section a newcomer needs, explained where it stands. */
-export const configTemplate = (name: string): string => `# supervisor.yaml — written by \`hale init\`. Check it with \`npm run validate\`, run it with \`npm start\` (\`hale run\`).
+export const configTemplate = (
+  name: string,
+): string => `# supervisor.yaml — written by \`hale init\`. Check it with \`npm run validate\`, run it with \`npm start\` (\`hale run\`).
 # Every duration is text: 250ms, 30s, 5m. Every key is in hale's README (Config reference).
 
 api:
@@ -31,7 +33,9 @@ plugins:
 `;
 
 /** The plugin skeleton: a hale plugin on the SDK, healthy, with a place for its own work and checks. */
-export const pluginTemplate = (name: string): string => `// ${name}: a hale plugin. hale starts it, asks its health() on every check, and stops it with Shutdown.
+export const pluginTemplate = (
+  name: string,
+): string => `// ${name}: a hale plugin. hale starts it, asks its health() on every check, and stops it with Shutdown.
 import { servePlugin } from 'hale/sdk';
 
 let served = 0;
@@ -87,7 +91,15 @@ export const packageTemplate = (name: string, haleSpec: string): string =>
 
 export const tsconfigTemplate = `${JSON.stringify(
   {
-    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'dist', rootDir: '.', skipLibCheck: true },
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      outDir: 'dist',
+      rootDir: '.',
+      skipLibCheck: true,
+    },
     include: ['plugins'],
   },
   null,

@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { version } from '../version.js';
 import { exitCodes } from './exit-codes.js';
 import { locateHaleSource } from './init-source.js';
-import { configTemplate, gitignoreTemplate, packageTemplate, pluginTemplate, scaffoldPackages, tsconfigTemplate } from './init-templates.js';
+import {
+  configTemplate,
+  gitignoreTemplate,
+  packageTemplate,
+  pluginTemplate,
+  scaffoldPackages,
+  tsconfigTemplate,
+} from './init-templates.js';
 
 // hale's own package root: dist/commands (or src/commands) → two levels up.
 const haleRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,7 +53,16 @@ export const initCommand = async (dirArg: string | undefined, options: { name?: 
   const writesPackage = !existsSync(packageFile);
   await write(config, configTemplate(name));
   await write(join(dir, 'plugins', name, 'main.ts'), pluginTemplate(name));
-  await write(packageFile, packageTemplate(basename(dir).toLowerCase().replace(/[^a-z0-9._-]/g, '-') || 'hale-plugins', source.spec), true);
+  await write(
+    packageFile,
+    packageTemplate(
+      basename(dir)
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]/g, '-') || 'hale-plugins',
+      source.spec,
+    ),
+    true,
+  );
   await write(join(dir, 'tsconfig.json'), tsconfigTemplate, true);
   await write(join(dir, '.gitignore'), gitignoreTemplate, true);
   const cd = `cd ${quoteForShell(dir)}`;

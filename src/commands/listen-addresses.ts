@@ -46,7 +46,8 @@ export const resolveListenAddresses = (
 ): ListenAddressesResult => {
   const portText = env[apiPortEnv] ?? '';
   const envPort = portText === '' ? null : readPort(portText);
-  if (portText !== '' && envPort === null) return { ok: false, message: `${apiPortEnv}=${quoteText(portText)} is not a port: give a whole number from 0 to 65535` };
+  if (portText !== '' && envPort === null)
+    return { ok: false, message: `${apiPortEnv}=${quoteText(portText)} is not a port: give a whole number from 0 to 65535` };
   const api =
     apiPort !== undefined
       ? { host: config.api.host, port: apiPort, source: 'option' as const }

@@ -55,7 +55,11 @@ const hostPort = (host: string, port: number): string => (host.includes(':') ? `
  * describeApiListenFailure(error, { host: '127.0.0.1', port: 8080, source: 'config' }, { file: 'supervisor.yaml', line: 5 });
  * // 'port 8080 (api.port in supervisor.yaml:5) is in use by another process; run with --port N, HALE_API_PORT=N, or change api.port'
  */
-export const describeApiListenFailure = (error: unknown, api: ListenAddresses['api'], config: { file: string; line: number | null }): string => {
+export const describeApiListenFailure = (
+  error: unknown,
+  api: ListenAddresses['api'],
+  config: { file: string; line: number | null },
+): string => {
   const code = readErrorCode(error);
   const where =
     api.source === 'option'
@@ -77,13 +81,26 @@ export const describeApiListenFailure = (error: unknown, api: ListenAddresses['a
  * describeGrpcListenFailure(error, { address: '127.0.0.1:50051', source: 'config' }, { file: 'supervisor.yaml', line: null });
  * // 'port 50051 (the default grpc.address, the gRPC health server) is in use by another process; run with HALE_GRPC_ADDRESS=127.0.0.1:N, …'
  */
-export const describeGrpcListenFailure = (error: unknown, grpc: ListenAddresses['grpc'], config: { file: string; line: number | null }): string => {
+export const describeGrpcListenFailure = (
+  error: unknown,
+  grpc: ListenAddresses['grpc'],
+  config: { file: string; line: number | null },
+): string => {
   const code = readErrorCode(error);
   const isUnix = grpc.address.startsWith('unix:');
   const colon = grpc.address.lastIndexOf(':');
   const host = isUnix ? '127.0.0.1' : grpc.address.slice(0, colon);
-  const setBy = grpc.source === 'env' ? 'HALE_GRPC_ADDRESS' : config.line === null ? 'the default grpc.address' : `grpc.address in ${config.file}:${config.line}`;
+  const setBy =
+    grpc.source === 'env'
+      ? 'HALE_GRPC_ADDRESS'
+      : config.line === null
+        ? 'the default grpc.address'
+        : `grpc.address in ${config.file}:${config.line}`;
   const where = `${setBy}, the gRPC health server`;
-  const subject = isUnix ? `the socket ${grpc.address.slice('unix:'.length)}` : code === 'EADDRINUSE' ? `port ${grpc.address.slice(colon + 1)}` : grpc.address;
+  const subject = isUnix
+    ? `the socket ${grpc.address.slice('unix:'.length)}`
+    : code === 'EADDRINUSE'
+      ? `port ${grpc.address.slice(colon + 1)}`
+      : grpc.address;
   return say(code, subject, where, `run with HALE_GRPC_ADDRESS=${host}:N, change grpc.address, or set grpc.enabled: false`);
 };

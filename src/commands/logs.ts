@@ -1,14 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { LogLineBody, LogsBody, OutputEventBody } from '../api/bodies.js';
 import type { ApiClient, ClientFailure } from '../client/api-client.js';
 import { readSse } from '../client/sse-reader.js';
 import { exitCodes, failWith } from './exit-codes.js';
 import { resolveTarget, type TargetFlags } from './target.js';
 
-interface LogLine {
-  at: string;
-  stream: string;
-  line: string;
-}
+// The fields of a line it prints: a line of GET /plugins/:name/logs and an `output` event both have them.
+type LogLine = Pick<LogLineBody, 'at' | 'stream' | 'line'>;
 
 export interface LogsFlags extends TargetFlags {
   tail?: number | undefined;
@@ -55,13 +53,20 @@ type Connection = { ok: true; reason: string } | { ok: false; failure: ClientFai
  * One connection's worth of following: opens the stream, prints the tail
  * (only what is new), then every line as it comes, until the stream ends.
  */
-const followOnce = async (client: ApiClient, plugin: string, tail: number, printed: ReturnType<typeof createPrinted>, stop: AbortSignal, onConnected: () => void): Promise<Connection> => {
+const followOnce = async (
+  client: ApiClient,
+  plugin: string,
+  tail: number,
+  printed: ReturnType<typeof createPrinted>,
+  stop: AbortSignal,
+  onConnected: () => void,
+): Promise<Connection> => {
   const silent = new AbortController();
   const signal = AbortSignal.any([stop, silent.signal]);
   // The stream is opened first, so no line falls between the tail and the first one followed.
   const live = await client.open(`/events?types=output&plugin=${plugin}`, { Accept: 'text/event-stream' }, signal);
   if (!live.ok) return { ok: false, failure: live };
-  const recent = await client.get<{ lines: LogLine[] }>(`/plugins/${plugin}/logs?tail=${tail}`);
+  const recent = await client.get<LogsBody>(`/plugins/${plugin}/logs?tail=${tail}`);
   if (!recent.ok) {
     silent.abort();
     return { ok: false, failure: recent };
@@ -80,7 +85,7 @@ const followOnce = async (client: ApiClient, plugin: string, tail: number, print
       clearTimeout(timer);
       timer = setTimeout(() => silent.abort(), silenceMs);
       if (message.event !== 'output') continue;
-      const line = JSON.parse(message.data) as LogLine;
+      const line = JSON.parse(message.data) as OutputEventBody;
       if (inTail.delete(keyOf(line))) continue;
       print(line);
       printed.note(line);
@@ -109,7 +114,7 @@ export const logsCommand = async (name: string, flags: LogsFlags): Promise<numbe
   const client = await resolveTarget(flags, process.env);
   const plugin = encodeURIComponent(name);
   if (flags.follow !== true) {
-    const recent = await client.get<{ lines: LogLine[] }>(`/plugins/${plugin}/logs?tail=${flags.tail ?? 100}`);
+    const recent = await client.get<LogsBody>(`/plugins/${plugin}/logs?tail=${flags.tail ?? 100}`);
     if (!recent.ok) return failWith(recent);
     for (const line of recent.body.lines) print(line);
     return exitCodes.ok;
@@ -123,14 +128,24 @@ export const logsCommand = async (name: string, flags: LogsFlags): Promise<numbe
   let lostSince: number | null = null;
   let retryMs = firstRetryMs;
   const onConnected = () => {
-    if (lostSince !== null) process.stderr.write(`hale: connected again to ${client.url} after ${((Date.now() - lostSince) / 1_000).toFixed(1)} s; following ${name}\n`);
+    if (lostSince !== null)
+      process.stderr.write(
+        `hale: connected again to ${client.url} after ${((Date.now() - lostSince) / 1_000).toFixed(1)} s; following ${name}\n`,
+      );
     connectedOnce = true;
     lostSince = null;
     retryMs = firstRetryMs;
   };
   try {
     while (!stop.signal.aborted) {
-      const outcome = await followOnce(client, plugin, connectedOnce ? catchUpTail : (flags.tail ?? 100), printed, stop.signal, onConnected);
+      const outcome = await followOnce(
+        client,
+        plugin,
+        connectedOnce ? catchUpTail : (flags.tail ?? 100),
+        printed,
+        stop.signal,
+        onConnected,
+      );
       if (stop.signal.aborted) break;
       if (!outcome.ok) {
         // Before the first answer, or for an answer no retry changes (token, name), say why and end.

@@ -1,13 +1,10 @@
 import { exitCodes, failWith } from './exit-codes.js';
 import { resolveTarget, type TargetFlags } from './target.js';
+import type { ApiErrorBody } from '../api/bodies.js';
 import type { ReloadResult } from '../supervisor/reload-result.js';
 
 /** The 200 answer of POST /config/reload: the applied reload as the supervisor reports it. */
 type ReloadBody = Extract<ReloadResult, { ok: true }>;
-
-interface RefusedBody {
-  error: { code: string; message: string; issues?: string[] };
-}
 
 /**
  * `hale reload`: POST /config/reload, as SIGHUP does — the running hale
@@ -22,7 +19,7 @@ interface RefusedBody {
 export const reloadCommand = async (flags: TargetFlags & { json?: boolean | undefined }): Promise<number> => {
   // A reload restarts what changed before it answers: more than the 5 s a query gets.
   const client = await resolveTarget(flags, process.env, 60_000);
-  const answer = await client.post<ReloadBody | RefusedBody>('/config/reload', [422]);
+  const answer = await client.post<ReloadBody | ApiErrorBody>('/config/reload', [422]);
   if (!answer.ok) return failWith(answer);
   if ('error' in answer.body) {
     const { message, issues = [] } = answer.body.error;

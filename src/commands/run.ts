@@ -1,6 +1,6 @@
 import { rmdir } from 'node:fs/promises';
 import { createApp } from '../api/app.js';
-import { createProbeLane } from '../api/probe-lane.js';
+import { createFastLane } from '../api/fast-lane.js';
 import { startApiServer, type ApiServer } from '../api/serve.js';
 import { formatConfigIssue, loadConfig } from '../config/load.js';
 import { isLoopbackHost } from '../config/loopback.js';
@@ -25,9 +25,15 @@ import { describeApiListenFailure, describeGrpcListenFailure, locateConfigKey } 
 /** Says how the management plane is guarded, naming where the token came from (never the token). */
 const logExposure = (api: SupervisorConfig['api'], log: Logger): void => {
   if (api.token !== null) {
-    log.info({ tokenSource: api.tokenSource, protectReads: api.protectReads }, `routes that change state need the bearer token (from ${api.tokenSource})`);
+    log.info(
+      { tokenSource: api.tokenSource, protectReads: api.protectReads },
+      `routes that change state need the bearer token (from ${api.tokenSource})`,
+    );
   } else if (api.allowUnauthenticated && !isLoopbackHost(api.host)) {
-    log.warn({ host: api.host }, `the API listens on ${api.host} with no token (api.allowUnauthenticated): anyone who reaches it can stop your plugins`);
+    log.warn(
+      { host: api.host },
+      `the API listens on ${api.host} with no token (api.allowUnauthenticated): anyone who reaches it can stop your plugins`,
+    );
   }
 };
 
@@ -133,7 +139,7 @@ export const runCommand = async ({ configFile, apiPort }: RunOptions): Promise<n
   try {
     server = await startApiServer({
       app: createApp({ backend, token: config.api.token, logger: log, metrics, security: config.api }),
-      lane: createProbeLane(supervisor, { protectReads: config.api.protectReads }),
+      lane: createFastLane(supervisor, { protectReads: config.api.protectReads }),
       host: listen.api.host,
       port: listen.api.port,
       requestTimeoutMs: config.api.requestTimeoutMs,
@@ -203,15 +209,18 @@ export const runCommand = async ({ configFile, apiPort }: RunOptions): Promise<n
     });
   });
 
-  log.info({ version, config: config.source, api: server.url, plugins: config.plugins.length }, `hale ${version} listening on ${server.url}`);
+  log.info(
+    { version, config: config.source, api: server.url, plugins: config.plugins.length },
+    `hale ${version} listening on ${server.url}`,
+  );
   if (health !== null) log.info({ grpc: health.address }, `gRPC health (grpc.health.v1) on ${health.address}`);
   logExposure(config.api, log);
   try {
     // A stop that comes meanwhile ends the start; then there is nothing more to open here.
     await supervisor.start();
     if (stopping !== null) return await exited;
-    addressWritten = writeApiAddress(config.stateDir, { url: server.url, grpc: health?.address ?? null, pid: process.pid }).catch((error: unknown) =>
-      log.warn({ err: error }, 'could not write api.json in the state dir; hale status -c will not find this hale'),
+    addressWritten = writeApiAddress(config.stateDir, { url: server.url, grpc: health?.address ?? null, pid: process.pid }).catch(
+      (error: unknown) => log.warn({ err: error }, 'could not write api.json in the state dir; hale status -c will not find this hale'),
     );
     await addressWritten;
   } catch (error) {

@@ -1,44 +1,8 @@
+import type { PluginsHealthBody, PluginsStatusBody } from '../api/bodies.js';
 import type { ApiClient } from '../client/api-client.js';
 import { exitCodes, failWith } from './exit-codes.js';
 import { fitWidth, terminalWidth } from './fit-width.js';
 import { formatSpan, formatTable } from './format-duration.js';
-
-interface CheckBody {
-  time: string;
-  outcome: string;
-  status: string;
-  responseTimeMs: number;
-  message: string;
-}
-
-interface PluginDetail {
-  name: string;
-  state: string;
-  reason: string;
-  since: string;
-  critical: boolean;
-  pid: number | null;
-  uptimeSeconds: number | null;
-  restartCount: number;
-  restarts: number;
-  nextRestartTime: string | null;
-  failureCount: number;
-  lastCheckTime: string | null;
-  responseTimeMs: number | null;
-  message: string;
-  lastExit: { time: string; code: number | null; signal: string | null; stderr: string } | null;
-  lastError: string | null;
-  components: Array<{ name: string; status: string; critical: boolean; latencyMs: number; message: string }>;
-  version: string;
-  recentChecks: CheckBody[];
-}
-
-interface ProcessRow {
-  name: string;
-  executable: string;
-  args: string[];
-  address: string | null;
-}
 
 /**
  * `0.9 ms, 2s ago`, or `-` before the first check.
@@ -64,7 +28,7 @@ const recentShown = 5;
  * await showPlugin(client, 'greeter', false);
  */
 export const showPlugin = async (client: ApiClient, name: string, json: boolean): Promise<number> => {
-  const health = await client.get<{ timestamp: string; plugins: Record<string, PluginDetail> }>('/plugins/health');
+  const health = await client.get<PluginsHealthBody>('/plugins/health');
   if (!health.ok) return failWith(health);
   const plugin = Object.hasOwn(health.body.plugins, name) ? health.body.plugins[name] : undefined;
   if (plugin === undefined) return failWith({ kind: 'not_found', message: `no plugin named ${JSON.stringify(name)}` });
@@ -72,7 +36,7 @@ export const showPlugin = async (client: ApiClient, name: string, json: boolean)
     process.stdout.write(`${JSON.stringify(plugin, null, 2)}\n`);
     return exitCodes.ok;
   }
-  const listed = await client.get<{ plugins: ProcessRow[] }>('/plugins/status');
+  const listed = await client.get<PluginsStatusBody>('/plugins/status');
   const row = listed.ok ? listed.body.plugins.find((p) => p.name === name) : undefined;
   const now = Date.parse(health.body.timestamp);
   const ago = (iso: string) => `${formatSpan(now - Date.parse(iso))} ago`;
@@ -101,7 +65,14 @@ export const showPlugin = async (client: ApiClient, name: string, json: boolean)
   const lines = [`${name}: ${plugin.state}`];
   for (const [label, value] of facts) if (value !== null) lines.push(`  ${`${label}:`.padEnd(15)}${value}`);
   const stderr = plugin.lastExit?.stderr.trimEnd() ?? '';
-  if (stderr !== '') lines.push('  its last stderr:', ...stderr.split('\n').slice(-10).map((line) => `    ${clean(line)}`));
+  if (stderr !== '')
+    lines.push(
+      '  its last stderr:',
+      ...stderr
+        .split('\n')
+        .slice(-10)
+        .map((line) => `    ${clean(line)}`),
+    );
   if (plugin.components.length > 0) {
     const table = plugin.components.map((c) => [c.name, c.status, c.critical ? 'yes' : 'no', `${c.latencyMs} ms`, c.message].map(clean));
     lines.push('', formatTable([['COMPONENT', 'STATE', 'CRITICAL', 'LATENCY', 'MESSAGE'], ...table]));

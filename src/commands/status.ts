@@ -1,30 +1,13 @@
+import type { HealthBody, PluginBody } from '../api/bodies.js';
 import { exitCodes, failWith } from './exit-codes.js';
 import { fitWidth, terminalWidth } from './fit-width.js';
 import { formatSpan, formatTable } from './format-duration.js';
 import { describeLastCheck, showPlugin } from './status-detail.js';
 import { resolveTarget, type TargetFlags } from './target.js';
 
-interface PluginRow {
-  state: string;
-  pid: number | null;
-  uptimeSeconds: number | null;
-  restartCount: number;
-  lastCheckTime: string | null;
-  responseTimeMs: number | null;
-  message: string;
-  reason: string;
-}
-
-interface HealthBody {
-  status: string;
-  version: string;
-  timestamp: string;
-  plugins: Record<string, PluginRow>;
-  checks?: Record<string, { status: string; responseTimeMs: number | null; lastCheckTime: string | null; message: string; target: string }>;
-}
-
 // A serving plugin's own words say most; any other state is explained by why it was entered.
-const messageOf = (p: PluginRow): string => (p.state === 'healthy' ? p.message : p.state === 'degraded' ? p.message || p.reason : p.reason);
+const messageOf = (p: PluginBody): string =>
+  p.state === 'healthy' ? p.message : p.state === 'degraded' ? p.message || p.reason : p.reason;
 
 /**
  * `hale status [NAME] [--json]` (and `hale ls`): every plugin of a running
@@ -58,11 +41,22 @@ export const statusCommand = async (name: string | undefined, flags: TargetFlags
     messageOf(p),
   ]);
   const names = Object.keys(health.plugins);
-  process.stdout.write(`hale ${health.version} at ${client.url}: ${health.status} (${names.length} plugin${names.length === 1 ? '' : 's'})\n`);
-  if (rows.length > 0) process.stdout.write(`${fitWidth(formatTable([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST CHECK', 'MESSAGE'], ...rows]), width)}\n`);
+  process.stdout.write(
+    `hale ${health.version} at ${client.url}: ${health.status} (${names.length} plugin${names.length === 1 ? '' : 's'})\n`,
+  );
+  if (rows.length > 0)
+    process.stdout.write(
+      `${fitWidth(formatTable([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST CHECK', 'MESSAGE'], ...rows]), width)}\n`,
+    );
   const checks = Object.entries(health.checks ?? {});
   if (checks.length > 0) {
-    const table = checks.map(([check, c]) => [check, c.status, c.target, describeLastCheck(c.lastCheckTime, c.responseTimeMs, now), c.message]);
+    const table = checks.map(([check, c]) => [
+      check,
+      c.status,
+      c.target,
+      describeLastCheck(c.lastCheckTime, c.responseTimeMs, now),
+      c.message,
+    ]);
     process.stdout.write(`\n${fitWidth(formatTable([['CHECK', 'STATE', 'TARGET', 'LAST CHECK', 'MESSAGE'], ...table]), width)}\n`);
   }
   return exitCodes.ok;

@@ -9,7 +9,8 @@ export interface TargetFlags {
   config?: string | undefined;
 }
 
-const hostOf = (host: string): string => (host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+const hostOf = (host: string): string =>
+  host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 
 /**
  * The supervisor a client command talks to: --url, else HALE_URL, else the

@@ -15,10 +15,14 @@ const origin = z.string().refine((text) => /^https?:\/\/[^/\s]+$/.test(text), {
 });
 
 // A DNS name or an IP address, without scheme or port: what a Host header names.
-const allowedHost = z.string().refine(
-  (text) => isIP(text.replace(/^\[(.*)\]$/, '$1')) !== 0 || /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i.test(text),
-  { error: 'an allowed host is a DNS name or an IP address, e.g. hale.internal or 10.0.0.5, with no scheme, port or wildcard' },
-);
+const allowedHost = z
+  .string()
+  .refine(
+    (text) =>
+      isIP(text.replace(/^\[(.*)\]$/, '$1')) !== 0 ||
+      /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i.test(text),
+    { error: 'an allowed host is a DNS name or an IP address, e.g. hale.internal or 10.0.0.5, with no scheme, port or wildcard' },
+  );
 
 /** The api: section when the config says nothing of it. */
 export const defaultApiConfig: Readonly<ApiConfig> = {
@@ -57,8 +61,6 @@ export const apiShape = closedObject({
 
 type RawApi = z.output<typeof apiShape>;
 
-
-
 /** Where a resolved setting went wrong: the key under `api` and what to say. */
 export interface ApiIssue {
   key: 'token' | 'tokenFile' | 'host';
@@ -72,7 +74,11 @@ const readTokenFile = (file: string): TokenResult => {
   try {
     const stats = statSync(file);
     // A FIFO or device would block the read for ever; a link (a Kubernetes secret is one) is followed.
-    if (!stats.isFile() && !stats.isDirectory()) return { ok: false, issue: { key: 'tokenFile', message: `the token file ${file} is not a regular file (a FIFO, a socket or a device)` } };
+    if (!stats.isFile() && !stats.isDirectory())
+      return {
+        ok: false,
+        issue: { key: 'tokenFile', message: `the token file ${file} is not a regular file (a FIFO, a socket or a device)` },
+      };
     // A token anyone on the machine can read is no secret.
     if ((stats.mode & 0o004) !== 0) {
       return { ok: false, issue: { key: 'tokenFile', message: `${file} is readable by every user; chmod o-r it (0600 or 0640)` } };
@@ -80,12 +86,14 @@ const readTokenFile = (file: string): TokenResult => {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code);
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code);
     return { ok: false, issue: { key: 'tokenFile', message: `cannot read the token file ${file}: ${why}` } };
   }
   const token = text.trim();
   if (token === '') return { ok: false, issue: { key: 'tokenFile', message: `the token file ${file} is empty` } };
-  if (/\s/.test(token)) return { ok: false, issue: { key: 'tokenFile', message: `the token in ${file} holds whitespace; a bearer token is one word` } };
+  if (/\s/.test(token))
+    return { ok: false, issue: { key: 'tokenFile', message: `the token in ${file} holds whitespace; a bearer token is one word` } };
   return { ok: true, token, from: 'tokenFile' };
 };
 

@@ -24,4 +24,3 @@ export const closedObject = <Shape extends z.ZodRawShape>(shape: Shape) => {
     }),
   );
 };
-

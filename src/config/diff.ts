@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { PluginConfig, SupervisorConfig } from './types.js';
 
 /** What changed between two configs, as a reload applies it. */
@@ -11,20 +12,18 @@ export interface ConfigDiff {
   ignored: string[];
 }
 
-// Values of a config are plain data: strings, numbers, booleans, null, arrays and objects.
-const same = (a: unknown, b: unknown): boolean => {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, index) => same(item, b[index]));
-  }
-  const aKeys = Object.keys(a);
-  const bRecord = b as Record<string, unknown>;
-  return aKeys.length === Object.keys(b).length && aKeys.every((key) => Object.hasOwn(b, key) && same((a as Record<string, unknown>)[key], bRecord[key]));
-};
-
 /** Where a setting lives, for those a running supervisor cannot change. */
-const apiKeys = ['host', 'port', 'token', 'allowUnauthenticated', 'protectReads', 'corsOrigins', 'allowedHosts', 'rateLimit', 'requestTimeoutMs'] as const;
+const apiKeys = [
+  'host',
+  'port',
+  'token',
+  'allowUnauthenticated',
+  'protectReads',
+  'corsOrigins',
+  'allowedHosts',
+  'rateLimit',
+  'requestTimeoutMs',
+] as const;
 
 const restartOnly: Array<[string, (config: SupervisorConfig) => unknown]> = [
   ...apiKeys.map((key): [string, (config: SupervisorConfig) => unknown] => [`api.${key}`, (c) => c.api[key]]),
@@ -51,10 +50,10 @@ export const diffConfigs = (before: SupervisorConfig, after: SupervisorConfig): 
   for (const plugin of after.plugins) {
     const previous = old.get(plugin.name);
     if (previous === undefined) diff.added.push(plugin);
-    else if (same(previous, plugin)) diff.unchanged.push(plugin.name);
+    else if (isDeepStrictEqual(previous, plugin)) diff.unchanged.push(plugin.name);
     else diff.changed.push(plugin);
   }
   diff.removed = before.plugins.map((plugin) => plugin.name).filter((name) => !names.has(name));
-  diff.ignored = restartOnly.filter(([, read]) => !same(read(before), read(after))).map(([path]) => path);
+  diff.ignored = restartOnly.filter(([, read]) => !isDeepStrictEqual(read(before), read(after))).map(([path]) => path);
   return diff;
 };

@@ -17,9 +17,15 @@ export const defaultHandshake: HandshakeConfig = {
 };
 
 const handshakeSchema = closedObject({
-  cookieKey: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }).default(defaultCookie.key),
+  cookieKey: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
+    .default(defaultCookie.key),
   cookieValue: z.string().min(1).default(defaultCookie.value),
-  protocolVersions: z.array(countField({ min: 1, max: 1_000 })).min(1).default(() => [1]),
+  protocolVersions: z
+    .array(countField({ min: 1, max: 1_000 }))
+    .min(1)
+    .default(() => [1]),
   minPort: countField({ min: 1, max: 65_535 }).default(goPluginPorts.minPort),
   maxPort: countField({ min: 1, max: 65_535 }).default(goPluginPorts.maxPort),
 });
@@ -38,13 +44,20 @@ export interface HandshakeIssue {
  * readHandshake('none'); // { ok: true, handshake: null }
  * readHandshake({ cookieKey: 'BASIC_PLUGIN', cookieValue: 'hello' }).ok; // true
  */
-export const readHandshake = (input: unknown): { ok: true; handshake: HandshakeConfig | null } | { ok: false; issues: HandshakeIssue[] } => {
+export const readHandshake = (
+  input: unknown,
+): { ok: true; handshake: HandshakeConfig | null } | { ok: false; issues: HandshakeIssue[] } => {
   if (input === undefined) return { ok: true, handshake: { ...defaultHandshake, protocolVersions: [1] } };
   if (input === 'none') return { ok: true, handshake: null };
-  if (typeof input === 'string') return { ok: false, issues: [{ path: [], message: `expected none or a mapping (cookieKey, cookieValue, …), got ${quoteText(input)}` }] };
+  if (typeof input === 'string')
+    return {
+      ok: false,
+      issues: [{ path: [], message: `expected none or a mapping (cookieKey, cookieValue, …), got ${quoteText(input)}` }],
+    };
   const parsed = handshakeSchema.safeParse(input, { error: describeZodIssue });
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message })) };
   const { minPort, maxPort } = parsed.data;
-  if (minPort > maxPort) return { ok: false, issues: [{ path: ['minPort'], message: `minPort (${minPort}) is above maxPort (${maxPort})` }] };
+  if (minPort > maxPort)
+    return { ok: false, issues: [{ path: ['minPort'], message: `minPort (${minPort}) is above maxPort (${maxPort})` }] };
   return { ok: true, handshake: { ...parsed.data, protocolVersions: [...parsed.data.protocolVersions] } };
 };

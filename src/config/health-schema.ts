@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { closedObject } from './closed-object.js';
 import { countField, durationField, optionalDurationField } from './fields.js';
-import type { CheckProtocol, HealthCheckConfig } from './types.js';
+import type { HealthCheckConfig } from './types.js';
+import type { CheckProtocol } from '../model/check-record.js';
 
 const protocols = { plugin: 'plugin', grpc: 'grpc', http: 'http', tcp: 'tcp', exec: 'exec' } as const satisfies { [P in CheckProtocol]: P };
 
@@ -58,7 +59,10 @@ export interface TargetIssue {
  * resolveCheckTarget({ protocol: 'tcp', port: 5432, retries: 0, retryDelay: 100 }, '/etc/hale');
  * // { ok: true, check: { protocol: 'tcp', host: '127.0.0.1', port: 5432, retries: 0, retryDelayMs: 100 } }
  */
-export const resolveCheckTarget = (raw: RawTarget, cwd: string): { ok: true; check: HealthCheckConfig } | { ok: false; issues: TargetIssue[] } => {
+export const resolveCheckTarget = (
+  raw: RawTarget,
+  cwd: string,
+): { ok: true; check: HealthCheckConfig } | { ok: false; issues: TargetIssue[] } => {
   const issues: TargetIssue[] = [];
   for (const key of targetKeys) {
     if (raw[key] !== undefined && !keysOf[raw.protocol].includes(key)) {

@@ -32,7 +32,8 @@ export const formatConfigPath = (path: ConfigPath): string => {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else if (typeof segment === 'string' && segment.length <= maxQuotedLength && identifier.test(segment)) text += text === '' ? segment : `.${segment}`;
+    else if (typeof segment === 'string' && segment.length <= maxQuotedLength && identifier.test(segment))
+      text += text === '' ? segment : `.${segment}`;
     else text += `[${quoteText(String(segment))}]`;
   }
   return text;

@@ -4,12 +4,14 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { closedObject } from './closed-object.js';
 import { countField, durationField } from './fields.js';
-import { collidesWithSummary, findSubjectClashes } from '../nats/subjects.js';
+import { collidesWithSummary, findSubjectClashes } from '../model/nats-subjects.js';
 import type { FederationConfig, NatsConfig } from './types.js';
 
 // One subject token: no dots, no wildcards, no spaces (what NATS allows in a literal subject token, and no more).
 const tokenPattern = /^[A-Za-z0-9_-]{1,64}$/;
-const subjectToken = z.string().regex(tokenPattern, { error: 'a subject token is 1 to 64 of A-Z, a-z, 0-9, "_" and "-" (no dots, no wildcards)' });
+const subjectToken = z
+  .string()
+  .regex(tokenPattern, { error: 'a subject token is 1 to 64 of A-Z, a-z, 0-9, "_" and "-" (no dots, no wildcards)' });
 const prefixPattern = /^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,7}$/;
 
 const server = z.string().refine((text) => /^(nats|tls|ws|wss):\/\/[^\s/]+$/.test(text) || /^[^\s/:]+(:[0-9]{1,5})?$/.test(text), {
@@ -35,7 +37,10 @@ export const natsShape = closedObject({
   token: z.string().nullable().default(null),
   credentials: z.string().min(1).optional(),
   hubId: subjectToken.optional(),
-  subjectPrefix: z.string().regex(prefixPattern, { error: 'a subject prefix is dot-separated tokens of A-Z, a-z, 0-9, "_" and "-", e.g. hale or acme.hale' }).default('hale'),
+  subjectPrefix: z
+    .string()
+    .regex(prefixPattern, { error: 'a subject prefix is dot-separated tokens of A-Z, a-z, 0-9, "_" and "-", e.g. hale or acme.hale' })
+    .default('hale'),
   summaryInterval: durationField({ min: 100 }).default(10_000),
   maxPending: countField({ min: 1, max: 1_000_000 }).default(10_000),
   jetstream: closedObject({
@@ -67,7 +72,8 @@ export const resolveNats = (
 ): { ok: true; nats: NatsConfig | null; federation: FederationConfig } | { ok: false; issues: Issue[] } => {
   const issues: Issue[] = [];
   if (raw === undefined) {
-    if (federation?.enabled === true) issues.push({ path: ['federation', 'enabled'], message: 'federation needs a nats: section to hear other hubs over' });
+    if (federation?.enabled === true)
+      issues.push({ path: ['federation', 'enabled'], message: 'federation needs a nats: section to hear other hubs over' });
     return issues.length > 0 ? { ok: false, issues } : { ok: true, nats: null, federation: { enabled: false, staleAfterMs: 30_000 } };
   }
   const credentials = raw.credentials === undefined ? null : resolve(baseDir, raw.credentials);
@@ -79,15 +85,25 @@ export const resolveNats = (
   }
   plugins.forEach((name, index) => {
     if (collidesWithSummary(name)) {
-      issues.push({ path: ['plugins', index, 'name'], message: `with nats: a plugin named "${name}" would publish its health on the hub's summary subject; rename it` });
+      issues.push({
+        path: ['plugins', index, 'name'],
+        message: `with nats: a plugin named "${name}" would publish its health on the hub's summary subject; rename it`,
+      });
     }
   });
   for (const names of findSubjectClashes(plugins)) {
-    issues.push({ path: ['plugins', plugins.indexOf(names[1] ?? ''), 'name'], message: `with nats: ${names.map((n) => `"${n}"`).join(' and ')} would share one health subject (a dot becomes "_" in a subject); rename one` });
+    issues.push({
+      path: ['plugins', plugins.indexOf(names[1] ?? ''), 'name'],
+      message: `with nats: ${names.map((n) => `"${n}"`).join(' and ')} would share one health subject (a dot becomes "_" in a subject); rename one`,
+    });
   }
   if (issues.length > 0) return { ok: false, issues };
   const auth: NatsConfig['auth'] =
-    credentials !== null ? { kind: 'credentials', file: credentials } : raw.token !== null && raw.token !== '' ? { kind: 'token', token: raw.token } : { kind: 'none' };
+    credentials !== null
+      ? { kind: 'credentials', file: credentials }
+      : raw.token !== null && raw.token !== ''
+        ? { kind: 'token', token: raw.token }
+        : { kind: 'none' };
   return {
     ok: true,
     nats: {
@@ -97,7 +113,10 @@ export const resolveNats = (
       subjectPrefix: raw.subjectPrefix,
       summaryIntervalMs: raw.summaryInterval,
       maxPending: raw.maxPending,
-      jetstream: raw.jetstream === undefined ? null : { stream: raw.jetstream.stream, maxAgeMs: raw.jetstream.maxAge, maxMessages: raw.jetstream.maxMessages },
+      jetstream:
+        raw.jetstream === undefined
+          ? null
+          : { stream: raw.jetstream.stream, maxAgeMs: raw.jetstream.maxAge, maxMessages: raw.jetstream.maxMessages },
     },
     federation: { enabled: federation?.enabled ?? false, staleAfterMs: federation?.staleAfter ?? raw.summaryInterval * 3 },
   };

@@ -38,14 +38,24 @@ export const parseYaml = (text: string, lineCounter: LineCounter): ParsedYaml =>
   const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
   const tooDeep = findTooDeep(tokens);
   if (tooDeep !== undefined) {
-    return { ok: false, offset: 'offset' in tooDeep ? tooDeep.offset : 0, message: `the config is nested deeper than ${maxNestingDepth} levels` };
+    return {
+      ok: false,
+      offset: 'offset' in tooDeep ? tooDeep.offset : 0,
+      message: `the config is nested deeper than ${maxNestingDepth} levels`,
+    };
   }
   const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
   let doc: Document.Parsed | null = null;
   for (const next of composer.compose(tokens, true, text.length)) {
     if (doc === null) doc = next;
     else {
-      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          'MULTIPLE_DOCS',
+          'Source contains multiple documents; please use YAML.parseAllDocuments()',
+        ),
+      );
       break;
     }
   }

@@ -4,7 +4,7 @@ import type { PolicyConfig, StopSignal } from './types.js';
 
 /**
  * The policy every plugin gets unless `defaults:` or the plugin says
- * otherwise (DESIGN §3; the first seven mirror the Hockeypuck monitor).
+ * otherwise (README, Config reference; docs/architecture.md says where each default comes from).
  */
 export const defaultPolicy: Readonly<PolicyConfig> = {
   checkInterval: 30_000,

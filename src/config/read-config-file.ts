@@ -3,9 +3,7 @@ import { open } from 'node:fs/promises';
 
 /** A config file's text, or why it was not read. */
 export type ConfigFileRead =
-  | { ok: true; text: string }
-  | { ok: false; reason: 'too_large'; bytes: number }
-  | { ok: false; reason: 'unreadable'; message: string };
+  { ok: true; text: string } | { ok: false; reason: 'too_large'; bytes: number } | { ok: false; reason: 'unreadable'; message: string };
 
 const describeReadError = (error: unknown): string => {
   const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;

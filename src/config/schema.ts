@@ -44,9 +44,7 @@ const pluginSchema = closedObject({
   name: nameField,
   command: z.string().min(1),
   args: z.array(z.string()).default(() => []),
-  env: z
-    .record(envName, z.string())
-    .default(() => ({})),
+  env: z.record(envName, z.string()).default(() => ({})),
   cwd: z.string().min(1).optional(),
   critical: z.boolean().default(true),
   address: addressField({ listen: false }).nullable().default(null),
@@ -64,7 +62,13 @@ const reportDuplicateNames = (section: string, plugins: readonly unknown[], ctx:
     if (typeof name !== 'string') return;
     const first = firstIndex.get(name);
     if (first === undefined) firstIndex.set(name, index);
-    else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate name ${quoteText(name)} (${section}[${first}] has it already)`, input: name });
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `duplicate name ${quoteText(name)} (${section}[${first}] has it already)`,
+        input: name,
+      });
   });
 };
 
@@ -116,9 +120,18 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
     const fail = (path: PropertyKey[], message: string) => ctx.issues.push({ code: 'custom', path, message, input: undefined });
     const api = resolveApi(raw.api, env, baseDir);
     if (!api.ok) fail(['api', api.issue.key], api.issue.message);
-    const plugins = raw.plugins.map((plugin, index) => resolvePluginParts(plugin, baseDir, (path, message) => fail(['plugins', index, ...path], message)));
-    const checks = raw.checks.map((check, index) => resolveDependency(check, baseDir, (path, message) => fail(['checks', index, ...path], message)));
-    const nats = resolveNats(raw.nats, raw.federation, baseDir, raw.plugins.map((plugin) => plugin.name));
+    const plugins = raw.plugins.map((plugin, index) =>
+      resolvePluginParts(plugin, baseDir, (path, message) => fail(['plugins', index, ...path], message)),
+    );
+    const checks = raw.checks.map((check, index) =>
+      resolveDependency(check, baseDir, (path, message) => fail(['checks', index, ...path], message)),
+    );
+    const nats = resolveNats(
+      raw.nats,
+      raw.federation,
+      baseDir,
+      raw.plugins.map((plugin) => plugin.name),
+    );
     if (!nats.ok) for (const issue of nats.issues) fail(issue.path, issue.message);
     if (!api.ok || !nats.ok || plugins.includes(null) || checks.includes(null)) return z.NEVER;
     return {
@@ -157,7 +170,8 @@ const resolvePluginParts = (
   const handshake = readHandshake(plugin.handshake);
   if (!handshake.ok) for (const issue of handshake.issues) report(['handshake', ...issue.path], issue.message);
   const health = resolveCheckTarget(plugin.health, resolve(baseDir, plugin.cwd ?? '.'));
-  if (!health.ok) for (const issue of health.issues) report(issue.key === '' ? ['health', 'protocol'] : ['health', issue.key], issue.message);
+  if (!health.ok)
+    for (const issue of health.issues) report(issue.key === '' ? ['health', 'protocol'] : ['health', issue.key], issue.message);
   if (!handshake.ok || !health.ok) return null;
   const check = health.check;
   const noAddress = handshake.handshake === null && plugin.address === null;

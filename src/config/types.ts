@@ -36,8 +36,6 @@ export interface HandshakeConfig {
   maxPort: number;
 }
 
-export type CheckProtocol = 'plugin' | 'grpc' | 'http' | 'tcp' | 'exec';
-
 interface CheckTries {
   /** Attempts after a failed one before the check counts as failed. */
   retries: number;

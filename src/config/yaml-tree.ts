@@ -38,7 +38,8 @@ const maxNodes = 20_000;
  * @example
  * pathKey(['plugins', 0, 'name']); // '["plugins",0,"name"]'
  */
-export const pathKey = (path: ConfigPath): string => JSON.stringify(path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)));
+export const pathKey = (path: ConfigPath): string =>
+  JSON.stringify(path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)));
 
 const startOf = (node: Node): number => node.range?.[0] ?? 0;
 
@@ -89,7 +90,11 @@ export const readYamlTree = (doc: Document, env: Env): YamlTree => {
   const charge = (path: ConfigPath, offset: number, length: number): boolean => {
     expanded += length;
     if (expanded <= maxExpandedBytes) return true;
-    stop(path, offset, `the document expands to more than ${formatMiB(maxExpandedBytes)} of text (aliases included); a config is a few KiB`);
+    stop(
+      path,
+      offset,
+      `the document expands to more than ${formatMiB(maxExpandedBytes)} of text (aliases included); a config is a few KiB`,
+    );
     return false;
   };
 
@@ -147,7 +152,12 @@ export const readYamlTree = (doc: Document, env: Env): YamlTree => {
         }
         const childPath = [...path, text];
         if (seen.has(text)) {
-          issues.push({ path: childPath, offset: keyAt, message: `duplicate key ${quoteText(text)} (a mapping holds each key once)`, valueFailed: true });
+          issues.push({
+            path: childPath,
+            offset: keyAt,
+            message: `duplicate key ${quoteText(text)} (a mapping holds each key once)`,
+            valueFailed: true,
+          });
           continue;
         }
         seen.add(text);

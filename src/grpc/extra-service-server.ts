@@ -18,8 +18,7 @@ export interface ExtraService {
   handlers: Record<string, UnaryHandler>;
 }
 
-const invalid = (service: string, why: string): HaleError =>
-  new HaleError('service_invalid', `cannot serve ${service}: ${why}`);
+const invalid = (service: string, why: string): HaleError => new HaleError('service_invalid', `cannot serve ${service}: ${why}`);
 
 const loadDefinition = (extra: ExtraService): grpc.ServiceDefinition => {
   try {

@@ -80,8 +80,7 @@ const toServingStatus = (response: unknown): ServingStatus => {
   return typeof status === 'string' && servingStatuses.has(status) ? (status as ServingStatus) : 'UNKNOWN';
 };
 
-const quoteName = (name: string): string =>
-  JSON.stringify(name.length > maxNameInMessage ? `${name.slice(0, maxNameInMessage)}…` : name);
+const quoteName = (name: string): string => JSON.stringify(name.length > maxNameInMessage ? `${name.slice(0, maxNameInMessage)}…` : name);
 
 const toFailure = (error: grpc.ServiceError, service: string): CallFailure => {
   // The server's words are untrusted input: a copy of at most 1 KiB is kept.
@@ -92,7 +91,11 @@ const toFailure = (error: grpc.ServiceError, service: string): CallFailure => {
     case grpc.status.UNAVAILABLE:
       return { ok: false, kind: 'unavailable', message: `unavailable: ${details}` };
     case grpc.status.NOT_FOUND:
-      return { ok: false, kind: 'error', message: `NOT_FOUND: service ${quoteName(service)} is not registered with the health server (${details})` };
+      return {
+        ok: false,
+        kind: 'error',
+        message: `NOT_FOUND: service ${quoteName(service)} is not registered with the health server (${details})`,
+      };
     case grpc.status.UNIMPLEMENTED:
       return { ok: false, kind: 'error', message: `UNIMPLEMENTED: the server does not serve grpc.health.v1.Health (${details})` };
     default:

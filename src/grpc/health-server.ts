@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { HaleError } from '../errors.js';
-import type { ServingChange, ServingSource } from '../supervisor/serving-status.js';
+import type { ServingChange, ServingSource } from './serving-source.js';
 import { shutdownServer } from './server-shutdown.js';
 
 /** Watch streams open at once; one more is refused with RESOURCE_EXHAUSTED. */
@@ -54,8 +54,7 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-const quoteName = (name: string): string =>
-  JSON.stringify(name.length > maxNameInMessage ? `${name.slice(0, maxNameInMessage)}…` : name);
+const quoteName = (name: string): string => JSON.stringify(name.length > maxNameInMessage ? `${name.slice(0, maxNameInMessage)}…` : name);
 
 const unknownService = (name: string): Partial<grpc.StatusObject> => ({
   code: grpc.status.NOT_FOUND,
@@ -172,7 +171,9 @@ export const startHealthServer = async (options: HealthServerOptions): Promise<H
   const bound = await bind(server, options.address);
   if (!bound.ok) {
     server.forceShutdown();
-    throw new HaleError('listen_failed', `cannot serve gRPC health on ${options.address}: ${bindFailure(bound.error)}`, { cause: bound.error });
+    throw new HaleError('listen_failed', `cannot serve gRPC health on ${options.address}: ${bindFailure(bound.error)}`, {
+      cause: bound.error,
+    });
   }
 
   const unsubscribe = source.subscribe((changes) => {

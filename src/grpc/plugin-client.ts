@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from '../plugin/health-report.js';
+import type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from '../model/health-report.js';
 import { keepUntrustedText } from '../text/bounded-text.js';
 import { pluginService } from './proto.js';
 
@@ -78,8 +78,7 @@ const goPluginShutdown = '/plugin.GRPCController/Shutdown';
 const passBytes = (bytes: Buffer): Buffer => bytes;
 
 /** The grpc-js target string for an address. */
-export const toTarget = ({ network, address }: PluginAddress): string =>
-  network === 'unix' ? `unix:${address}` : address;
+export const toTarget = ({ network, address }: PluginAddress): string => (network === 'unix' ? `unix:${address}` : address);
 
 export const createPluginClient = (address: PluginAddress): PluginClient => {
   const Client = pluginService();
@@ -154,11 +153,9 @@ const statusNames: Record<string, HealthStatus> = {
   UNKNOWN: 'unknown',
 };
 
-const toStatus = (raw: unknown): HealthStatus =>
-  (typeof raw === 'string' ? statusNames[raw] : undefined) ?? 'unknown';
+const toStatus = (raw: unknown): HealthStatus => (typeof raw === 'string' ? statusNames[raw] : undefined) ?? 'unknown';
 
-const toNumber = (raw: unknown): number =>
-  typeof raw === 'number' && Number.isFinite(raw) && raw >= 0 ? raw : 0;
+const toNumber = (raw: unknown): number => (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0 ? raw : 0);
 
 const field = (raw: unknown, key: string): unknown =>
   typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;

@@ -35,8 +35,7 @@ export interface PluginServer {
   shutdown: (graceMs: number) => Promise<void>;
 }
 
-const toBindTarget = ({ network, address }: PluginAddress): string =>
-  network === 'unix' ? `unix:${address}` : address;
+const toBindTarget = ({ network, address }: PluginAddress): string => (network === 'unix' ? `unix:${address}` : address);
 
 const bind = (server: grpc.Server, address: PluginAddress): Promise<{ ok: true; port: number } | { ok: false; message: string }> =>
   new Promise((resolve) => {
@@ -66,9 +65,7 @@ export const startPluginServer = async (options: PluginServerOptions): Promise<P
     'grpc.max_receive_message_length': maxReceiveMessageLength,
   });
   server.addService(pluginService().service, pluginServiceImplementation(options.handlers));
-  const health = new HealthImplementation(
-    Object.fromEntries(standardHealthServices.map((name) => [name, 'SERVING' as const])),
-  );
+  const health = new HealthImplementation(Object.fromEntries(standardHealthServices.map((name) => [name, 'SERVING' as const])));
   health.addToServer(server);
   for (const extra of options.services ?? []) addExtraService(server, extra);
 

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from '../plugin/health-report.js';
+import type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from '../model/health-report.js';
 import { toUnaryCall } from './unary-call.js';
 
 /** What a plugin process does for each RPC of hale.plugin.v1.Plugin. */

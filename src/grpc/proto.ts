@@ -27,10 +27,7 @@ export const loadProto = (file: string, root: string = protoRoot): grpc.GrpcObje
 };
 
 /** Finds a service constructor by its full name, e.g. `hale.plugin.v1.Plugin`. */
-export const findService = (
-  loaded: grpc.GrpcObject,
-  fullName: string,
-): grpc.ServiceClientConstructor => {
+export const findService = (loaded: grpc.GrpcObject, fullName: string): grpc.ServiceClientConstructor => {
   let node: unknown = loaded;
   for (const part of fullName.split('.')) {
     node = (node as Record<string, unknown> | undefined)?.[part];
@@ -45,5 +42,4 @@ export const pluginProtoFile = 'hale/plugin/v1/plugin.proto';
 export const pluginServiceName = 'hale.plugin.v1.Plugin';
 
 /** The constructor of the hale.plugin.v1.Plugin client, with `.service` for servers. */
-export const pluginService = (): grpc.ServiceClientConstructor =>
-  findService(loadProto(pluginProtoFile), pluginServiceName);
+export const pluginService = (): grpc.ServiceClientConstructor => findService(loadProto(pluginProtoFile), pluginServiceName);

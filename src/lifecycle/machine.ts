@@ -1,13 +1,6 @@
 import { restartDelay } from './backoff.js';
-import type {
-  CheckOutcome,
-  Effect,
-  Lifecycle,
-  LifecycleEvent,
-  LifecyclePolicy,
-  PluginState,
-  Transition,
-} from './state.js';
+import type { Effect, Lifecycle, LifecycleEvent, LifecyclePolicy, Transition } from './state.js';
+import type { CheckOutcome, PluginState } from '../model/plugin-state.js';
 
 /** Every plugin begins stopped; the supervisor's start request brings it up. */
 export const initialLifecycle = (now: number, reason = 'not started yet'): Lifecycle => ({
@@ -26,7 +19,7 @@ export const initialLifecycle = (now: number, reason = 'not started yet'): Lifec
 export const checkedStates: ReadonlySet<PluginState> = new Set(['unknown', 'healthy', 'degraded']);
 
 /**
- * The lifecycle of one plugin (DESIGN §3) as a pure function: no timers, no
+ * The lifecycle of one plugin (docs/architecture.md, The lifecycle) as a pure function: no timers, no
  * I/O, no clock. An event that does not apply in the current state leaves it
  * unchanged with no effects.
  *
@@ -34,12 +27,7 @@ export const checkedStates: ReadonlySet<PluginState> = new Set(['unknown', 'heal
  * const { lifecycle, effects } = next(current, { type: 'exited', reason: 'killed by SIGKILL' }, policy, Date.now());
  * // lifecycle.state === 'unhealthy', effects: stop, then scheduleRestart after restartDelay(restarts)
  */
-export const next = (
-  lifecycle: Lifecycle,
-  event: LifecycleEvent,
-  policy: LifecyclePolicy,
-  now: number,
-): Transition => {
+export const next = (lifecycle: Lifecycle, event: LifecycleEvent, policy: LifecyclePolicy, now: number): Transition => {
   const { state } = lifecycle;
   switch (event.type) {
     case 'started':
@@ -105,13 +93,7 @@ const move = (
   };
 };
 
-const judgeCheck = (
-  lifecycle: Lifecycle,
-  outcome: CheckOutcome,
-  reason: string,
-  policy: LifecyclePolicy,
-  now: number,
-): Transition => {
+const judgeCheck = (lifecycle: Lifecycle, outcome: CheckOutcome, reason: string, policy: LifecyclePolicy, now: number): Transition => {
   if (outcome === 'fail') {
     const consecutiveFailures = lifecycle.consecutiveFailures + 1;
     if (consecutiveFailures >= policy.failureThreshold) {
@@ -183,16 +165,9 @@ const restartAutomatically = (lifecycle: Lifecycle, policy: LifecyclePolicy, now
 
 // Manual restarts never count toward maxRestarts; from failed they also start the count afresh.
 const restartManually = (lifecycle: Lifecycle, reason: string, now: number): Transition =>
-  move(
-    lifecycle,
-    'restarting',
-    reason,
-    now,
-    [{ type: 'cancelRestart' }, { type: 'stop', reason }, { type: 'spawn' }],
-    {
-      restarts: lifecycle.state === 'failed' ? 0 : lifecycle.restarts,
-      restartCount: lifecycle.restartCount + 1,
-      consecutiveFailures: 0,
-      consecutiveSuccesses: 0,
-    },
-  );
+  move(lifecycle, 'restarting', reason, now, [{ type: 'cancelRestart' }, { type: 'stop', reason }, { type: 'spawn' }], {
+    restarts: lifecycle.state === 'failed' ? 0 : lifecycle.restarts,
+    restartCount: lifecycle.restartCount + 1,
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+  });

@@ -1,28 +1,4 @@
-/**
- * Where a plugin stands. `stopped` is also where every plugin begins, before
- * the supervisor starts it.
- */
-export type PluginState =
-  | 'unknown'
-  | 'healthy'
-  | 'degraded'
-  | 'unhealthy'
-  | 'restarting'
-  | 'failed'
-  | 'stopped';
-
-export const pluginStates: readonly PluginState[] = [
-  'unknown',
-  'healthy',
-  'degraded',
-  'unhealthy',
-  'restarting',
-  'failed',
-  'stopped',
-];
-
-/** The verdict of one health check, after the plugin's answer was judged. */
-export type CheckOutcome = 'pass' | 'degraded' | 'fail';
+import type { CheckOutcome, PluginState } from '../model/plugin-state.js';
 
 /** Something that happened to a plugin, fed to the lifecycle. */
 export type LifecycleEvent =

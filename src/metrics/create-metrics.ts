@@ -1,7 +1,7 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { EventBus } from '../supervisor/event-bus.js';
-import type { SupervisorEvent } from '../supervisor/events.js';
-import type { SupervisorSnapshot } from '../supervisor/status.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
+import type { SupervisorSnapshot } from '../model/status.js';
 import { registerEventMetrics } from './event-metrics.js';
 import { createSnapshotReader } from './snapshot-reader.js';
 import { registerSnapshotGauges } from './snapshot-gauges.js';
@@ -26,8 +26,9 @@ const eventLoopMonitoringPrecision = 50;
 
 /**
  * hale's Prometheus metrics: plugin state, up, restarts by cause, health-check
- * durations and failures, backoff, last exit code, uptime and event-loop lag,
- * beside prom-client's default process and Node.js metrics.
+ * durations and failures, backoff, last exit code and uptime, beside
+ * prom-client's default process and Node.js metrics (hale's event-loop lag is
+ * their nodejs_eventloop_lag_*).
  *
  * @example
  * const metrics = createMetrics(supervisor);

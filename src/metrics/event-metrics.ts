@@ -1,6 +1,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { SupervisorEvent } from '../supervisor/events.js';
-import type { CheckFailure, SupervisorSnapshot } from '../supervisor/status.js';
+import type { SupervisorEvent } from '../model/events.js';
+import type { SupervisorSnapshot } from '../model/status.js';
+import type { CheckFailure } from '../model/check-record.js';
 import { initialRestartMemory, observeRestartEvent, restartCauses, type RestartMemory } from './restart-cause.js';
 
 type FailureReason = CheckFailure | 'unknown';

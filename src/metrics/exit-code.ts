@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { ExitRecord } from '../supervisor/status.js';
+import type { ExitRecord } from '../model/status.js';
 
 const signalNumbers: Readonly<Record<string, number>> = constants.signals;
 

@@ -19,10 +19,25 @@ export interface NatsMetricsSource {
  */
 export const registerNatsMetrics = (registry: Registry, source: NatsMetricsSource): void => {
   const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
   // Counters read from the link's own counts: prom-client's counters only go up by inc(), so reset and set.
   const counter = (name: string, help: string, read: () => number) =>
-    new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
   gauge('hale_nats_connected', '1 while the NATS link is connected', () => (source.connected() ? 1 : 0));
   gauge('hale_nats_pending_messages', 'messages held while NATS is away, sent when it is back', () => source.stats().pending);
   counter('hale_nats_published_total', 'messages handed to the NATS server', () => source.stats().published);

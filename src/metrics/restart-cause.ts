@@ -1,4 +1,4 @@
-import type { SupervisorEvent } from '../supervisor/events.js';
+import type { SupervisorEvent } from '../model/events.js';
 
 /** Why a plugin was restarted, as `hale_plugin_restarts_total` labels it. */
 export type RestartCause = 'crash' | 'unhealthy' | 'start_failed' | 'manual';
@@ -56,10 +56,7 @@ export const observeRestartEvent = (memory: RestartMemory, event: SupervisorEven
   }
 };
 
-const observeTransition = (
-  memory: RestartMemory,
-  event: Extract<SupervisorEvent, { type: 'transition' }>,
-): RestartObservation => {
+const observeTransition = (memory: RestartMemory, event: Extract<SupervisorEvent, { type: 'transition' }>): RestartObservation => {
   const settled: RestartMemory = { ...memory, hint: null, restarts: event.restarts };
   if (event.to === 'unhealthy') return { memory: { ...settled, downCause: memory.hint ?? 'unhealthy' }, restart: null };
   if (event.to !== 'restarting') return { memory: settled, restart: null };

@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
-import { pluginStates } from '../lifecycle/state.js';
+import { pluginStates } from '../model/plugin-state.js';
 import { isServing } from '../supervisor/overall.js';
-import type { PluginStatus, SupervisorSnapshot } from '../supervisor/status.js';
+import type { PluginStatus, SupervisorSnapshot } from '../model/status.js';
 import { exitCodeOf } from './exit-code.js';
 
 const secondsBetween = (fromMs: number, toMs: number): number => Math.max(0, toMs - fromMs) / 1000;
@@ -32,7 +32,7 @@ const pluginGauges: ReadonlyArray<{ name: string; help: string; valueOf: (plugin
 
 /**
  * The gauges read from the snapshot at scrape time: state, up, backoff, last
- * exit code, uptime and hale's own event-loop lag. Each is rebuilt on every
+ * exit code and uptime. Each is rebuilt on every
  * scrape, so a plugin a reload removed has no sample left.
  *
  * @example
@@ -68,17 +68,4 @@ export const registerSnapshotGauges = (registry: Registry, read: () => Superviso
       },
     });
   }
-
-  new Gauge({
-    name: 'hale_event_loop_lag_seconds',
-    help: "Lag of hale's own event loop over its last sampling window, by statistic.",
-    labelNames: ['stat'] as const,
-    registers: [registry],
-    collect() {
-      const lag = read().eventLoopLag;
-      this.set({ stat: 'mean' }, lag.meanMs / 1000);
-      this.set({ stat: 'p99' }, lag.p99Ms / 1000);
-      this.set({ stat: 'max' }, lag.maxMs / 1000);
-    },
-  });
 };

@@ -1,4 +1,4 @@
-import type { SupervisorSnapshot } from '../supervisor/status.js';
+import type { SupervisorSnapshot } from '../model/status.js';
 
 /** One snapshot per scrape, shared by every gauge that reads it. */
 export interface SnapshotReader {

@@ -1,41 +1,10 @@
 // Federation: every hub's last summary, heard on `{prefix}.*.health.summary`, read by GET /federation/*.
-import { z } from 'zod';
-import { buildFederationSubject, parseSummaryHub } from './subjects.js';
+import type { z } from 'zod';
+import { buildFederationSubject, parseSummaryHub } from '../model/nats-subjects.js';
+import { heardSummarySchema, type HeardService, type HeardSummary } from './summary-schema.js';
 import type { HeardMessage, NatsSubscriber } from './types.js';
 
-// Loose objects: a newer hub may send fields this one does not know; they are kept and shown as sent.
-const serviceSchema = z.looseObject({
-  name: z.string().min(1),
-  type: z.enum(['plugin', 'check']),
-  status: z.enum(['up', 'degraded', 'down']),
-  state: z.string(),
-  critical: z.boolean(),
-  latency_ms: z.number().nonnegative().nullable(),
-  version: z.string(),
-  uptime_seconds: z.number().nonnegative().nullable(),
-  restart_count: z.number().int().nonnegative(),
-});
-
-const summarySchema = z.looseObject({
-  hub_id: z.string().min(1),
-  timestamp: z.iso.datetime({ offset: true }),
-  overall_status: z.enum(['healthy', 'degraded', 'unhealthy']),
-  services: z.array(serviceSchema),
-  // hale sends its dependencies apart from its plugins; a hub that does not is read all the same.
-  checks: z.array(serviceSchema).optional(),
-  hale: z.looseObject({
-    version: z.string(),
-    pid: z.number().int().nonnegative(),
-    uptime_seconds: z.number().nonnegative(),
-  }),
-  interval_seconds: z.number().positive(),
-});
-
-/** One service in a summary another hub sent, as it sent it. */
-export type HeardService = z.output<typeof serviceSchema>;
-
-/** A summary another hub sent, checked; fields this hale does not know are kept. */
-export type HeardSummary = z.output<typeof summarySchema>;
+export type { HeardService, HeardSummary };
 
 /** A hub as GET /federation/hubs shows it. */
 export interface HubEntry {
@@ -117,14 +86,15 @@ export const readSummaryMessage = (prefix: string, message: HeardMessage): Readi
   const subjectHub = parseSummaryHub(prefix, message.subject);
   if (subjectHub === null) return { ok: false, why: `${message.subject} is not a summary subject under ${prefix}` };
   // 1,000 hubs are kept: each summary's size bounds what they cost.
-  if (message.data.byteLength > maxSummaryBytes) return { ok: false, why: `the body is ${message.data.byteLength} bytes, more than ${maxSummaryBytes}` };
+  if (message.data.byteLength > maxSummaryBytes)
+    return { ok: false, why: `the body is ${message.data.byteLength} bytes, more than ${maxSummaryBytes}` };
   let body: unknown;
   try {
     body = JSON.parse(decoder.decode(message.data));
   } catch {
     return { ok: false, why: 'the body is not JSON' };
   }
-  const parsed = summarySchema.safeParse(body);
+  const parsed = heardSummarySchema.safeParse(body);
   if (!parsed.success) return { ok: false, why: `not a summary (${describeIssues(parsed.error)})` };
   if (parsed.data.hub_id !== subjectHub) {
     return { ok: false, why: `hub_id ${JSON.stringify(parsed.data.hub_id)} is not the subject's hub ${JSON.stringify(subjectHub)}` };
@@ -198,7 +168,9 @@ export const startFederation = (options: FederationOptions): FederationView => {
       return sortedHubs().flatMap(([hubId, hub]) => {
         const stale = isStale(hub, at);
         // hub_id and stale first in the JSON, and never overwritten by a field a hub sent under those names.
-        return servicesOf(hub.summary).map((service): FederatedService => Object.assign({ hub_id: hubId, stale }, service, { hub_id: hubId, stale }));
+        return servicesOf(hub.summary).map((service): FederatedService =>
+          Object.assign({ hub_id: hubId, stale }, service, { hub_id: hubId, stale }),
+        );
       });
     },
     stats: () => {

@@ -1,8 +1,8 @@
 // Follows the supervisor's events and says them on NATS; the supervisor never waits for it.
-import type { EventBus } from '../supervisor/event-bus.js';
-import type { SupervisorEvent } from '../supervisor/events.js';
-import type { PluginStatus, SupervisorSnapshot } from '../supervisor/status.js';
-import { hubSubjects } from './subjects.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
+import type { PluginStatus, SupervisorSnapshot } from '../model/status.js';
+import { hubSubjects } from '../model/nats-subjects.js';
 import { buildRegistrationMessage, buildSummary, buildTransitionMessage, type ServiceType } from './summary.js';
 import type { NatsPublisher } from './types.js';
 
@@ -50,6 +50,26 @@ const unrefTimer: SetTimer = (callback, ms) => {
 
 const defaultCoalesceMs = 250;
 
+/** A summary owed for a change: none, one a microtask from now, or one after the coalescing wait. */
+type Owed = { kind: 'none' } | { kind: 'queued' } | { kind: 'trailing'; cancel: () => void };
+
+/**
+ * Where a publisher is; each variant holds exactly what is true in it.
+ * `waiting` until supervision starts (summaries only when asked), `live`
+ * while it runs, `finished` once it stops (transitions, and the last summary
+ * when asked), `stopped` once stop() is called (nothing at all).
+ */
+export type PublisherState =
+  | { phase: 'waiting'; cancelHeartbeat: (() => void) | null }
+  | { phase: 'live'; cancelHeartbeat: (() => void) | null; owed: Owed }
+  | { phase: 'finished' }
+  | { phase: 'stopped' };
+
+const cancelTimers = (state: PublisherState): void => {
+  if (state.phase === 'waiting' || state.phase === 'live') state.cancelHeartbeat?.();
+  if (state.phase === 'live' && state.owed.kind === 'trailing') state.owed.cancel();
+};
+
 /**
  * Publishes every plugin transition on `{prefix}.{hub}.health.{plugin}`, a
  * summary on `{prefix}.{hub}.health.summary` soon after every change (the
@@ -71,13 +91,10 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
   const coalesceMs = options.coalesceMs ?? defaultCoalesceMs;
   const subjects = hubSubjects(options.prefix, hubId);
   const registered = new Map<string, { name: string; type: ServiceType }>();
-  let live = false;
-  let finished = false;
-  let stopped = false;
+  let state: PublisherState = { phase: 'waiting', cancelHeartbeat: null };
   let lastSummaryAt = Number.NEGATIVE_INFINITY;
-  let queued = false;
-  let cancelTrailing: (() => void) | null = null;
-  let cancelHeartbeat: (() => void) | null = null;
+  // A function, not a narrowed variable: a publish or a source may change the state under a caller.
+  const current = (): PublisherState => state;
 
   const guard = (work: () => void): void => {
     try {
@@ -92,41 +109,47 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
   };
 
   const send = (subject: string, body: unknown): void => {
-    if (!stopped) guard(() => publisher.publish(subject, body));
+    if (current().phase !== 'stopped') guard(() => publisher.publish(subject, body));
   };
 
   const armHeartbeat = (): void => {
-    cancelHeartbeat?.();
-    cancelHeartbeat = setTimer(() => {
-      cancelHeartbeat = null;
+    const armed = current();
+    if (armed.phase !== 'waiting' && armed.phase !== 'live') return;
+    armed.cancelHeartbeat?.();
+    armed.cancelHeartbeat = setTimer(() => {
+      const fired = current();
+      if (fired.phase === 'waiting' || fired.phase === 'live') fired.cancelHeartbeat = null;
       emitSummary();
     }, options.summaryIntervalMs);
   };
 
   const emitSummary = (): void => {
-    if (stopped) return;
-    cancelTrailing?.();
-    cancelTrailing = null;
+    const before = current();
+    if (before.phase === 'stopped') return;
+    if (before.phase === 'live' && before.owed.kind === 'trailing') {
+      before.owed.cancel();
+      before.owed = { kind: 'none' };
+    }
     guard(() => send(subjects.summary, buildSummary(source.snapshot(), hubId, options.summaryIntervalMs)));
     lastSummaryAt = now();
-    if (!finished) armHeartbeat();
+    armHeartbeat();
   };
 
   // A microtask, not at once: mid-reload or just before `stopping` takes hold, a snapshot would show a blip.
   const noteChange = (): void => {
-    if (!live || finished || stopped || queued || cancelTrailing !== null) return;
+    const live = current();
+    if (live.phase !== 'live' || live.owed.kind !== 'none') return;
     const wait = lastSummaryAt + coalesceMs - now();
     if (wait > 0) {
-      cancelTrailing = setTimer(() => {
-        cancelTrailing = null;
-        emitSummary();
-      }, wait);
+      live.owed = { kind: 'trailing', cancel: setTimer(emitSummary, wait) };
       return;
     }
-    queued = true;
+    live.owed = { kind: 'queued' };
     queueMicrotask(() => {
-      queued = false;
-      if (!finished) emitSummary();
+      const due = current();
+      if (due.phase !== 'live' || due.owed.kind !== 'queued') return;
+      due.owed = { kind: 'none' };
+      emitSummary();
     });
   };
 
@@ -153,7 +176,10 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
   // Told apart by name, not by the event's lists: a reload does not name the dependencies, and a start that failed to register is made good.
   const reconcile = (at: number): void => {
     const snapshot = source.snapshot();
-    const current = new Set([...snapshot.plugins.map((p) => keyOf('plugin', p.name)), ...snapshot.dependencies.map((d) => keyOf('check', d.name))]);
+    const current = new Set([
+      ...snapshot.plugins.map((p) => keyOf('plugin', p.name)),
+      ...snapshot.dependencies.map((d) => keyOf('check', d.name)),
+    ]);
     for (const [key, { name, type }] of [...registered]) {
       if (!current.has(key)) deregister(type, name, 'removed from the config', at);
     }
@@ -172,18 +198,19 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
   };
 
   const begin = (reason: string, at: number): void => {
-    if (finished) return;
-    live = true;
+    const before = current();
+    if (before.phase === 'finished' || before.phase === 'stopped') return;
+    if (before.phase === 'waiting') state = { phase: 'live', cancelHeartbeat: before.cancelHeartbeat, owed: { kind: 'none' } };
     guard(() => registerAll(reason, at));
     noteChange();
   };
 
   const finish = (reason: string, at: number): void => {
-    if (finished) return;
+    if (current().phase === 'finished' || current().phase === 'stopped') return;
     for (const { name, type } of [...registered.values()]) deregister(type, name, reason, at);
-    finished = true;
-    cancelHeartbeat?.();
-    cancelHeartbeat = null;
+    // A summary still owed for a change goes too: it would say the plugins are up while they stop.
+    cancelTimers(current());
+    state = { phase: 'finished' };
     // The last summary waits for the plugins to be stopped: the runtime asks for it (publishSummary) after supervisor.stop().
   };
 
@@ -201,7 +228,7 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
         else finish(event.reason, event.at);
         return;
       case 'reloaded':
-        if (!live) return;
+        if (current().phase !== 'live') return;
         guard(() => reconcile(event.at));
         noteChange();
         return;
@@ -215,12 +242,9 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
 
   return {
     stop: () => {
-      stopped = true;
+      cancelTimers(current());
+      state = { phase: 'stopped' };
       unsubscribe();
-      cancelTrailing?.();
-      cancelHeartbeat?.();
-      cancelTrailing = null;
-      cancelHeartbeat = null;
     },
     publishSummary: () => guard(emitSummary),
   };

@@ -3,6 +3,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, credsAuthenticator, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { NatsConfig } from '../config/types.js';
+import { createEventBus } from '../util/event-bus.js';
+import { settleWithin } from '../util/settle.js';
 import type { HeardMessage, LinkStats, LinkStatusChange, NatsLink, PublishOutcome, StreamResult, StreamSpec } from './types.js';
 
 export interface LinkOptions {
@@ -19,7 +21,8 @@ const describeError = (error: unknown): string => (error instanceof Error ? erro
 
 /** The credentials file's bytes; a FIFO or device would block the whole event loop in readFileSync, so it is refused. */
 const readCredentials = (file: string): Uint8Array => {
-  if (!statSync(file).isFile()) throw new Error(`the NATS credentials file ${file} is not a regular file (a FIFO, a socket, a device or a directory)`);
+  if (!statSync(file).isFile())
+    throw new Error(`the NATS credentials file ${file} is not a regular file (a FIFO, a socket, a device or a directory)`);
   return readFileSync(file);
 };
 
@@ -40,7 +43,8 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
   const servers = config.servers.join(', ');
   const held: Array<{ subject: string; data: Uint8Array }> = [];
   const stats: Omit<LinkStats, 'pending'> = { published: 0, dropped: 0, reconnects: 0 };
-  const listeners = new Set<(change: LinkStatusChange) => void>();
+  // A listener's failure is its own; the link goes on.
+  const listeners = createEventBus<LinkStatusChange>();
   const wanted = new Map<number, { subject: string; onMessage: (message: HeardMessage) => void; live: Subscription | null }>();
   let nextSubscription = 0;
   let connection: NatsConnection | null = null;
@@ -52,13 +56,7 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
   const change = (state: LinkStatusChange['state'], reason: string) => {
     if (current.state === state && current.reason === reason) return;
     current = { state, reason, at: now() };
-    for (const listener of [...listeners]) {
-      try {
-        listener(current);
-      } catch {
-        // A listener's failure is its own; the link goes on.
-      }
-    }
+    listeners.publish(current);
   };
 
   const sendHeld = (nc: NatsConnection) => {
@@ -70,7 +68,10 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
     }
   };
 
-  const listen = (nc: NatsConnection, entry: { subject: string; onMessage: (message: HeardMessage) => void; live: Subscription | null }) => {
+  const listen = (
+    nc: NatsConnection,
+    entry: { subject: string; onMessage: (message: HeardMessage) => void; live: Subscription | null },
+  ) => {
     entry.live = nc.subscribe(entry.subject, {
       callback: (error, message) => {
         if (error === null) entry.onMessage({ subject: message.subject, data: message.data });
@@ -117,12 +118,19 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
       for (const resolve of [...connected]) resolve();
       void follow(nc);
       void nc.closed().then((error) => {
-        if (!closing) change('reconnecting', `the connection closed${error === undefined || error === null ? '' : `: ${describeError(error)}`}; connecting again`);
+        if (!closing)
+          change(
+            'reconnecting',
+            `the connection closed${error === undefined || error === null ? '' : `: ${describeError(error)}`}; connecting again`,
+          );
         connection = null;
         if (!closing) retryTimer = setTimeout(() => void attempt(), retryMs);
       });
     } catch (error) {
-      change(current.state === 'connecting' ? 'connecting' : 'reconnecting', `cannot reach ${servers}: ${describeError(error)}; retrying every ${retryMs} ms`);
+      change(
+        current.state === 'connecting' ? 'connecting' : 'reconnecting',
+        `cannot reach ${servers}: ${describeError(error)}; retrying every ${retryMs} ms`,
+      );
       retryTimer = setTimeout(() => void attempt(), retryMs);
     }
   };
@@ -176,10 +184,7 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
     },
     state: () => current,
     stats: () => ({ ...stats, pending: held.length }),
-    onState(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onState: listeners.subscribe,
     async ensureStream(spec: StreamSpec): Promise<StreamResult> {
       const nc = await whenConnected(30_000);
       if (nc === null) return { ok: false, message: `not connected to ${servers} within 30 s` };
@@ -203,8 +208,16 @@ export const openNatsLink = (config: NatsConfig, options: LinkOptions): NatsLink
       const nc = connection;
       if (nc === null || current.state !== 'connected') return held.length === 0;
       sendHeld(nc);
-      const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
-      return Promise.race([nc.flush().then(() => true, () => false), timeout]);
+      // The timer does not keep hale alive: a flush on the way out must not hold the exit.
+      return settleWithin(
+        nc.flush().then(
+          () => true,
+          () => false,
+        ),
+        timeoutMs,
+        false,
+        { ref: false },
+      );
     },
     async close(): Promise<void> {
       closing = true;

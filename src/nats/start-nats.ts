@@ -1,11 +1,11 @@
 import type { NatsConfig, SupervisorConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import type { LinkStatus } from '../supervisor/status.js';
+import type { LinkStatus } from '../model/status.js';
 import { startFederation, type FederationView } from './federation.js';
 import { startHealthPublisher } from './health-publisher.js';
 import { openNatsLink } from './nats-link.js';
-import { hubSubjects } from './subjects.js';
+import { hubSubjects } from '../model/nats-subjects.js';
 import type { LinkStatusChange, NatsLink } from './types.js';
 
 /** hale's NATS side, running: the link, the publisher, and federation when enabled. */
@@ -62,17 +62,28 @@ export const startNats = (config: SupervisorConfig, supervisor: Supervisor, log:
   const offState = link.onState((change) => {
     report();
     if (change.state === 'connected') log.info({ nats: change.reason }, `nats: ${change.reason}`);
-    else if (change.state !== 'closed') log.warn({ nats: change.reason, pending: link.stats().pending }, `nats: ${change.reason}; supervision goes on, messages are held`);
+    else if (change.state !== 'closed')
+      log.warn({ nats: change.reason, pending: link.stats().pending }, `nats: ${change.reason}; supervision goes on, messages are held`);
   });
   const statsTimer = setInterval(report, statsEveryMs);
   statsTimer.unref();
 
   const subjects = hubSubjects(nats.subjectPrefix, nats.hubId);
-  const publisher = startHealthPublisher({ source: supervisor, publisher: link, hubId: nats.hubId, prefix: nats.subjectPrefix, summaryIntervalMs: nats.summaryIntervalMs });
+  const publisher = startHealthPublisher({
+    source: supervisor,
+    publisher: link,
+    hubId: nats.hubId,
+    prefix: nats.subjectPrefix,
+    summaryIntervalMs: nats.summaryIntervalMs,
+  });
   if (nats.jetstream !== null) {
     const { stream, maxAgeMs, maxMessages } = nats.jetstream;
     void link.ensureStream({ name: stream, subjects: [subjects.healthWildcard], maxAgeMs, maxMessages }).then((result) => {
-      if (result.ok) log.info({ stream, subjects: [subjects.healthWildcard] }, `nats: JetStream stream ${stream} ${result.created ? 'created' : 'ready'}; summaries and transitions are kept there`);
+      if (result.ok)
+        log.info(
+          { stream, subjects: [subjects.healthWildcard] },
+          `nats: JetStream stream ${stream} ${result.created ? 'created' : 'ready'}; summaries and transitions are kept there`,
+        );
       else log.error({ stream }, `nats: ${result.message}; publishing goes on without JetStream`);
     });
   }

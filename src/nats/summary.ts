@@ -1,47 +1,11 @@
 // The JSON bodies hale publishes over NATS, as pure functions of what the supervisor knows.
-import { uptimeSecondsOf } from '../api/plugin-body.js';
-import type { DependencyState } from '../checks/dependency-state.js';
-import type { PluginState } from '../lifecycle/state.js';
-import type { SupervisorEvent } from '../supervisor/events.js';
-import { snapshotStatus, type OverallStatus } from '../supervisor/overall.js';
-import type { DependencyStatus, PluginStatus, SupervisorSnapshot } from '../supervisor/status.js';
-
-/** A service's state on the NATS subjects: serving, serving with trouble, or not serving. */
-export type ServiceStatus = 'up' | 'degraded' | 'down';
-
-/** A plugin hale runs, or a dependency under `checks:` it only checks. */
-export type ServiceType = 'plugin' | 'check';
-
-/** One service in a summary: the summary's fields (README, NATS), then hale's own. */
-export interface SummaryService {
-  name: string;
-  type: ServiceType;
-  status: ServiceStatus;
-  /** hale's own word: `restarting`, `failed`, `unknown` … */
-  state: PluginState | DependencyState;
-  critical: boolean;
-  /** The last check's, or null before the first. */
-  latency_ms: number | null;
-  /** The plugin's GetInfo version; '' when it gave none, and for checks. */
-  version: string;
-  /** Null while no process runs, and for checks. */
-  uptime_seconds: number | null;
-  restart_count: number;
-}
-
-/** A hub's whole state, in the summary shape the README documents. */
-export interface HealthSummary {
-  hub_id: string;
-  timestamp: string;
-  overall_status: OverallStatus;
-  services: SummaryService[];
-  /** The dependencies under `checks:`, as services of type `check`. */
-  checks: SummaryService[];
-  /** The supervisor itself; `shutting_down` is true in the last summary of a hale that is stopping. */
-  hale: { version: string; pid: number; uptime_seconds: number; shutting_down: boolean };
-  /** How often a summary comes when nothing changes; a reader can tell a silent hub by it. */
-  interval_seconds: number;
-}
+import { uptimeSecondsOf } from '../model/uptime.js';
+import type { DependencyState } from '../model/status.js';
+import type { PluginState } from '../model/plugin-state.js';
+import type { SupervisorEvent } from '../model/events.js';
+import type { HealthSummary, ServiceStatus, ServiceType, SummaryService } from './summary-schema.js';
+import { snapshotStatus } from '../supervisor/overall.js';
+import type { DependencyStatus, PluginStatus, SupervisorSnapshot } from '../model/status.js';
 
 /** One plugin's transition, on its own subject. */
 export interface TransitionMessage {
@@ -65,6 +29,9 @@ export interface RegistrationMessage {
   type: ServiceType;
   reason: string;
 }
+
+// Their one definition is the schema; here for the readers of the summary's builders.
+export type { HealthSummary, ServiceStatus, ServiceType, SummaryService };
 
 export type TransitionEvent = Extract<SupervisorEvent, { type: 'transition' }>;
 
@@ -114,7 +81,12 @@ export const buildSummary = (snapshot: SupervisorSnapshot, hubId: string, interv
   overall_status: snapshotStatus(snapshot),
   services: snapshot.plugins.map((status) => toPluginService(status, snapshot.now)),
   checks: snapshot.dependencies.map(toCheckService),
-  hale: { version: snapshot.version, pid: snapshot.pid, uptime_seconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000, shutting_down: snapshot.shuttingDown },
+  hale: {
+    version: snapshot.version,
+    pid: snapshot.pid,
+    uptime_seconds: Math.max(0, snapshot.now - snapshot.startedAt) / 1_000,
+    shutting_down: snapshot.shuttingDown,
+  },
   interval_seconds: intervalMs / 1_000,
 });
 

@@ -2,13 +2,16 @@ import type { PluginConfig } from '../config/types.js';
 import { createPluginClient, type PluginAddress, type PluginClient } from '../grpc/plugin-client.js';
 import type { Logger } from '../log.js';
 import { pluginNameEnv, socketDirEnv } from '../protocol.js';
+import { settleUnlessAborted } from '../util/settle.js';
 import { parseHandshakeLine } from './handshake.js';
 import { awaitOwnAddress } from './socket-owner.js';
-import type { CheckRecord } from '../supervisor/status.js';
-import type { PluginInfo } from './health-report.js';
+import type { CheckRecord } from '../model/check-record.js';
+import type { PluginInfo } from '../model/health-report.js';
 import { readLines } from './lines.js';
 import type { PluginOutput } from './output.js';
-import { describeExit, spawnPlugin, type PluginProcess, type SpawnContainment } from './process.js';
+import type { SpawnContainment } from '../containment/contain-plugin.js';
+import { describeExit } from '../process/run-process.js';
+import { spawnPlugin, type PluginProcess } from './spawn-plugin.js';
 import { createTail } from './tail.js';
 
 /** Longest line of plugin output that is kept; the rest of such a line is dropped. */
@@ -48,9 +51,7 @@ export interface Launched {
   stderrTail: () => string;
 }
 
-export type LaunchResult =
-  | { ok: true; launched: Launched }
-  | { ok: false; reason: string; process: PluginProcess | null };
+export type LaunchResult = { ok: true; launched: Launched } | { ok: false; reason: string; process: PluginProcess | null };
 
 type Waited<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -82,30 +83,22 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
     stderrTail.push(line);
     options.output.write('stderr', line, truncated, child.pid);
   });
-  const handshake = readHandshake(child, options.output, config.address === null && config.handshake !== null, config.handshake?.protocolVersions ?? []);
+  const handshake = readHandshake(
+    child,
+    options.output,
+    config.address === null && config.handshake !== null,
+    config.handshake?.protocolVersions ?? [],
+  );
 
   // Every wait below ends on whichever comes first: the awaited thing, the process exit, the deadline, or an abort.
   const wait = <T>(thing: Promise<Waited<T>>, phase: { exited: string; late: string }): Promise<Waited<T>> => {
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort = () => {};
-    return Promise.race([
-      thing,
-      child.exited.then((exit): Waited<T> => ({ ok: false, reason: `${describeExit(exit)} ${phase.exited}` })),
-      new Promise<Waited<T>>((resolve) => {
-        timer = setTimeout(
-          () => resolve({ ok: false, reason: `${phase.late} within startTimeout (${config.startTimeout} ms)` }),
-          Math.max(0, deadline - Date.now()),
-        );
-      }),
-      new Promise<Waited<T>>((resolve) => {
-        onAbort = () => resolve({ ok: false, reason: 'start cancelled' });
-        if (signal.aborted) onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-      }),
-    ]).finally(() => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    });
+    const exited = child.exited.then((exit): Waited<T> => ({ ok: false, reason: `${describeExit(exit)} ${phase.exited}` }));
+    const late = AbortSignal.timeout(Math.max(0, deadline - Date.now()));
+    return settleUnlessAborted(Promise.race([thing, exited]), AbortSignal.any([signal, late]), (): Waited<T> =>
+      signal.aborted
+        ? { ok: false, reason: 'start cancelled' }
+        : { ok: false, reason: `${phase.late} within startTimeout (${config.startTimeout} ms)` },
+    );
   };
   const fail = (reason: string): LaunchResult => {
     const output = [
@@ -118,7 +111,10 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
 
   if (config.address === null && config.handshake === null) {
     // An ordinary server: it has started once its own health check first passes.
-    const up = await wait(awaitFirstPass(options.probe, config.startInterval, signal), { exited: 'before its health check passed', late: 'no passing health check' });
+    const up = await wait(awaitFirstPass(options.probe, config.startInterval, signal), {
+      exited: 'before its health check passed',
+      late: 'no passing health check',
+    });
     if (!up.ok) return fail(up.reason);
     return { ok: true, launched: { process: child, client: null, address: null, info: null, stderrTail: () => stderrTail.text() } };
   }
@@ -137,16 +133,21 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
   };
   const own =
     config.address === null
-      ? await wait(awaitOwnAddress(ownerQuery, deadline, signal), { exited: 'before it listened where its handshake said', late: 'no listener of its own' })
+      ? await wait(awaitOwnAddress(ownerQuery, deadline, signal), {
+          exited: 'before it listened where its handshake said',
+          late: 'no listener of its own',
+        })
       : ({ ok: true, value: { address: address.value, unchecked: null } } as const);
   if (!own.ok) return fail(own.reason);
   if (own.value.unchecked !== null) log.info(own.value.unchecked);
 
   const client = createPluginClient(own.value.address);
   const ready = await wait(
-    client.waitReady(Math.max(0, deadline - Date.now())).then((r): Waited<void> =>
-      r.ok ? { ok: true, value: undefined } : { ok: false, reason: `could not connect to ${client.target}: ${r.message}` },
-    ),
+    client
+      .waitReady(Math.max(0, deadline - Date.now()))
+      .then((r): Waited<void> =>
+        r.ok ? { ok: true, value: undefined } : { ok: false, reason: `could not connect to ${client.target}: ${r.message}` },
+      ),
     { exited: 'before the connection was up', late: `no connection to ${client.target}` },
   );
   if (!ready.ok) {
@@ -155,7 +156,8 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
   }
   // GetInfo is part of the start: it may use what is left of startTimeout, up to a check's worth (at least 1 s).
   const info = await client.getInfo(Math.max(1, Math.min(Math.max(config.checkTimeout, 1_000), deadline - Date.now())));
-  if (!info.ok && info.status === 'UNIMPLEMENTED') log.info('the plugin has no GetInfo (not a hale plugin); it runs without a name and version');
+  if (!info.ok && info.status === 'UNIMPLEMENTED')
+    log.info('the plugin has no GetInfo (not a hale plugin); it runs without a name and version');
   else if (!info.ok) log.warn({ reason: info.message }, 'GetInfo failed; the plugin runs without a name and version');
   return {
     ok: true,
@@ -196,7 +198,11 @@ export const pluginEnvironment = (config: PluginConfig, socketDir: string): Reco
 };
 
 /** Asks `probe` every `interval` until one passes (or is degraded: it answers), or the abort. */
-const awaitFirstPass = async (probe: (() => Promise<CheckRecord>) | undefined, interval: number, signal: AbortSignal): Promise<Waited<void>> => {
+const awaitFirstPass = async (
+  probe: (() => Promise<CheckRecord>) | undefined,
+  interval: number,
+  signal: AbortSignal,
+): Promise<Waited<void>> => {
   if (probe === undefined) return { ok: false, reason: 'no health check to tell when it is up' };
   while (!signal.aborted) {
     const check = await probe();
@@ -220,7 +226,10 @@ const judgeLine = (parsed: ReturnType<typeof parseHandshakeLine>, offered: reado
   if (parsed.kind !== 'handshake') return { ok: false, reason: 'no handshake line' };
   const { appVersion, address } = parsed.handshake;
   if (offered.length > 0 && !offered.includes(appVersion)) {
-    return { ok: false, reason: `the plugin speaks app protocol version ${appVersion}; hale offers ${offered.join(', ')} (handshake.protocolVersions)` };
+    return {
+      ok: false,
+      reason: `the plugin speaks app protocol version ${appVersion}; hale offers ${offered.join(', ')} (handshake.protocolVersions)`,
+    };
   }
   return { ok: true, value: address };
 };

@@ -28,11 +28,7 @@ const detach = (text: string): string => Buffer.from(text, 'utf8').toString('utf
  * const reader = readLines(child.stdout, { maxLength: 16_384 }, (line, truncated) => log.info({ truncated }, line));
  * reader.counts(); // { lines: 0, truncated: 0 }
  */
-export const readLines = (
-  stream: Readable,
-  { maxLength }: LineOptions,
-  onLine: (line: string, truncated: boolean) => void,
-): LineReader => {
+export const readLines = (stream: Readable, { maxLength }: LineOptions, onLine: (line: string, truncated: boolean) => void): LineReader => {
   const counts: LineCounts = { lines: 0, truncated: 0 };
   let partial = '';
   let discarding = false;

@@ -39,7 +39,8 @@ const readProcLines = (path: string, onLine: (line: string) => void): { ok: true
       partial = parts.pop() ?? '';
       for (const line of parts) onLine(line);
       lines += parts.length;
-      if (bytes > maxListingBytes || lines > maxListingLines) return { ok: false, reason: `${path} is longer than hale reads (${lines} lines)` };
+      if (bytes > maxListingBytes || lines > maxListingLines)
+        return { ok: false, reason: `${path} is longer than hale reads (${lines} lines)` };
     }
     if (partial !== '') onLine(partial);
     return { ok: true };
@@ -81,7 +82,7 @@ const wordBytes = (hex: string): number[] => {
 const formatIpv6 = (bytes: number[]): string => {
   const groups = Array.from({ length: 8 }, (_, i) => (((bytes[i * 2] ?? 0) << 8) | (bytes[i * 2 + 1] ?? 0)).toString(16));
   let best = { at: -1, length: 0 };
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === '0') j += 1;
     if (j - i > best.length && j - i >= 2) best = { at: i, length: j - i };

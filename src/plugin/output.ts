@@ -1,26 +1,8 @@
 import type { Logger } from '../log.js';
 import { createOutputRing } from './output-ring.js';
 import { logPluginLine } from './plugin-log.js';
-import { createTokenBucket } from './rate-limit.js';
-
-export type OutputStream = 'stdout' | 'stderr';
-
-/** One line a plugin printed, as kept in its tail. */
-export interface OutputLine {
-  at: number;
-  stream: OutputStream;
-  line: string;
-  /** The line was longer than the cap and was cut. */
-  truncated: boolean;
-}
-
-/** Counts over the life of the supervisor. */
-export interface OutputStats {
-  lines: number;
-  /** Lines not written to the supervisor's log (over the rate limit). */
-  dropped: number;
-  truncated: number;
-}
+import { createTokenBucket } from '../util/token-bucket.js';
+import type { OutputLine, OutputStats, OutputStream } from '../model/output-line.js';
 
 /**
  * Where a plugin's output goes, across all its generations: a bounded tail

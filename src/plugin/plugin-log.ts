@@ -15,7 +15,20 @@ const namedLevels: Record<string, Level> = {
 };
 
 // Fields the plugin's logger adds that ours adds again.
-const dropped = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'plugin', 'stream', 'pluginPid', '@level', '@message', '@timestamp', 'v']);
+const dropped = new Set([
+  'level',
+  'time',
+  'msg',
+  'pid',
+  'hostname',
+  'plugin',
+  'stream',
+  'pluginPid',
+  '@level',
+  '@message',
+  '@timestamp',
+  'v',
+]);
 
 const toLevel = (raw: unknown): Level | undefined => {
   if (typeof raw === 'number') return pinoLevels[raw];
@@ -54,13 +67,7 @@ export const parseJsonLogLine = (line: string): { level: Level; msg: string; fie
  * @example
  * logPluginLine(log.child({ plugin: 'greeter' }), 'stderr', '{"level":40,"msg":"cache cold"}', false, 4242);
  */
-export const logPluginLine = (
-  log: Logger,
-  stream: 'stdout' | 'stderr',
-  line: string,
-  truncated: boolean,
-  pluginPid?: number,
-): void => {
+export const logPluginLine = (log: Logger, stream: 'stdout' | 'stderr', line: string, truncated: boolean, pluginPid?: number): void => {
   const json = truncated ? null : parseJsonLogLine(line);
   const from = pluginPid === undefined ? { stream } : { stream, pluginPid };
   if (json !== null) {

@@ -1,6 +1,6 @@
 import { closeSync, opendirSync, openSync, readFileSync, readlinkSync, readSync, type Dir } from 'node:fs';
-import { readProcStat } from '../state/proc-stat.js';
-import { formatInstanceMark, readInstanceMark } from './instance-mark.js';
+import { readProcStat } from '../process/proc-stat.js';
+import { formatInstanceMark, readInstanceMark } from '../containment/instance-mark.js';
 
 // A scan of /proc is bounded: a host with more processes, or a process with more descriptors, is not read whole.
 const maxProcesses = 100_000;
@@ -74,7 +74,10 @@ export const readCgroupProcesses = (cgroup: string | null): number[] => {
   if (cgroup === null) return [];
   try {
     const procs = readFileSync(`${cgroup}/cgroup.procs`, 'utf8').slice(0, maxCgroupBytes);
-    return procs.split('\n').filter((line) => /^\d+$/.test(line)).map(Number);
+    return procs
+      .split('\n')
+      .filter((line) => /^\d+$/.test(line))
+      .map(Number);
   } catch {
     // Gone with its last process, or never made.
     return [];
@@ -133,7 +136,10 @@ export const readCommandName = (pid: number): string => {
  * @example
  * await findSocketHolder(new Set([4242]), new Set([100])); // { pid: 101, plugin: 'sibling' }
  */
-export const findSocketHolder = async (inodes: ReadonlySet<number>, except: ReadonlySet<number>): Promise<{ pid: number; plugin: string | null } | null> => {
+export const findSocketHolder = async (
+  inodes: ReadonlySet<number>,
+  except: ReadonlySet<number>,
+): Promise<{ pid: number; plugin: string | null } | null> => {
   let found: { pid: number; plugin: string | null } | null = null;
   await walkProcesses((pid) => {
     if (except.has(pid) || pid === process.pid || heldSockets(pid, inodes).size === 0) return false;

@@ -5,7 +5,15 @@ import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { toTarget, type PluginAddress } from '../grpc/plugin-client.js';
 import { readListeningTcpSockets, readListeningUnixSockets, type ListeningSocket } from './listening-sockets.js';
-import { carriesMark, findSocketHolder, heldSockets, inGroup, readCgroupProcesses, readCommandName, walkProcesses } from './socket-holders.js';
+import {
+  carriesMark,
+  findSocketHolder,
+  heldSockets,
+  inGroup,
+  readCgroupProcesses,
+  readCommandName,
+  walkProcesses,
+} from './socket-holders.js';
 
 /**
  * Whether the address a plugin's handshake named is the plugin's own:
@@ -101,12 +109,24 @@ const findTcpListeners = async (address: PluginAddress, named: string): Promise<
     try {
       ips = (await lookup(host, { all: true, verbatim: true })).slice(0, maxResolved).map((found) => canonicalIp(found.address));
     } catch (error) {
-      return { ok: false, ownership: { kind: 'refused', reason: `${named}, a name that does not resolve (${(error as NodeJS.ErrnoException).code ?? 'error'})` } };
+      return {
+        ok: false,
+        ownership: {
+          kind: 'refused',
+          reason: `${named}, a name that does not resolve (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        },
+      };
     }
   }
   const remote = ips.find((ip) => !isLocalIp(ip));
   if (remote !== undefined) {
-    return { ok: false, ownership: { kind: 'refused', reason: `${named}, but ${remote} is not an address of this machine: a plugin must listen where hale can see who serves it` } };
+    return {
+      ok: false,
+      ownership: {
+        kind: 'refused',
+        reason: `${named}, but ${remote} is not an address of this machine: a plugin must listen where hale can see who serves it`,
+      },
+    };
   }
   const listing = readListeningTcpSockets();
   if (!listing.ok) return { ok: false, ownership: { kind: 'refused', reason: `${named}, which hale cannot check: ${listing.reason}` } };
@@ -115,7 +135,11 @@ const findTcpListeners = async (address: PluginAddress, named: string): Promise<
     const listeners = reachableListeners(listing.sockets, ip, port);
     if (listeners.length === 0) continue;
     const pinned = isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
-    return { ok: true, inodes: new Set(listeners.map((s) => s.inode)), address: { network: 'tcp', address: isIP(host) === 0 ? pinned : address.address } };
+    return {
+      ok: true,
+      inodes: new Set(listeners.map((s) => s.inode)),
+      address: { network: 'tcp', address: isIP(host) === 0 ? pinned : address.address },
+    };
   }
   return { ok: false, ownership: { kind: 'unserved', reason: `${named}, where nothing listens` } };
 };
@@ -147,7 +171,8 @@ export const checkAddressOwner = async ({ plugin, leader, address, mark = null, 
   // Cheapest first: the leader (the usual listener), its cgroup, its group; then a fork that left the group (setsid) but carries the mark.
   if (!look(leader)) for (const pid of readCgroupProcesses(cgroup)) if (!members.has(pid) && look(pid)) break;
   if (!whole()) await walkProcesses((pid) => !members.has(pid) && inGroup(pid, leader) && look(pid));
-  if (!whole() && mark !== null) await walkProcesses((pid) => !members.has(pid) && pid !== process.pid && carriesMark(pid, mark) && look(pid));
+  if (!whole() && mark !== null)
+    await walkProcesses((pid) => !members.has(pid) && pid !== process.pid && carriesMark(pid, mark) && look(pid));
   const foreign = new Set([...found.inodes].filter((inode) => !owned.has(inode)));
   const owner = owned.values().next();
   if (foreign.size === 0 && !owner.done) return { kind: 'owned', address: found.address, pid: owner.value };

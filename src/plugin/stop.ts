@@ -1,8 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StopSignal } from '../config/types.js';
 import type { PluginClient } from '../grpc/plugin-client.js';
-import type { StopStage } from '../supervisor/events.js';
-import type { PluginProcess } from './process.js';
+import type { StopStage } from '../model/events.js';
+import { settleWithin } from '../util/settle.js';
+import type { PluginProcess } from './spawn-plugin.js';
 
 export interface StopOptions {
   reason: string;
@@ -19,13 +20,11 @@ const leftoverPoll = 50;
 const exitsWithin = async (process: PluginProcess, ms: number): Promise<boolean> => {
   if (process.exitInfo() !== null) return true;
   if (ms <= 0) return false;
-  const controller = new AbortController();
-  const exited = await Promise.race([
+  return settleWithin(
     process.exited.then(() => true),
-    delay(ms, false, { signal: controller.signal }).catch(() => false),
-  ]);
-  controller.abort();
-  return exited;
+    ms,
+    false,
+  );
 };
 
 /**

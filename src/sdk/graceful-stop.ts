@@ -1,4 +1,5 @@
 import type { PluginServer } from '../grpc/plugin-server.js';
+import { settleWithin } from '../util/settle.js';
 import { removeSocketFile } from './listen-address.js';
 import type { PluginLogger } from './plugin-logger.js';
 
@@ -19,17 +20,15 @@ export interface GracefulStopOptions {
 const runHook = async (options: GracefulStopOptions, reason: string): Promise<void> => {
   if (options.onShutdown === undefined) return;
   const hook = options.onShutdown;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), onShutdownBudgetMs);
-  });
   try {
-    const outcome = await Promise.race([Promise.resolve().then(() => hook(reason)), late]);
+    const outcome = await settleWithin(
+      Promise.resolve().then(() => hook(reason)),
+      onShutdownBudgetMs,
+      'late' as const,
+    );
     if (outcome === 'late') options.log.warn(`onShutdown did not finish within ${onShutdownBudgetMs} ms; stopping anyway`);
   } catch (error) {
     options.log.error(`onShutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-  } finally {
-    clearTimeout(timer);
   }
 };
 

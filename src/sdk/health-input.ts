@@ -1,4 +1,4 @@
-import type { ComponentHealth, HealthReport, HealthStatus } from '../plugin/health-report.js';
+import type { ComponentHealth, HealthReport, HealthStatus } from '../model/health-report.js';
 
 const statuses: ReadonlySet<string> = new Set<HealthStatus>(['healthy', 'degraded', 'unhealthy']);
 
@@ -7,8 +7,7 @@ const field = (raw: unknown, key: string): unknown =>
 
 const text = (raw: unknown): string => (typeof raw === 'string' ? raw : '');
 
-const toStatus = (raw: unknown): HealthStatus | null =>
-  typeof raw === 'string' && statuses.has(raw) ? (raw as HealthStatus) : null;
+const toStatus = (raw: unknown): HealthStatus | null => (typeof raw === 'string' && statuses.has(raw) ? (raw as HealthStatus) : null);
 
 const toComponent = (raw: unknown): ComponentHealth => {
   const latency = field(raw, 'latencyMs');

@@ -20,11 +20,17 @@ const defaultSteps: AtomicWriteSteps = { rename };
  * @example
  * await writeFileAtomically('/var/lib/hale/desired.json', JSON.stringify(state));
  */
-export const writeFileAtomically = async (path: string, content: string, mode = 0o600, steps: AtomicWriteSteps = defaultSteps): Promise<void> => {
+export const writeFileAtomically = async (
+  path: string,
+  content: string,
+  mode = 0o600,
+  steps: AtomicWriteSteps = defaultSteps,
+): Promise<void> => {
   const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   const created = await openStateFile(temporary, 'create', mode);
   // 'create' fails with EEXIST rather than take over anything; a refusal here is a race with another writer.
-  if (!created.ok) throw new Error(`cannot write ${path}: its temporary file ${temporary} ${created.reason === 'refused' ? created.message : 'vanished'}`);
+  if (!created.ok)
+    throw new Error(`cannot write ${path}: its temporary file ${temporary} ${created.reason === 'refused' ? created.message : 'vanished'}`);
   try {
     try {
       await created.handle.writeFile(content);

@@ -8,9 +8,13 @@ const createStateDir = async (stateDir: string): Promise<void> => {
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new HaleError('state_unavailable', `cannot create the state dir ${stateDir}: ${reason}; set stateDir: in the config to a writable directory`, {
-      cause: error,
-    });
+    throw new HaleError(
+      'state_unavailable',
+      `cannot create the state dir ${stateDir}: ${reason}; set stateDir: in the config to a writable directory`,
+      {
+        cause: error,
+      },
+    );
   }
   // Owned by hale's user, writable by no one else: what hale reads there is its own.
   await checkStateDir(stateDir);

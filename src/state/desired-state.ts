@@ -24,15 +24,18 @@ export const desiredStateFile = 'desired.json';
 const maxDesiredBytes = 4 * 1024 * 1024;
 
 const isStoppedByHand = (value: unknown): value is StoppedByHand =>
-  typeof value === 'object' && value !== null && typeof (value as StoppedByHand).at === 'string' && typeof (value as StoppedByHand).reason === 'string';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as StoppedByHand).at === 'string' &&
+  typeof (value as StoppedByHand).reason === 'string';
 
 const parseDesiredState = (text: string): DesiredState | null => {
   const parsed: unknown = JSON.parse(text);
   if (typeof parsed !== 'object' || parsed === null || !('stopped' in parsed)) return null;
-  const { stopped } = parsed as { stopped: unknown };
+  const { stopped } = parsed;
   if (typeof stopped !== 'object' || stopped === null || Array.isArray(stopped)) return null;
   const entries = Object.entries(stopped);
-  return entries.every(([, value]) => isStoppedByHand(value)) ? { stopped: Object.fromEntries(entries) as Record<string, StoppedByHand> } : null;
+  return entries.every(([, value]) => isStoppedByHand(value)) ? { stopped: Object.fromEntries(entries) } : null;
 };
 
 /**
@@ -54,7 +57,12 @@ export const readDesiredState = async (stateDir: string): Promise<DesiredStateRe
     if (!read.ok) {
       // Not followed, not waited on: moved aside whole (a link, never its target), and a fresh file written next time.
       const keptAs = await setAside(path);
-      return { ok: false, state: { stopped: {} }, message: `${read.message}; ${keptAs === null ? 'ignored it' : `moved it aside as ${keptAs}`}`, keptAs };
+      return {
+        ok: false,
+        state: { stopped: {} },
+        message: `${read.message}; ${keptAs === null ? 'ignored it' : `moved it aside as ${keptAs}`}`,
+        keptAs,
+      };
     }
     text = read.text;
   } catch (error) {
@@ -68,8 +76,16 @@ export const readDesiredState = async (stateDir: string): Promise<DesiredStateRe
   }
   if (state !== null) return { ok: true, state };
   const damaged = `${path}.damaged-${Date.now()}`;
-  const keptAs = await rename(path, damaged).then(() => damaged, () => null);
-  return { ok: false, state: { stopped: {} }, message: `${path} is not a desired-state file; ${keptAs === null ? 'ignored it' : `kept it as ${keptAs}`}`, keptAs };
+  const keptAs = await rename(path, damaged).then(
+    () => damaged,
+    () => null,
+  );
+  return {
+    ok: false,
+    state: { stopped: {} },
+    message: `${path} is not a desired-state file; ${keptAs === null ? 'ignored it' : `kept it as ${keptAs}`}`,
+    keptAs,
+  };
 };
 
 /**

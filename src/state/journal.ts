@@ -58,7 +58,12 @@ export const openJournal = (options: JournalOptions): Journal => {
     const opened = await openStateFile(live, 'append');
     if (opened.ok) return opened.handle;
     const keptAs = await setAside(live);
-    onError(new HaleError('state_unavailable', `${opened.reason === 'refused' ? opened.message : `${live} vanished`}: ${keptAs === null ? 'could not move it aside' : `moved it aside as ${keptAs} and began a new journal`}`));
+    onError(
+      new HaleError(
+        'state_unavailable',
+        `${opened.reason === 'refused' ? opened.message : `${live} vanished`}: ${keptAs === null ? 'could not move it aside' : `moved it aside as ${keptAs} and began a new journal`}`,
+      ),
+    );
     const again = await openStateFile(live, 'append');
     if (again.ok) return again.handle;
     throw new HaleError('state_unavailable', again.reason === 'refused' ? again.message : `${live} vanished`);
@@ -122,7 +127,10 @@ export interface JournalContents {
 }
 
 const isRecord = (value: unknown): value is JournalRecord =>
-  typeof value === 'object' && value !== null && typeof (value as JournalRecord).at === 'number' && typeof (value as JournalRecord).type === 'string';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as JournalRecord).at === 'number' &&
+  typeof (value as JournalRecord).type === 'string';
 
 /** How much of the journal's end a start reads back: the newest history, whatever the files' size. */
 export const defaultRestoreBytes = 2 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import { isRunning, readBootId, readProcStat } from './proc-stat.js';
+import { isRunning, readBootId, readProcStat } from '../process/proc-stat.js';
 
 /** Who wrote a file: a pid with what tells it from a later process given the same pid. */
 export interface ProcessMark {

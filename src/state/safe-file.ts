@@ -54,7 +54,12 @@ export const describeEntry = async (path: string): Promise<string | null> => {
   return target === null ? 'a symlink' : `a symlink to ${target}`;
 };
 
-const refusal = (path: string, kind: string) => ({ ok: false as const, reason: 'refused' as const, kind, message: `${path} is ${kind}, not a regular file` });
+const refusal = (path: string, kind: string) => ({
+  ok: false as const,
+  reason: 'refused' as const,
+  kind,
+  message: `${path} is ${kind}, not a regular file`,
+});
 
 /**
  * Opens a file of the state dir without following a link and without
@@ -160,7 +165,11 @@ export const setAside = async (path: string): Promise<string | null> => {
  * @example
  * const text = await readStateText('/var/lib/hale/processes.json', (message) => log.warn(message));
  */
-export const readStateText = async (path: string, onRefused: (message: string) => void, maxBytes = defaultMaxStateFileBytes): Promise<string> => {
+export const readStateText = async (
+  path: string,
+  onRefused: (message: string) => void,
+  maxBytes = defaultMaxStateFileBytes,
+): Promise<string> => {
   const read = await readStateFile(path, maxBytes);
   if (read.ok) return read.text;
   if (read.reason === 'missing') throw Object.assign(new Error(`${path} does not exist`), { code: 'ENOENT' });

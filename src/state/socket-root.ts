@@ -1,7 +1,7 @@
 import { lstat, mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import { readBootId } from './proc-stat.js';
+import { readBootId } from '../process/proc-stat.js';
 import { formatOwnMark, isMarkRunning, parseProcessMark } from './process-mark.js';
 import { openStateFile, readStateFile } from './safe-file.js';
 
@@ -79,7 +79,8 @@ export const reclaimSocketRoots = async (parent: string, log?: Logger): Promise<
       log?.warn({ err: error, dir }, 'could not remove a socket folder a killed hale left behind');
     }
   }
-  if (removed.length > 0) log?.info({ removed }, `removed ${removed.length} socket folder${removed.length === 1 ? '' : 's'} left behind by killed hales`);
+  if (removed.length > 0)
+    log?.info({ removed }, `removed ${removed.length} socket folder${removed.length === 1 ? '' : 's'} left behind by killed hales`);
   return removed;
 };
 

@@ -2,7 +2,11 @@ import { stat } from 'node:fs/promises';
 import { HaleError } from '../errors.js';
 
 /** Why a state dir is not safe to use; null when it is. */
-export const judgeStateDir = (dir: string, found: { uid: number; mode: number; isDirectory: boolean }, uid: number | null): string | null => {
+export const judgeStateDir = (
+  dir: string,
+  found: { uid: number; mode: number; isDirectory: boolean },
+  uid: number | null,
+): string | null => {
   if (!found.isDirectory) return `the state dir ${dir} is not a directory`;
   const mode = `0${(found.mode & 0o777).toString(8).padStart(3, '0')}`;
   if (uid !== null && found.uid !== uid) {
@@ -29,7 +33,9 @@ export const checkStateDir = async (dir: string): Promise<void> => {
   try {
     found = await stat(dir);
   } catch (error) {
-    throw new HaleError('state_unavailable', `cannot use the state dir ${dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new HaleError('state_unavailable', `cannot use the state dir ${dir}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   const refusal = judgeStateDir(dir, { uid: found.uid, mode: found.mode, isDirectory: found.isDirectory() }, process.getuid?.() ?? null);
   if (refusal !== null) throw new HaleError('state_unavailable', refusal);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HaleError } from '../errors.js';
-import { readBootId } from './proc-stat.js';
+import { readBootId } from '../process/proc-stat.js';
 import { formatOwnMark, isMarkRunning, parseProcessMark } from './process-mark.js';
 import { openStateFile, readStateFile } from './safe-file.js';
 
@@ -38,7 +38,10 @@ const readText = async (file: string): Promise<string | null> => {
   if (read.reason === 'missing') return null;
   // Too large to be a lock of ours: garbage, taken over as any other.
   if (read.reason === 'too_large') return '';
-  throw new HaleError('state_unavailable', `${read.message}; hale does not start with it there: remove it if no hale runs with the state dir ${dirname(file)}`);
+  throw new HaleError(
+    'state_unavailable',
+    `${read.message}; hale does not start with it there: remove it if no hale runs with the state dir ${dirname(file)}`,
+  );
 };
 
 /** Writes the draft as a new file (never through a link); a failed write leaves no draft behind. */
@@ -88,12 +91,18 @@ export const acquireStateLock = async (dir: string): Promise<StateLock> => {
       if (text === null) continue;
       const holder = parseProcessMark(text);
       if (holder !== null && isMarkRunning(holder, bootId)) {
-        throw new HaleError('state_locked', `another hale (pid ${holder.pid}) is running with the state dir ${dir}; stop it first or set another stateDir`);
+        throw new HaleError(
+          'state_locked',
+          `another hale (pid ${holder.pid}) is running with the state dir ${dir}; stop it first or set another stateDir`,
+        );
       }
       // Stale: only the lock we judged is removed, not one another supervisor wrote meanwhile.
       if ((await readText(file)) === text) await unlink(file).catch(() => undefined);
     }
-    throw new HaleError('state_locked', `could not take the lock ${file}: another hale keeps taking it; stop it first or set another stateDir`);
+    throw new HaleError(
+      'state_locked',
+      `could not take the lock ${file}: another hale keeps taking it; stop it first or set another stateDir`,
+    );
   } finally {
     await unlink(draft).catch(() => undefined);
   }

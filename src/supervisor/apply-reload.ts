@@ -4,8 +4,8 @@ import { formatConfigIssue } from '../config/load.js';
 import { loadConfigOffThread } from '../config/load-off-thread.js';
 import type { PluginConfig, SupervisorConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { EventBus } from './event-bus.js';
-import type { SupervisorEvent } from './events.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
 import type { ReloadResult } from './reload-result.js';
 import type { PluginRunner } from './runner.js';
 
@@ -24,7 +24,12 @@ export interface ReloadTarget {
 
 const readAgain = async (source: string): Promise<{ ok: true; config: SupervisorConfig } | Extract<ReloadResult, { ok: false }>> => {
   if (!isAbsolute(source)) {
-    return { ok: false, code: 'reload_unavailable', message: `the config came from ${source}, not a file; there is nothing to read again`, issues: [] };
+    return {
+      ok: false,
+      code: 'reload_unavailable',
+      message: `the config came from ${source}, not a file; there is nothing to read again`,
+      issues: [],
+    };
   }
   const loaded = await loadConfigOffThread(source);
   if (loaded.ok) return loaded;
@@ -61,7 +66,9 @@ export const applyReload = async (
   const leaving = [...diff.removed, ...diff.changed.map((plugin) => plugin.name)];
   // Retired at once, before any wait: from here on a leaving runner spawns nothing and takes no request
   // (a request waits for this reload and goes to the new runner), so no process of it can hide.
-  const retired = leaving.map((name) => runners.get(name)?.retire(diff.removed.includes(name) ? 'removed from the config' : 'its config changed'));
+  const retired = leaving.flatMap(
+    (name) => runners.get(name)?.retire(diff.removed.includes(name) ? 'removed from the config' : 'its config changed') ?? [],
+  );
   // Until their processes are gone the old runners stay listed, with what is still stopping.
   await Promise.all(retired);
   await target.forget(diff.removed);

@@ -1,5 +1,5 @@
-import type { EventBus } from './event-bus.js';
-import type { SupervisorEvent } from './events.js';
+import { createEventBus, type EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
 
 /** An event with its place in the stream: ids grow by one per event, and across runs of hale. */
 export interface LoggedEvent {
@@ -51,23 +51,18 @@ export const createEventLog = (bus: EventBus<SupervisorEvent>, options: EventLog
   const ring: Array<LoggedEvent | undefined> = new Array<LoggedEvent | undefined>(capacity);
   let lastId = firstId - 1;
   let held = 0;
-  const listeners = new Set<(entry: LoggedEvent) => void>();
+  // One reader that throws must not keep the event from the others; the supervisor's bus reports the first.
+  const failures: unknown[] = [];
+  const readers = createEventBus<LoggedEvent>((error) => failures.push(error));
 
   bus.subscribe((event) => {
     lastId += 1;
     const entry = { id: lastId, event };
     ring[lastId % capacity] = entry;
     held = Math.min(held + 1, capacity);
-    // One reader that throws must not keep the event from the others; the bus reports the first.
-    let failure: { error: unknown } | null = null;
-    for (const listener of [...listeners]) {
-      try {
-        listener(entry);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-    if (failure !== null) throw failure.error;
+    const before = failures.length;
+    readers.publish(entry);
+    if (failures.length > before) throw failures.splice(before)[0];
   });
 
   return {
@@ -88,9 +83,6 @@ export const createEventLog = (bus: EventBus<SupervisorEvent>, options: EventLog
       }
       return { entries, missed: from > id + 1 };
     },
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    subscribe: readers.subscribe,
   };
 };

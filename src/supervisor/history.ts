@@ -1,9 +1,9 @@
-import type { PluginState } from '../lifecycle/state.js';
+import type { PluginState } from '../model/plugin-state.js';
 import { createOutputRing, type OutputRing } from '../plugin/output-ring.js';
 import type { JournalRecord } from '../state/journal.js';
-import type { EventBus } from './event-bus.js';
-import type { SupervisorEvent } from './events.js';
-import type { CheckRecord } from './status.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
+import type { CheckRecord } from '../model/check-record.js';
 
 /** One change of a plugin's state. Times are epoch ms. */
 export interface TransitionRecord {

@@ -1,6 +1,6 @@
 import type { Journal } from '../state/journal.js';
-import type { EventBus } from './event-bus.js';
-import type { SupervisorEvent } from './events.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
 
 /**
  * Appends the events worth keeping across restarts of hale to the journal:

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
-import type { EventBus } from './event-bus.js';
-import type { SupervisorEvent } from './events.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
 
 const worse = new Set(['unhealthy', 'failed']);
 
@@ -37,7 +37,12 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
         log.info(line, `${plugin}: spawned pid ${event.pid}`);
         return;
       case 'ready':
-        log.info(line, event.address === null ? `${plugin}: up in ${event.startMs} ms (its health check passed)` : `${plugin}: connected at ${event.address} in ${event.startMs} ms`);
+        log.info(
+          line,
+          event.address === null
+            ? `${plugin}: up in ${event.startMs} ms (its health check passed)`
+            : `${plugin}: connected at ${event.address} in ${event.startMs} ms`,
+        );
         return;
       case 'stopped':
         log.info(line, `${plugin}: stopped pid ${event.pid} (${event.stage}, ${event.durationMs} ms)`);
@@ -52,10 +57,16 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
         return;
       }
       case 'dependencyCheck':
-        log[event.check.outcome === 'fail' ? 'warn' : 'debug']({ event: type, dependency: event.dependency, check: event.check }, `check ${event.dependency}: ${event.check.outcome}${event.check.outcome === 'fail' ? ` (${event.check.message})` : ''}`);
+        log[event.check.outcome === 'fail' ? 'warn' : 'debug'](
+          { event: type, dependency: event.dependency, check: event.check },
+          `check ${event.dependency}: ${event.check.outcome}${event.check.outcome === 'fail' ? ` (${event.check.message})` : ''}`,
+        );
         return;
       case 'dependencyTransition':
-        log[event.to === 'unhealthy' ? (event.critical ? 'error' : 'warn') : 'info'](line, `check ${event.dependency}: ${event.from} → ${event.to} (${event.reason})`);
+        log[event.to === 'unhealthy' ? (event.critical ? 'error' : 'warn') : 'info'](
+          line,
+          `check ${event.dependency}: ${event.from} → ${event.to} (${event.reason})`,
+        );
         return;
       case 'supervisor':
         // The run command says so in its own words; the event is for readers of the stream.
@@ -64,7 +75,11 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
       case 'reloaded': {
         const counts = (['added', 'removed', 'changed', 'unchanged'] as const).map((k) => `${event[k].length} ${k}`).join(', ');
         log.info(line, `config reloaded: ${counts}`);
-        if (event.ignored.length > 0) log.warn({ event: type, ignored: event.ignored }, `config reloaded, but these take effect only when hale restarts: ${event.ignored.join(', ')}`);
+        if (event.ignored.length > 0)
+          log.warn(
+            { event: type, ignored: event.ignored },
+            `config reloaded, but these take effect only when hale restarts: ${event.ignored.join(', ')}`,
+          );
         return;
       }
     }

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { EventLoopLag } from './status.js';
+import type { EventLoopLag } from '../model/status.js';
 
 export interface LoopLagMonitor {
   /** Lag over the current window, or the last full one when the current is too young. */

@@ -1,6 +1,6 @@
-import type { EventBus } from './event-bus.js';
-import type { SupervisorEvent } from './events.js';
-import type { Operation } from './operation.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
+import type { Operation } from '../model/operation.js';
 
 /** How many operations GET /operations/:id can still find; older ones are forgotten. */
 export const keptOperations = 500;

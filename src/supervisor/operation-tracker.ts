@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { PluginState } from '../lifecycle/state.js';
-import type { ControlAction, Operation } from './operation.js';
+import type { PluginState } from '../model/plugin-state.js';
+import type { ControlAction, Operation } from '../model/operation.js';
 
 /** What a new request does with the operation already under way. */
 export type Admission =

@@ -1,6 +1,6 @@
-import type { DependencyState } from '../checks/dependency-state.js';
-import type { PluginState } from '../lifecycle/state.js';
-import type { PluginStatus, StartupProgress, SupervisorSnapshot } from './status.js';
+import type { DependencyState } from '../model/status.js';
+import type { PluginState } from '../model/plugin-state.js';
+import type { PluginStatus, StartupProgress, SupervisorSnapshot } from '../model/status.js';
 
 /** The supervisor's verdict on everything it runs, as /health reports it. */
 export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -54,7 +54,10 @@ export const isServing = (state: PluginState): boolean => state === 'healthy' ||
  * overallStatus([{ name: 'a', state: 'unhealthy', critical: false }]); // 'degraded'
  * overallStatus([], [{ name: 'db', state: 'unhealthy', critical: true }]); // 'unhealthy'
  */
-export const overallStatus = (plugins: readonly PluginVerdictInput[], dependencies: readonly DependencyVerdictInput[] = []): OverallStatus => {
+export const overallStatus = (
+  plugins: readonly PluginVerdictInput[],
+  dependencies: readonly DependencyVerdictInput[] = [],
+): OverallStatus => {
   if (plugins.some((p) => p.critical && !isServing(p.state))) return 'unhealthy';
   if (dependencies.some((d) => d.critical && !dependencyServes(d.state))) return 'unhealthy';
   if (plugins.some((p) => p.state !== 'healthy') || dependencies.some((d) => d.state !== 'healthy')) return 'degraded';
@@ -71,7 +74,10 @@ export const overallStatus = (plugins: readonly PluginVerdictInput[], dependenci
  * snapshotStatus(supervisor.snapshot()); // 'healthy'
  */
 export const snapshotStatus = (
-  snapshot: Pick<SupervisorSnapshot, 'links' | 'startup'> & { plugins: readonly PluginVerdictInput[]; dependencies: readonly DependencyVerdictInput[] },
+  snapshot: Pick<SupervisorSnapshot, 'links' | 'startup'> & {
+    plugins: readonly PluginVerdictInput[];
+    dependencies: readonly DependencyVerdictInput[];
+  },
 ): OverallStatus => {
   const { startup } = snapshot;
   if (startup !== undefined && startup !== null && snapshot.plugins.length < startup.total) return 'unhealthy';
@@ -84,8 +90,7 @@ export const snapshotStatus = (
  * @example
  * isReady([{ name: 'a', state: 'unknown', critical: true }]); // false
  */
-export const isReady = (plugins: readonly PluginVerdictInput[]): boolean =>
-  plugins.every((p) => !p.critical || isServing(p.state));
+export const isReady = (plugins: readonly PluginVerdictInput[]): boolean => plugins.every((p) => !p.critical || isServing(p.state));
 
 /**
  * What start-up still lacks, in words, or null once it has tried every plugin.
@@ -94,7 +99,9 @@ export const isReady = (plugins: readonly PluginVerdictInput[]): boolean =>
  * startupReason({ tried: 2, total: 5 }); // 'starting: 2 of 5 plugins have had their first start tried'
  */
 export const startupReason = (startup: StartupProgress | null | undefined): string | null =>
-  startup === null || startup === undefined ? null : `starting: ${startup.tried} of ${startup.total} plugins have had their first start tried`;
+  startup === null || startup === undefined
+    ? null
+    : `starting: ${startup.tried} of ${startup.total} plugins have had their first start tried`;
 
 /**
  * Readiness with its reasons. Not ready while shutting down (load balancers
@@ -114,16 +121,15 @@ export const readiness = (snapshot: {
   plugins: readonly PluginVerdictInput[];
   dependencies?: readonly DependencyVerdictInput[];
 }): Readiness => {
-  const notReady = snapshot.plugins
-    .filter((p) => p.critical && !isServing(p.state))
-    .map((p) => ({ name: p.name, state: p.state }));
+  const notReady = snapshot.plugins.filter((p) => p.critical && !isServing(p.state)).map((p) => ({ name: p.name, state: p.state }));
   const checksNotReady = (snapshot.dependencies ?? [])
     .filter((d) => d.critical && !dependencyServes(d.state))
     .map((d) => ({ name: d.name, state: d.state }));
   const lists = { notReady, checksNotReady };
   if (snapshot.shuttingDown) return { ready: false, reason: 'the supervisor is shutting down', ...lists };
   const starting = startupReason(snapshot.startup);
-  if (notReady.length === 0 && checksNotReady.length === 0 && starting === null) return { ready: true, reason: 'every critical plugin is serving', ...lists };
+  if (notReady.length === 0 && checksNotReady.length === 0 && starting === null)
+    return { ready: true, reason: 'every critical plugin is serving', ...lists };
   const words = [
     starting ?? '',
     notReady.length === 0 ? '' : `critical plugins not serving: ${notReady.map((p) => `${p.name} (${p.state})`).join(', ')}`,
@@ -140,9 +146,7 @@ export const readiness = (snapshot: {
  * liveness({ shuttingDown: false, plugins: [{ name: 'a', state: 'failed', critical: true }] });
  * // { alive: false, reason: 'critical plugin "a" has failed and is not restarted again' }
  */
-export const liveness = (
-  snapshot: Pick<SupervisorSnapshot, 'shuttingDown'> & { plugins: readonly PluginVerdictInput[] },
-): Liveness => {
+export const liveness = (snapshot: Pick<SupervisorSnapshot, 'shuttingDown'> & { plugins: readonly PluginVerdictInput[] }): Liveness => {
   if (snapshot.shuttingDown) return { alive: false, reason: 'the supervisor is shutting down' };
   const failed = snapshot.plugins.filter((p) => p.critical && p.state === 'failed').map((p) => `"${p.name}"`);
   if (failed.length === 1) return { alive: false, reason: `critical plugin ${failed.join('')} has failed and is not restarted again` };
@@ -151,7 +155,7 @@ export const liveness = (
 };
 
 /**
- * Counts plugins by state, with Hockeypuck's field names.
+ * Counts plugins by state, with the monitor-compatible field names (docs/architecture.md, API field names).
  *
  * @example
  * summarize([{ name: 'a', state: 'healthy', critical: true }]).healthyPlugins; // 1

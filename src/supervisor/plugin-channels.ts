@@ -1,5 +1,5 @@
 import { closePluginChannel, openPluginChannel, type PluginChannel } from '../grpc/host-channel.js';
-import type { PluginStatus } from './status.js';
+import type { PluginStatus } from '../model/status.js';
 
 /** The gRPC channels the host program holds to its plugins' current processes. */
 export interface PluginChannels {

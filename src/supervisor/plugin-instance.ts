@@ -1,16 +1,16 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PluginConfig } from '../config/types.js';
 import { toTarget, type PluginClient } from '../grpc/plugin-client.js';
 import type { Logger } from '../log.js';
-import { launchPlugin, type Launched } from '../plugin/launch.js';
-import type { ExitInfo, PluginProcess } from '../plugin/process.js';
-import type { ProbeResult } from '../plugin/probe.js';
+import type { Launched } from '../plugin/launch.js';
+import type { PluginProcess } from '../plugin/spawn-plugin.js';
+import type { ExitInfo } from '../process/run-process.js';
+import type { ProbeResult } from '../checks/probe-verdict.js';
+import { scheduleChecks, type CheckSchedule } from '../checks/schedule-checks.js';
 import type { PluginOutput } from '../plugin/output.js';
-import { stopPlugin } from '../plugin/stop.js';
-import type { ProcessGuard } from '../state/process-guard.js';
-import type { StopStage } from './events.js';
-import { createPluginProbe } from './plugin-probe.js';
+import type { ProcessGuard } from '../containment/process-guard.js';
+import type { StopStage } from '../model/events.js';
+import { processLauncher, type InstanceLauncher } from './instance-launcher.js';
 
 export interface InstanceDeps {
   socketRoot: string;
@@ -19,6 +19,8 @@ export interface InstanceDeps {
   guard: ProcessGuard;
   /** A number in [0, 1) that places the first check of the steady cadence within its interval; Math.random by default. */
   random?: () => number;
+  /** What spawns, checks and stops the process; real processes by default. */
+  launcher?: InstanceLauncher;
 }
 
 /** What one process generation reports to its runner. */
@@ -36,6 +38,36 @@ export interface InstanceHooks {
   stopped(pid: number, stage: StopStage, durationMs: number): void;
 }
 
+/** Where one process generation is; each variant holds exactly what is true in it. */
+export type InstanceState =
+  /** Made; waiting for the previous generation's stop, making its socket folder, or spawning. */
+  | { phase: 'pending' }
+  /** Spawned; the handshake, connection or first passing check is under way. */
+  | { phase: 'starting'; process: PluginProcess }
+  /** Started: connected, or (an ordinary server) its check has passed once. */
+  | {
+      phase: 'up';
+      process: PluginProcess;
+      client: PluginClient | null;
+      address: string | null;
+      stderrTail: () => string;
+      /** Its checks, at the cadence the runner sets. */
+      checks: CheckSchedule;
+    }
+  /** A stop was asked for; `process` is null while nothing was spawned (a spawn under way still lands here). */
+  | {
+      phase: 'stopping';
+      process: PluginProcess | null;
+      client: PluginClient | null;
+      wasUp: boolean;
+      stderrTail: () => string;
+      done: Promise<void>;
+    };
+
+const noTail = (): string => '';
+
+const processOf = (state: InstanceState): PluginProcess | null => (state.phase === 'pending' ? null : state.process);
+
 /**
  * One process generation of a plugin, from spawn to stop: it launches the
  * process, runs its health checks at the cadence the runner sets, and stops
@@ -48,45 +80,42 @@ export interface InstanceHooks {
  * await instance.stop('restart');
  */
 export class PluginInstance {
-  private process: PluginProcess | null = null;
-  private client: PluginClient | null = null;
-  private address: string | null = null;
-  private stderrTail: () => string = () => '';
+  private state: InstanceState = { phase: 'pending' };
   private readonly abort = new AbortController();
   private launching: Promise<void> = Promise.resolve();
-  private stopping: Promise<void> | null = null;
-  private interval: number | null = null;
-  private checkTimer: NodeJS.Timeout | undefined;
-  private checking = false;
-  /** Up: spawned, and connected or (an ordinary server) its check has passed once. */
-  private ready = false;
-  private probe: (() => Promise<ProbeResult>) | null = null;
-  /** The steady cadence has had its place in the interval chosen. */
-  private phased = false;
+  private readonly launcher: InstanceLauncher;
 
   constructor(
     private readonly config: PluginConfig,
     readonly generation: number,
     private readonly deps: InstanceDeps,
     private readonly hooks: InstanceHooks,
-  ) {}
+  ) {
+    this.launcher = deps.launcher ?? processLauncher;
+  }
+
+  /** Where this generation is: pending, starting, up or stopping. */
+  get phase(): InstanceState['phase'] {
+    return this.state.phase;
+  }
 
   /** The pid while the process runs. */
   get pid(): number | null {
-    return this.process !== null && this.process.exitInfo() === null ? this.process.pid : null;
+    const process = processOf(this.state);
+    return process !== null && process.exitInfo() === null ? process.pid : null;
   }
 
   /** The leader's pid from spawn until the stop is over: what is left of its group still runs under that id. */
   get groupId(): number | null {
-    return this.process?.pid ?? null;
+    return processOf(this.state)?.pid ?? null;
   }
 
   get target(): string | null {
-    return this.address;
+    return this.state.phase === 'up' ? this.state.address : null;
   }
 
   get connected(): boolean {
-    return this.ready && this.stopping === null;
+    return this.state.phase === 'up';
   }
 
   /** Starts the process once `after` (the previous generation's stop) has settled. */
@@ -100,45 +129,51 @@ export class PluginInstance {
     return this.launching;
   }
 
-  /** Checks every `ms` from now on (the first at once); null stops checking. */
+  /** Checks every `ms` from now on (the first at once); null stops checking. Only an instance that is up checks. */
   checkEvery(ms: number | null): void {
-    const starting = this.interval === null && ms !== null;
-    this.interval = this.connected ? ms : null;
-    if (this.interval === null) {
-      clearTimeout(this.checkTimer);
-      this.checkTimer = undefined;
-    } else if (starting && !this.checking && this.checkTimer === undefined) {
-      this.scheduleCheck(0);
-    }
+    const state = this.state;
+    if (state.phase !== 'up') return;
+    state.checks.every(ms);
   }
 
   /** Sends a signal to the running process group; the leader's pid, or null when nothing ran to get it. */
   signal(signal: NodeJS.Signals): number | null {
-    const process = this.process;
+    const process = processOf(this.state);
     if (process === null || process.exitInfo() !== null) return null;
     return process.signalGroup(signal) ? process.pid : null;
   }
 
   /** Stops in stages; calling it again returns the same stop. */
   stop(reason: string): Promise<void> {
-    this.stopping ??= this.halt(reason);
-    return this.stopping;
+    if (this.state.phase === 'stopping') return this.state.done;
+    this.checkEvery(null);
+    const left = this.state;
+    const stopping: Extract<InstanceState, { phase: 'stopping' }> = {
+      phase: 'stopping',
+      process: processOf(left),
+      client: left.phase === 'up' ? left.client : null,
+      wasUp: left.phase === 'up',
+      stderrTail: left.phase === 'up' ? left.stderrTail : noTail,
+      done: Promise.resolve(),
+    };
+    this.state = stopping;
+    this.abort.abort();
+    stopping.done = this.halt(reason, stopping);
+    return stopping.done;
   }
 
-  private async halt(reason: string): Promise<void> {
-    this.abort.abort();
-    this.checkEvery(null);
+  private async halt(reason: string, stopping: Extract<InstanceState, { phase: 'stopping' }>): Promise<void> {
     // An aborted launch returns at once; waiting for it means a process spawned meanwhile is stopped too.
     await this.launching;
-    const process = this.process;
+    const { process, client } = stopping;
     if (process === null) return;
     const started = Date.now();
-    const stage = await stopPlugin(process, this.client, {
+    const stage = await this.launcher.stop(process, client, {
       reason,
       stopTimeout: this.config.stopTimeout,
       stopSignal: this.config.stopSignal,
     });
-    // stopPlugin returns once the whole group is gone, leftovers included.
+    // The stop returns once the whole group is gone, leftovers included.
     this.deps.guard.release(process.pid);
     this.hooks.stopped(process.pid, stage, Date.now() - started);
   }
@@ -147,10 +182,10 @@ export class PluginInstance {
     const signal = this.abort.signal;
     if (signal.aborted) return;
     const socketDir = join(this.deps.socketRoot, this.config.name);
-    await mkdir(socketDir, { recursive: true, mode: 0o700 });
+    await this.launcher.makeSocketDir(socketDir);
     // A stop that came while the folder was made: nothing is spawned after it.
     if (signal.aborted) return;
-    const result = await launchPlugin({
+    const result = await this.launcher.launch({
       config: this.config,
       socketDir,
       signal,
@@ -158,9 +193,9 @@ export class PluginInstance {
       output: this.deps.output,
       containment: this.deps.guard.contain(this.config.name, this.generation),
       onSpawned: (process) => this.adopt(process),
-      probe: async () => (await createPluginProbe(this.config, { client: null, address: null }, signal)()).check,
+      probe: async () => (await this.launcher.probe(this.config, { client: null, address: null }, signal)()).check,
     });
-    if (signal.aborted) {
+    if (this.state.phase === 'stopping') {
       // The stop that called this start off has the process; only the client is left to close.
       if (result.ok) result.launched.client?.close();
       return;
@@ -169,62 +204,35 @@ export class PluginInstance {
       this.hooks.startFailed(result.reason, result.process?.exitInfo()?.code ?? null);
       return;
     }
-    const { client, address } = result.launched;
-    this.client = client;
-    this.address = address === null ? null : toTarget(address);
-    this.probe = createPluginProbe(this.config, { client, address: this.address }, signal);
-    this.stderrTail = result.launched.stderrTail;
-    this.ready = true;
+    const { client, address, process, stderrTail } = result.launched;
+    const target = address === null ? null : toTarget(address);
+    const probe = this.launcher.probe(this.config, { client, address: target }, signal);
+    // Leaving 'up' turns checks off first (stop, exit): an answer still in flight is then dropped.
+    const checks = scheduleChecks({
+      run: probe,
+      heard: (checked) => this.hooks.checked(checked),
+      steadyInterval: this.config.checkInterval,
+      random: this.deps.random ?? Math.random,
+    });
+    this.state = { phase: 'up', process, client, address: target, stderrTail, checks };
     this.hooks.ready(result.launched);
   }
 
   private adopt(process: PluginProcess): void {
-    this.process = process;
+    // A stop that came during the spawn takes the process with it.
+    if (this.state.phase === 'stopping') this.state.process = process;
+    else this.state = { phase: 'starting', process };
     this.deps.guard.track(process.pid, process.containment);
     this.hooks.spawned(process.pid);
     void process.exited.then((exit) => {
       this.checkEvery(null);
+      const state = this.state;
       this.hooks.exited(exit, {
         pid: process.pid,
-        stderrTail: this.stderrTail(),
-        expected: this.stopping !== null,
-        ready: this.ready,
+        stderrTail: state.phase === 'up' || state.phase === 'stopping' ? state.stderrTail() : '',
+        expected: state.phase === 'stopping',
+        ready: state.phase === 'up' || (state.phase === 'stopping' && state.wasUp),
       });
     });
-  }
-
-  /**
-   * The first wait of the steady cadence is a random part of it, never longer:
-   * plugins started together (500 at boot) then check at spread-out moments,
-   * not in one burst a second, and none waits longer than its interval.
-   */
-  private phase(interval: number, wait: number): number {
-    if (this.phased || interval !== this.config.checkInterval) return wait;
-    this.phased = true;
-    return Math.floor((this.deps.random ?? Math.random)() * wait);
-  }
-
-  private scheduleCheck(delayMs: number): void {
-    this.checkTimer = setTimeout(() => {
-      this.checkTimer = undefined;
-      void this.runCheck();
-    }, delayMs);
-  }
-
-  private async runCheck(): Promise<void> {
-    const probe = this.probe;
-    if (probe === null || this.interval === null) return;
-    this.checking = true;
-    const result = await probe();
-    this.checking = false;
-    if (this.interval === null) return;
-    this.hooks.checked(result);
-    // The runner may have changed the cadence, or stopped checks, while judging this one.
-    const interval = this.interval as number | null;
-    if (interval !== null && this.checkTimer === undefined) {
-      // Checks keep their cadence: a slow answer eats into the wait, never adds to it.
-      const wait = Math.max(0, interval - (Date.now() - result.check.at));
-      this.scheduleCheck(this.phase(interval, wait));
-    }
   }
 }

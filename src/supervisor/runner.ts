@@ -1,19 +1,22 @@
 import type { PluginConfig } from '../config/types.js';
 import { checkedStates, initialLifecycle, next } from '../lifecycle/machine.js';
-import type { Effect, Lifecycle, LifecycleEvent, LifecyclePolicy, PluginState } from '../lifecycle/state.js';
+import type { Effect, Lifecycle, LifecycleEvent, LifecyclePolicy } from '../lifecycle/state.js';
+import type { PluginState } from '../model/plugin-state.js';
 import type { Logger } from '../log.js';
-import type { PluginInfo } from '../plugin/health-report.js';
+import type { PluginInfo } from '../model/health-report.js';
 import { toTarget } from '../grpc/plugin-client.js';
-import { createPluginOutput, type OutputLine, type OutputStats, type PluginOutput } from '../plugin/output.js';
-import { describeExit } from '../plugin/process.js';
-import type { ProcessGuard } from '../state/process-guard.js';
-import { CheckHistory } from './check-history.js';
-import type { EventBus } from './event-bus.js';
-import type { OutputEntry, SupervisorEvent } from './events.js';
-import type { ControlAction, Operation } from './operation.js';
+import { createPluginOutput, type PluginOutput } from '../plugin/output.js';
+import type { OutputLine, OutputStats } from '../model/output-line.js';
+import { describeExit } from '../process/run-process.js';
+import type { ProcessGuard } from '../containment/process-guard.js';
+import { CheckHistory } from '../checks/check-history.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { OutputEntry, SupervisorEvent } from '../model/events.js';
+import type { ControlAction, Operation } from '../model/operation.js';
 import { OperationTracker } from './operation-tracker.js';
+import type { InstanceLauncher } from './instance-launcher.js';
 import { PluginInstance, type InstanceHooks } from './plugin-instance.js';
-import type { ExitRecord, PluginStatus, StoppingProcess } from './status.js';
+import type { ExitRecord, PluginStatus, StoppingProcess } from '../model/status.js';
 
 const requestEvent = (action: ControlAction, reason: string): LifecycleEvent => {
   switch (action) {
@@ -35,6 +38,8 @@ export interface RunnerDeps {
   now?: () => number;
   /** Places each generation's steady checks within their interval; Math.random by default. */
   random?: () => number;
+  /** What spawns, checks and stops each generation's process; real processes by default. */
+  launcher?: InstanceLauncher;
   /** Hears the plugin's output lines as they are logged. */
   output?: EventBus<OutputEntry>;
   /**
@@ -327,11 +332,12 @@ export class PluginRunner {
         output: this.output,
         guard: this.deps.guard,
         ...(this.deps.random === undefined ? {} : { random: this.deps.random }),
+        ...(this.deps.launcher === undefined ? {} : { launcher: this.deps.launcher }),
       },
       this.hooksFor(generation, () => this.current === instance),
     );
     this.current = instance;
-    this.track(instance.launch(this.stops));
+    void this.track(instance.launch(this.stops));
   }
 
   private hooksFor(generation: number, isCurrent: () => boolean): InstanceHooks {
@@ -378,8 +384,7 @@ export class PluginRunner {
         this.history.record(result);
         this.dispatch({ type: 'checked', outcome: result.check.outcome, reason: result.check.message });
       },
-      stopped: (pid, stage, durationMs) =>
-        this.publish({ type: 'stopped', plugin, generation, pid, stage, durationMs, at: this.now() }),
+      stopped: (pid, stage, durationMs) => this.publish({ type: 'stopped', plugin, generation, pid, stage, durationMs, at: this.now() }),
     };
   }
 }

@@ -1,16 +1,8 @@
-import type { EventBus } from './event-bus.js';
-import type { SupervisorEvent } from './events.js';
+import { createEventBus, type EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
 import { isServing, readiness, type DependencyVerdictInput, type PluginVerdictInput } from './overall.js';
-import type { SupervisorSnapshot } from './status.js';
-
-/** What grpc.health.v1 says of a service hale knows. */
-export type ServingStatus = 'SERVING' | 'NOT_SERVING';
-
-/** One service whose status changed; SERVICE_UNKNOWN when a reload removed it. */
-export type ServingChange = { service: string; status: ServingStatus | 'SERVICE_UNKNOWN' };
-
-/** The grpc.health.v1 name of the supervisor as a whole. */
-export const supervisorService = '';
+import type { SupervisorSnapshot } from '../model/status.js';
+import { supervisorService, type ServingChange, type ServingSource, type ServingStatus } from '../grpc/serving-source.js';
 
 /**
  * The grpc.health.v1 status of every service: "" is SERVING while the
@@ -22,7 +14,10 @@ export const supervisorService = '';
  * // Map { '' => 'SERVING', 'greeter' => 'SERVING' }
  */
 export const servingStatuses = (
-  snapshot: Pick<SupervisorSnapshot, 'shuttingDown' | 'startup'> & { plugins: readonly PluginVerdictInput[]; dependencies?: readonly DependencyVerdictInput[] },
+  snapshot: Pick<SupervisorSnapshot, 'shuttingDown' | 'startup'> & {
+    plugins: readonly PluginVerdictInput[];
+    dependencies?: readonly DependencyVerdictInput[];
+  },
 ): ReadonlyMap<string, ServingStatus> => {
   const statuses = new Map<string, ServingStatus>([[supervisorService, readiness(snapshot).ready ? 'SERVING' : 'NOT_SERVING']]);
   for (const plugin of snapshot.plugins) statuses.set(plugin.name, isServing(plugin.state) ? 'SERVING' : 'NOT_SERVING');
@@ -50,16 +45,6 @@ export const diffServingStatuses = (
   }
   return changes;
 };
-
-/** The serving statuses of a supervisor, kept current, with a feed of their changes. */
-export interface ServingSource {
-  /** The statuses as of the last change reported. */
-  current(): ReadonlyMap<string, ServingStatus>;
-  /** `listener` gets every batch of real changes; returns the function that unsubscribes. */
-  subscribe(listener: (changes: ServingChange[]) => void): () => void;
-  /** Stops following the supervisor; no listener is called after it. */
-  close(): void;
-}
 
 export interface ServingSourceOptions {
   /** A listener threw; the other listeners got the changes all the same. */
@@ -93,7 +78,7 @@ export const createServingSource = (
   supervisor: { events: EventBus<SupervisorEvent>; snapshot(): SupervisorSnapshot },
   options: ServingSourceOptions = {},
 ): ServingSource => {
-  const listeners = new Set<(changes: ServingChange[]) => void>();
+  const readers = createEventBus<ServingChange[]>(options.onListenerError);
   // Once stopping, always stopping: the supervisor never serves again after it.
   let stopping = false;
   let closed = false;
@@ -118,13 +103,7 @@ export const createServingSource = (
     const changes = diffServingStatuses(statuses, next);
     statuses = next;
     if (changes.length === 0) return;
-    for (const listener of [...listeners]) {
-      try {
-        listener(changes.map((change) => ({ ...change })));
-      } catch (error) {
-        options.onListenerError?.(error);
-      }
-    }
+    readers.publish(changes);
   };
 
   const unsubscribe = supervisor.events.subscribe((event) => {
@@ -137,16 +116,12 @@ export const createServingSource = (
 
   return {
     current: () => statuses,
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    // Each listener gets its own copy, so one that edits what it got cannot change what the next sees.
+    subscribe: (listener) => readers.subscribe((changes) => listener(changes.map((change) => ({ ...change })))),
     close: () => {
+      // Nothing is published once closed, so the listeners left are never called again.
       closed = true;
       unsubscribe();
-      listeners.clear();
     },
   };
 };

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import type { Logger } from '../log.js';
-import type { EventBus } from './event-bus.js';
-import type { SupervisorEvent } from './events.js';
+import type { EventBus } from '../util/event-bus.js';
+import type { SupervisorEvent } from '../model/events.js';
 import { readiness } from './overall.js';
-import { createServingSource, supervisorService } from './serving-status.js';
-import type { SupervisorSnapshot } from './status.js';
+import { createServingSource } from './serving-status.js';
+import { supervisorService } from '../grpc/serving-source.js';
+import type { SupervisorSnapshot } from '../model/status.js';
 
 /** How far hale has told systemd about its start: nothing yet, READY=1, or STOPPING=1. */
 type NotifiedPhase = 'starting' | 'ready' | 'stopping';
@@ -62,7 +63,8 @@ export const notifySystemd = (
     sending = sending.then(async () => {
       const failure = await runSystemdNotify(assignments, childEnv, timeoutMs);
       if (failure === null) log.debug({ notifySocket: socket, sent: assignments }, `told systemd ${what}`);
-      else log.warn({ notifySocket: socket, sent: assignments }, `could not tell systemd ${what} (systemd-notify: ${failure}); hale runs on`);
+      else
+        log.warn({ notifySocket: socket, sent: assignments }, `could not tell systemd ${what} (systemd-notify: ${failure}); hale runs on`);
     });
   };
 

@@ -1,5 +1,5 @@
-import type { GuardHealth } from '../state/process-guard.js';
-import type { LinkStatus } from './status.js';
+import type { GuardHealth } from '../containment/process-guard.js';
+import type { LinkStatus } from '../model/status.js';
 
 /**
  * The watchdog as a component of /health: healthy while one runs, degraded

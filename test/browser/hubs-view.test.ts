@@ -39,7 +39,7 @@ const startHub = async (hub: string, natsUrl: string, federation: boolean): Prom
   return { hale, url: String(listening.api) };
 };
 
-describe('the dashboard\'s hubs view, with federation over a real nats-server', () => {
+describe("the dashboard's hubs view, with federation over a real nats-server", () => {
   it('lists every hub it hears, marks this hale, and shows a hub that went silent as stale', async () => {
     requireBuilt();
     const nats = await startNatsServer();
@@ -51,7 +51,13 @@ describe('the dashboard\'s hubs view, with federation over a real nats-server', 
     await page.goto(home.url);
 
     const row = (hub: string) => `document.querySelector('#hubs:not([hidden]) tr.hub[data-hub="${hub}"]')`;
-    await waitInPage(page, watch, `${row('hub-home')} !== null && ${row('hub-away')}?.dataset.stale === 'false'`, 15_000, 'both hubs listed, fresh');
+    await waitInPage(
+      page,
+      watch,
+      `${row('hub-home')} !== null && ${row('hub-away')}?.dataset.stale === 'false'`,
+      15_000,
+      'both hubs listed, fresh',
+    );
     expect(await page.locator('tr.hub[data-hub="hub-home"] .badge').first().textContent()).toBe('this hale');
     expect(await page.locator('tr.hub[data-hub="hub-away"] td.hub-services').textContent()).toBe('1/1');
     expect(await page.locator('tr.hub[data-hub="hub-away"] td.hub-status').getAttribute('data-status')).toBe('healthy');
@@ -60,9 +66,15 @@ describe('the dashboard\'s hubs view, with federation over a real nats-server', 
     away.hale.child.kill('SIGTERM');
     await away.hale.exited;
     // Stale after 1.5 s of silence; the page reads the hubs every 5 s.
-    await waitInPage(page, watch, `${row('hub-away')}?.dataset.stale === 'true' && ${row('hub-home')}?.dataset.stale === 'false'`, 15_000, 'hub-away stale, hub-home fresh');
+    await waitInPage(
+      page,
+      watch,
+      `${row('hub-away')}?.dataset.stale === 'true' && ${row('hub-home')}?.dataset.stale === 'false'`,
+      15_000,
+      'hub-away stale, hub-home fresh',
+    );
     expect(await page.locator('tr.hub[data-hub="hub-away"] .stale-badge').textContent()).toBe('stale');
     await saveScreenshot(page, 'hubs-2-one-stale');
-    expect(watch.errors().filter((e) => e.includes("pageerror"))).toEqual([]);
+    expect(watch.errors().filter((e) => e.includes('pageerror'))).toEqual([]);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { createApp, type ApiSecurity } from '../../src/api/app.js';
-import { createProbeLane } from '../../src/api/probe-lane.js';
+import { createFastLane } from '../../src/api/fast-lane.js';
 import type { EventRouteOptions } from '../../src/api/routes/events.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src/api/serve.js';
 import { buildPluginStatus, buildSnapshot, createRecordingBackend, type RecordingBackend } from './status-builder.js';
@@ -23,7 +23,7 @@ export interface ServeApiOptions {
 }
 
 /**
- * A real API server (app, probe lane and node:http) over a recording
+ * A real API server (app, fast lane and node:http) over a recording
  * backend, with its audit lines kept; close it with `server.close()`.
  *
  * @example
@@ -47,7 +47,7 @@ export const serveApi = async (options: ServeApiOptions = {}): Promise<ServedApi
   });
   const server = await startApiServer({
     app,
-    lane: createProbeLane(backend, { protectReads: options.security?.protectReads === true }),
+    lane: createFastLane(backend, { protectReads: options.security?.protectReads === true }),
     host: options.host ?? '127.0.0.1',
     port: 0,
     audit: logger,
@@ -86,7 +86,11 @@ export const sendRaw = (port: number, options: RawRequest): Promise<RawAnswer> =
         port,
         method: options.method ?? 'GET',
         path: options.path,
-        headers: { Host: `127.0.0.1:${port}`, ...options.headers, ...(options.body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(options.body)) }) },
+        headers: {
+          Host: `127.0.0.1:${port}`,
+          ...options.headers,
+          ...(options.body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(options.body)) }),
+        },
         agent: false,
         ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       },

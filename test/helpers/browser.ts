@@ -159,5 +159,7 @@ export const waitInPage = async (page: Page, watch: PageWatch, expression: strin
   }
   const shown = await describePage(page).catch((cause: unknown) => `(could not read the page: ${String(cause)})`);
   const logged = watch.messages.slice(-20).join('\n  ');
-  throw new Error(`waited ${timeoutMs} ms for ${what}${last === '' ? '' : ` (last evaluation error: ${last})`}\nthe page shows:\n${shown}\nits last console lines:\n  ${logged}`);
+  throw new Error(
+    `waited ${timeoutMs} ms for ${what}${last === '' ? '' : ` (last evaluation error: ${last})`}\nthe page shows:\n${shown}\nits last console lines:\n  ${logged}`,
+  );
 };

@@ -113,7 +113,10 @@ export const parseDockerignore = (text: string): ((path: string) => boolean) => 
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => {
       const exclude = !line.startsWith('!');
-      const cleaned = posix.normalize((exclude ? line : line.slice(1)).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
+      const cleaned = posix
+        .normalize((exclude ? line : line.slice(1)).trim())
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '');
       return { pattern: toRegExp(cleaned), exclude };
     });
   return (path: string) => {

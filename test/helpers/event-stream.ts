@@ -70,5 +70,7 @@ export const openEventStream = async (url: string, headers: Record<string, strin
 };
 
 /** Only the events (no comments, no hello). */
-export const isEvent = (type?: string) => (message: SseMessage): boolean =>
-  message.comment === null && message.event !== 'hello' && (type === undefined || message.event === type);
+export const isEvent =
+  (type?: string) =>
+  (message: SseMessage): boolean =>
+    message.comment === null && message.event !== 'hello' && (type === undefined || message.event === type);

@@ -64,7 +64,10 @@ export const startLogged = (command: string, args: string[], options: { cwd: str
         const waiter = { match, resolve: (line: LogLine) => (clearTimeout(timer), resolve(line)) };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          const tail = lines.slice(-10).map((l) => JSON.stringify(l)).join('\n  ');
+          const tail = lines
+            .slice(-10)
+            .map((l) => JSON.stringify(l))
+            .join('\n  ');
           reject(new Error(`no matching log line within ${timeoutMs} ms; the last lines:\n  ${tail}\nstderr: ${stderr}`));
         }, timeoutMs);
         waiters.push(waiter);

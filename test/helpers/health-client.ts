@@ -6,15 +6,19 @@ type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
 
 type RawHealthClient = grpc.Client & {
   Check(request: { service: string }, options: grpc.CallOptions, callback: Callback<{ status: string }>): grpc.ClientUnaryCall;
-  List(request: object, options: grpc.CallOptions, callback: Callback<{ statuses: Record<string, { status: string }> }>): grpc.ClientUnaryCall;
+  List(
+    request: object,
+    options: grpc.CallOptions,
+    callback: Callback<{ statuses: Record<string, { status: string }> }>,
+  ): grpc.ClientUnaryCall;
   Watch(request: { service: string }): grpc.ClientReadableStream<{ status: string }>;
 };
 
 type RawHealthConstructor = new (address: string, credentials: grpc.ChannelCredentials) => RawHealthClient;
 
 const definition = protoLoader.loadSync(protoPath, { keepCase: true, enums: String, defaults: true });
-const Health = (grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: RawHealthConstructor } } } })
-  .grpc.health.v1.Health;
+const Health = (grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: RawHealthConstructor } } } }).grpc
+  .health.v1.Health;
 
 export type CheckAnswer = { ok: true; status: string } | { ok: false; code: grpc.status; details: string };
 
@@ -62,7 +66,9 @@ const openWatch = (client: RawHealthClient, service: string): WatchStream => {
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         wake = null;
-        reject(new Error(`Watch ${JSON.stringify(service)}: no status within ${timeoutMs} ms; received so far: ${JSON.stringify(received)}`));
+        reject(
+          new Error(`Watch ${JSON.stringify(service)}: no status within ${timeoutMs} ms; received so far: ${JSON.stringify(received)}`),
+        );
       }, timeoutMs);
       const attempt = () => {
         const status = received[read];
@@ -76,7 +82,11 @@ const openWatch = (client: RawHealthClient, service: string): WatchStream => {
         if (final !== null) {
           clearTimeout(timer);
           wake = null;
-          reject(new Error(`Watch ${JSON.stringify(service)} ended (${grpc.status[final.code]}: ${final.details}); received: ${JSON.stringify(received)}`));
+          reject(
+            new Error(
+              `Watch ${JSON.stringify(service)} ended (${grpc.status[final.code]}: ${final.details}); received: ${JSON.stringify(received)}`,
+            ),
+          );
         }
       };
       wake = attempt;

@@ -29,7 +29,8 @@ export interface NatsHale {
 }
 
 /** A transition log line of `plugin` into `to`. */
-export const becomes = (plugin: string, to: string) => (line: LogLine) => line.event === 'transition' && line.plugin === plugin && line.to === to;
+export const becomes = (plugin: string, to: string) => (line: LogLine) =>
+  line.event === 'transition' && line.plugin === plugin && line.to === to;
 
 /**
  * Writes a config for one hub (greeter and flaky by default, short timings, no gRPC
@@ -91,7 +92,13 @@ export const getJson = async <T>(url: string): Promise<T> => (await (await fetch
  * @example
  * const body = await pollFor('hub-b stale', () => getJson<Hubs>(`${c.url}/federation/hubs`), (b) => b.hubs.some((h) => h.stale), 4_000);
  */
-export const pollFor = async <T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000, everyMs = 100): Promise<T> => {
+export const pollFor = async <T>(
+  what: string,
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 10_000,
+  everyMs = 100,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (let round = 0; round < Math.ceil(timeoutMs / everyMs) + 1; round++) {
@@ -150,7 +157,10 @@ export const hearSubject = async (nc: NatsConnection, subject: string): Promise<
         const waiter = { match, resolve: (message: Heard) => (clearTimeout(timer), resolve(message)) };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          const tail = heard.slice(-8).map((m) => `${m.subject} ${JSON.stringify(m.body).slice(0, 300)}`).join('\n  ');
+          const tail = heard
+            .slice(-8)
+            .map((m) => `${m.subject} ${JSON.stringify(m.body).slice(0, 300)}`)
+            .join('\n  ');
           reject(new Error(`nothing matching on ${subject} within ${timeoutMs} ms (${heard.length} heard); the last:\n  ${tail}`));
         }, timeoutMs);
         waiters.push(waiter);

@@ -36,7 +36,11 @@ const launch = (port: number, storeDir: string | null): Promise<ChildProcess> =>
     }, 10_000);
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`cannot start ${server.path} (${server.source}; npm test provisions nats-server, HALE_TEST_NATS_SERVER names another): ${error.message}`));
+      reject(
+        new Error(
+          `cannot start ${server.path} (${server.source}; npm test provisions nats-server, HALE_TEST_NATS_SERVER names another): ${error.message}`,
+        ),
+      );
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       log += chunk;

@@ -63,7 +63,13 @@ export const walkScaffold = async (
   project: string,
   plugin: string,
   whileHealthy: (url: string) => Promise<void> = async () => {},
-): Promise<{ install: Ran; healthy: LogLine; halePid: number; exited: { code: number | null; signal: NodeJS.Signals | null }; haleGone: boolean }> => {
+): Promise<{
+  install: Ran;
+  healthy: LogLine;
+  halePid: number;
+  exited: { code: number | null; signal: NodeJS.Signals | null };
+  haleGone: boolean;
+}> => {
   const install = await runCommand('npm', ['install'], project);
   if (install.code !== 0) throw new Error(`npm install failed (${install.code}):\n${install.stdout}\n${install.stderr}`);
   const start = startNpmStart(project);
@@ -73,7 +79,10 @@ export const walkScaffold = async (
     const healthy = await start.line((l) => l.event === 'transition' && l.plugin === plugin && l.to === 'healthy', 90_000);
     await whileHealthy(String(listening.api));
     start.child.kill('SIGTERM');
-    const exited = await Promise.race([start.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('npm start outlived SIGTERM by 30 s')), 30_000))]);
+    const exited = await Promise.race([
+      start.exited,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('npm start outlived SIGTERM by 30 s')), 30_000)),
+    ]);
     const haleGone = await waitGone(halePid, 10_000);
     return { install, healthy, halePid, exited, haleGone };
   } finally {

@@ -15,7 +15,11 @@ export interface Ran {
  * @example
  * const { code, stdout } = await runToEnd('npm', ['pack', '--json'], { cwd: repoRoot });
  */
-export const runToEnd = (command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Ran> =>
+export const runToEnd = (
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Ran> =>
   new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });
     let stdout = '';

@@ -1,7 +1,7 @@
-import type { PluginState } from '../../src/lifecycle/state.js';
-import { createEventBus, type EventBus } from '../../src/supervisor/event-bus.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
-import type { PluginStatus, SupervisorSnapshot } from '../../src/supervisor/status.js';
+import type { PluginState } from '../../src/model/plugin-state.js';
+import { createEventBus, type EventBus } from '../../src/util/event-bus.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
+import type { PluginStatus, SupervisorSnapshot } from '../../src/model/status.js';
 import { buildSnapshot, snapshotNow } from './status-builder.js';
 
 /**
@@ -38,7 +38,16 @@ export const createServingSupervisor = (plugins: PluginStatus[]): ServingSupervi
       const before = current.plugins.find((p) => p.name === name);
       if (before === undefined) throw new Error(`no plugin ${name} in the snapshot`);
       replacePlugins(current.plugins.map((p) => (p.name === name ? { ...p, state: to } : p)));
-      events.publish({ type: 'transition', plugin: name, from: before.state, to, reason: `test: ${to}`, at: snapshotNow, restarts: 0, restartCount: 0 });
+      events.publish({
+        type: 'transition',
+        plugin: name,
+        from: before.state,
+        to,
+        reason: `test: ${to}`,
+        at: snapshotNow,
+        restarts: 0,
+        restartCount: 0,
+      });
     },
     check: (name) => {
       events.publish({

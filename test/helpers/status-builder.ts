@@ -1,10 +1,11 @@
-import type { ApiBackend, ControlResult, DrillSignal, SignalResult } from '../../src/api/backend.js';
-import { createEventBus, type EventBus } from '../../src/supervisor/event-bus.js';
+import type { ApiBackend } from '../../src/api/backend.js';
+import type { ControlResult, DrillSignal, SignalResult } from '../../src/model/control.js';
+import { createEventBus, type EventBus } from '../../src/util/event-bus.js';
 import { createEventLog } from '../../src/supervisor/event-log.js';
 import { createHistory } from '../../src/supervisor/history.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
-import type { ControlAction, Operation } from '../../src/supervisor/operation.js';
-import type { PluginStatus, SupervisorSnapshot } from '../../src/supervisor/status.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
+import type { ControlAction, Operation } from '../../src/model/operation.js';
+import type { PluginStatus, SupervisorSnapshot } from '../../src/model/status.js';
 
 /** A fixed clock for snapshots: 2024-01-15T10:30:00.000Z. */
 export const snapshotNow = Date.UTC(2024, 0, 15, 10, 30, 0);
@@ -99,8 +100,12 @@ export const createRecordingBackend = (snapshot: SupervisorSnapshot): RecordingB
       return { ok: true, plugin: name, pid: plugin.pid, signal };
     },
     operation: () => undefined,
-    history: (name, limit) => (backend.current.plugins.some((p) => p.name === name) ? { plugin: name, ...history.of(name, limit) } : undefined),
-    logs: (name) => (backend.current.plugins.some((p) => p.name === name) ? { plugin: name, lines: [], stats: { lines: 0, dropped: 0, truncated: 0 } } : undefined),
+    history: (name, limit) =>
+      backend.current.plugins.some((p) => p.name === name) ? { plugin: name, ...history.of(name, limit) } : undefined,
+    logs: (name) =>
+      backend.current.plugins.some((p) => p.name === name)
+        ? { plugin: name, lines: [], stats: { lines: 0, dropped: 0, truncated: 0 } }
+        : undefined,
     reload: async () => ({ ok: false, code: 'reload_unavailable', message: 'a test backend has no config file', issues: [] }),
   };
   return backend;

@@ -5,7 +5,7 @@ import { afterAll } from 'vitest';
 import { defaultApiConfig } from '../../src/config/api-schema.js';
 import type { PluginConfig, SupervisorConfig } from '../../src/config/types.js';
 import { defaultCookie } from '../../src/protocol.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { createSupervisor, type Supervisor } from '../../src/supervisor/supervisor.js';
 import { createMemoryLogger } from './memory-log.js';
 import { repoRoot } from './paths.js';
@@ -93,6 +93,5 @@ export const startSupervisedConfig = async (config: SupervisorConfig, options: {
     return past !== undefined ? Promise.resolve(past) : waitForEvent(supervisor.events, match, timeoutMs);
   };
   await supervisor.start();
-  return { supervisor, logLines, events, first: first as Supervised['first'] };
+  return { supervisor, logLines, events, first };
 };
-

@@ -50,10 +50,15 @@ export const findTestServer = (key: TestServerKey): TestServer => {
   }
   const provisioned = readServersFile()[key];
   if (provisioned !== undefined && provisioned.source !== 'env' && isExecutableFile(provisioned.path)) return provisioned;
-  const onPath = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '').map((dir) => join(dir, spec.name));
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir !== '')
+    .map((dir) => join(dir, spec.name));
   const found = [...spec.systemPaths, ...onPath].find(isExecutableFile);
   if (found !== undefined) return { path: found, source: 'system', libraryPath: [] };
-  throw new Error(`no ${spec.name} for the tests: run \`node scripts/provision-test-servers.mjs\` (npm test does), or set ${envVar} to one`);
+  throw new Error(
+    `no ${spec.name} for the tests: run \`node scripts/provision-test-servers.mjs\` (npm test does), or set ${envVar} to one`,
+  );
 };
 
 /**

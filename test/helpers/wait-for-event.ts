@@ -1,4 +1,4 @@
-import type { EventBus } from '../../src/supervisor/event-bus.js';
+import type { EventBus } from '../../src/util/event-bus.js';
 
 /**
  * Resolves with the first event that matches, or rejects after `timeoutMs`
@@ -13,7 +13,10 @@ export const waitForEvent = <T, M extends T = T>(
     const seen: T[] = [];
     const timer = setTimeout(() => {
       off();
-      const tail = seen.slice(-15).map((e) => JSON.stringify(e)).join('\n  ');
+      const tail = seen
+        .slice(-15)
+        .map((e) => JSON.stringify(e))
+        .join('\n  ');
       reject(new Error(`no matching event within ${timeoutMs} ms; the last events:\n  ${tail}`));
     }, timeoutMs);
     const off = bus.subscribe((event) => {
@@ -24,4 +27,3 @@ export const waitForEvent = <T, M extends T = T>(
       resolve(event as M);
     });
   });
-

@@ -33,7 +33,14 @@ const attacks = (port: number): Array<[string, Omit<RawRequest, 'path'>]> => [
   ['Sec-Fetch-Site: same-site', { method: 'POST', headers: { 'Sec-Fetch-Site': 'same-site', Origin: `http://127.0.0.1:${port + 1}` } }],
   ['Origin of another loopback port', { method: 'POST', headers: { Origin: `http://127.0.0.1:${port === 65_535 ? 1 : port + 1}` } }],
   ['Origin: null (a sandboxed frame)', { method: 'POST', headers: { Origin: 'null' } }],
-  ['a JSON post from a cross-site page', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.example' }, body: '{"plugin":"greeter"}' }],
+  [
+    'a JSON post from a cross-site page',
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.example' },
+      body: '{"plugin":"greeter"}',
+    },
+  ],
 ];
 
 describe('a management route, with no token set', () => {
@@ -114,7 +121,11 @@ describe('a management route, with a token set', () => {
     });
     expect(answer.status).toBe(403);
     expect(backend.requests).toEqual([]);
-    const right = await sendRaw(server.port, { method: 'POST', path: '/plugins/greeter/stop', headers: { Authorization: 'Bearer s3cret' } });
+    const right = await sendRaw(server.port, {
+      method: 'POST',
+      path: '/plugins/greeter/stop',
+      headers: { Authorization: 'Bearer s3cret' },
+    });
     expect(right.status).toBe(202);
   });
 });
@@ -122,7 +133,10 @@ describe('a management route, with a token set', () => {
 describe('reads', () => {
   it('stay open to a page on another origin only as far as CORS lets it read, which is not at all', async () => {
     const { server } = await serve({ token: null });
-    const answer = await sendRaw(server.port, { path: '/plugins/status', headers: { Origin: 'http://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
+    const answer = await sendRaw(server.port, {
+      path: '/plugins/status',
+      headers: { Origin: 'http://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();
   });

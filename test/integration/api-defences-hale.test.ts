@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('a real hale run, stock settings and no token', () => {
-  it("answers 421 to another site's Host, the probe lane too, and logs an audit line", async () => {
+  it("answers 421 to another site's Host, the fast lane too, and logs an audit line", async () => {
     for (const path of ['/health', '/health/readiness', '/plugins/status', '/plugins/greeter/logs']) {
       const answer = await sendRaw(port, { path, headers: { Host: `attacker.example:${port}` } });
       expect([path, answer.status, errorCodeOf(answer)]).toEqual([path, 421, 'misdirected_host']);
@@ -52,14 +52,27 @@ describe('a real hale run, stock settings and no token', () => {
   it('refuses a stop from a web page, and lets curl stop and start', async () => {
     const attack = await sendRaw(port, { method: 'POST', path: '/plugins/greeter/stop', headers: { Origin: 'http://evil.example' } });
     expect(attack.status).toBe(403);
-    const form = await sendRaw(port, { method: 'POST', path: '/plugins/greeter/signal?signal=SIGKILL', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+    const form = await sendRaw(port, {
+      method: 'POST',
+      path: '/plugins/greeter/signal?signal=SIGKILL',
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'x',
+    });
     expect(form.status).toBe(403);
     const refusal = await hale.line((l) => l['audit'] === true && l['reason'] === 'cross_site_request');
     expect(refusal).toMatchObject({ status: 403, origin: 'http://evil.example', path: '/plugins/greeter/stop' });
-    const status = JSON.parse((await sendRaw(port, { path: '/plugins/status' })).body) as { plugins: Array<{ name: string; state: string }> };
+    const status = JSON.parse((await sendRaw(port, { path: '/plugins/status' })).body) as {
+      plugins: Array<{ name: string; state: string }>;
+    };
     expect(status.plugins.find((p) => p.name === 'greeter')?.state).toBe('healthy');
     // What `curl -X POST` sends.
-    expect((await sendRaw(port, { method: 'POST', path: '/plugins/greeter/stop', headers: { Accept: '*/*', 'User-Agent': 'curl/8.5.0' } })).status).toBe(202);
-    expect((await sendRaw(port, { method: 'POST', path: '/plugins/greeter/start', headers: { Accept: '*/*', 'User-Agent': 'curl/8.5.0' } })).status).toBe(202);
+    expect(
+      (await sendRaw(port, { method: 'POST', path: '/plugins/greeter/stop', headers: { Accept: '*/*', 'User-Agent': 'curl/8.5.0' } }))
+        .status,
+    ).toBe(202);
+    expect(
+      (await sendRaw(port, { method: 'POST', path: '/plugins/greeter/start', headers: { Accept: '*/*', 'User-Agent': 'curl/8.5.0' } }))
+        .status,
+    ).toBe(202);
   });
 });

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiServer } from '../../src/api/serve.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { serveApi } from '../helpers/api-server.js';
 
 const servers: ApiServer[] = [];
@@ -39,7 +39,10 @@ const timeUntilClosed = (socket: Socket, limitMs: number): Promise<number | null
 const readUntil = (socket: Socket, match: RegExp, limitMs: number): Promise<string> =>
   new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`no ${String(match)} within ${limitMs} ms; got ${JSON.stringify(text.slice(0, 200))}`)), limitMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no ${String(match)} within ${limitMs} ms; got ${JSON.stringify(text.slice(0, 200))}`)),
+      limitMs,
+    );
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       text += chunk;
@@ -104,7 +107,9 @@ describe('a client trickling its body in', () => {
     }, 500);
     const closedAfter = await timeUntilClosed(socket, 20_000);
     clearInterval(trickle);
-    console.log(`a client trickling its body was cut after ${closedAfter === null ? 'more than 20 s' : `${(closedAfter / 1_000).toFixed(2)} s`} (requestTimeout 2 s)`);
+    console.log(
+      `a client trickling its body was cut after ${closedAfter === null ? 'more than 20 s' : `${(closedAfter / 1_000).toFixed(2)} s`} (requestTimeout 2 s)`,
+    );
     expect(closedAfter).not.toBeNull();
     expect(closedAfter).toBeLessThan(4_500);
   });
@@ -183,5 +188,4 @@ describe('event streams', () => {
     expect((await Promise.all(ends)).every((ms) => ms !== null)).toBe(true);
     for (const bytes of received) expect(bytes).toBeLessThan(40 * big.length);
   });
-
 });

@@ -3,13 +3,7 @@ import { createApp } from '../../src/api/app.js';
 import type { ApiBackend } from '../../src/api/backend.js';
 import { startApiServer, type ApiServer } from '../../src/api/serve.js';
 import { isHaleError } from '../../src/errors.js';
-import {
-  buildPluginStatus,
-  buildSnapshot,
-  createRecordingBackend,
-  snapshotNow,
-  type RecordingBackend,
-} from '../helpers/status-builder.js';
+import { buildPluginStatus, buildSnapshot, createRecordingBackend, snapshotNow, type RecordingBackend } from '../helpers/status-builder.js';
 
 const servers: ApiServer[] = [];
 afterEach(async () => {
@@ -38,19 +32,9 @@ const call = async (server: ApiServer, path: string, init?: RequestInit) => {
 
 /** greeter (critical, healthy) and flaky (non-critical, healthy). */
 const twoPlugins = (): RecordingBackend =>
-  createRecordingBackend(
-    buildSnapshot([buildPluginStatus('greeter'), buildPluginStatus('flaky', { critical: false, command: 'node' })]),
-  );
+  createRecordingBackend(buildSnapshot([buildPluginStatus('greeter'), buildPluginStatus('flaky', { critical: false, command: 'node' })]));
 
-const hockeypuckFields = [
-  'status',
-  'lastCheckTime',
-  'lastHealthyTime',
-  'failureCount',
-  'restartCount',
-  'responseTime',
-  'healthy',
-];
+const monitorFields = ['status', 'lastCheckTime', 'lastHealthyTime', 'failureCount', 'restartCount', 'responseTime', 'healthy'];
 const haleFields = [
   'state',
   'reason',
@@ -69,7 +53,7 @@ const haleFields = [
 ];
 
 describe('GET /health', () => {
-  it('answers 200 healthy with the Hockeypuck body, plugin fields and supervisor facts', async () => {
+  it('answers 200 healthy with the monitor-compatible body, plugin fields and supervisor facts', async () => {
     const { server } = await serve(twoPlugins());
     const { status, headers, body } = await call(server, '/health');
     expect(status).toBe(200);
@@ -87,11 +71,16 @@ describe('GET /health', () => {
       unknownPlugins: 0,
       stoppedPlugins: 0,
     });
-    expect(body['supervisor']).toEqual({ pid: 999, uptimeSeconds: 120, eventLoopLag: { meanMs: 0.5, p99Ms: 2, maxMs: 4 }, droppedLogLines: 0 });
+    expect(body['supervisor']).toEqual({
+      pid: 999,
+      uptimeSeconds: 120,
+      eventLoopLag: { meanMs: 0.5, p99Ms: 2, maxMs: 4 },
+      droppedLogLines: 0,
+    });
     const plugins = body['plugins'] as Record<string, Json>;
     expect(Object.keys(plugins)).toEqual(['greeter', 'flaky']);
     const greeter = plugins['greeter'] ?? {};
-    expect(Object.keys(greeter).sort()).toEqual([...hockeypuckFields, ...haleFields].sort());
+    expect(Object.keys(greeter).sort()).toEqual([...monitorFields, ...haleFields].sort());
     expect(greeter).toMatchObject({
       status: 'healthy',
       state: 'healthy',
@@ -201,10 +190,7 @@ describe('GET /health/liveness and /health/readiness', () => {
 
   it('readiness is 503 and names the critical plugins not serving; a non-critical one does not count', async () => {
     const backend = createRecordingBackend(
-      buildSnapshot([
-        buildPluginStatus('greeter', { state: 'unknown' }),
-        buildPluginStatus('flaky', { critical: false, state: 'failed' }),
-      ]),
+      buildSnapshot([buildPluginStatus('greeter', { state: 'unknown' }), buildPluginStatus('flaky', { critical: false, state: 'failed' })]),
     );
     const { server } = await serve(backend);
     const { status, body } = await call(server, '/health/readiness');
@@ -250,7 +236,7 @@ describe('GET /health/:plugin', () => {
 });
 
 describe('GET /plugins/status and /plugins/health', () => {
-  it('status lists every plugin with Hockeypuck fields', async () => {
+  it('status lists every plugin with the monitor-compatible fields', async () => {
     const backend = createRecordingBackend(
       buildSnapshot([
         buildPluginStatus('greeter'),
@@ -330,10 +316,30 @@ describe('POST /plugins/restart', () => {
     ['an upper-case name', '/plugins/restart?plugin=Greeter', { method: 'POST' }, 'invalid_plugin_name'],
     ['a path as name', '/plugins/restart?plugin=..%2Fetc', { method: 'POST' }, 'invalid_plugin_name'],
     ['a 64-character name', `/plugins/restart?plugin=${'a'.repeat(64)}`, { method: 'POST' }, 'invalid_plugin_name'],
-    ['malformed JSON', '/plugins/restart', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"plugin":' }, 'invalid_json'],
-    ['a JSON array', '/plugins/restart', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '["greeter"]' }, 'invalid_body'],
-    ['a JSON number as name', '/plugins/restart', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"plugin":7}' }, 'invalid_body'],
-    ['JSON without plugin', '/plugins/restart', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }, 'missing_plugin'],
+    [
+      'malformed JSON',
+      '/plugins/restart',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"plugin":' },
+      'invalid_json',
+    ],
+    [
+      'a JSON array',
+      '/plugins/restart',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '["greeter"]' },
+      'invalid_body',
+    ],
+    [
+      'a JSON number as name',
+      '/plugins/restart',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"plugin":7}' },
+      'invalid_body',
+    ],
+    [
+      'JSON without plugin',
+      '/plugins/restart',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' },
+      'missing_plugin',
+    ],
   ];
   it.each(badRequests)('answers 400 for %s and asks nothing', async (_name, path, init, code) => {
     const backend = twoPlugins();

@@ -14,8 +14,8 @@ import { closeGrpcProbes, countGrpcProbes } from '../../src/checks/grpc-probe.js
 import { maxBodyBytes } from '../../src/checks/http-probe.js';
 import type { ExecProbeSpec, ProbeOptions } from '../../src/checks/probe-spec.js';
 import { runProbe } from '../../src/checks/run-probe.js';
-import { runCommand } from '../../src/plugin/process.js';
-import type { CheckRecord } from '../../src/supervisor/status.js';
+import { runCommand } from '../../src/process/run-process.js';
+import type { CheckRecord } from '../../src/model/check-record.js';
 import { alive } from '../helpers/alive.js';
 import { within } from '../helpers/plugin-child.js';
 
@@ -309,7 +309,10 @@ describe('http checks against a real server', () => {
   });
 
   test('a refused connection is unavailable, naming host:port and the errno', async () => {
-    const record = await check({ protocol: 'http', url: `http://127.0.0.1:${closedPort}/health`, field: null, headers: {} }, { timeoutMs: 2_000 });
+    const record = await check(
+      { protocol: 'http', url: `http://127.0.0.1:${closedPort}/health`, field: null, headers: {} },
+      { timeoutMs: 2_000 },
+    );
     expect(record).toMatchObject({
       outcome: 'fail',
       failure: 'unavailable',
@@ -333,7 +336,11 @@ describe('retries, latency and cancellation', () => {
 
   test('the same server fails with retries 1, after 2 attempts, with the last attempt’s record', async () => {
     const record = await check(get('/flaky/b'), { timeoutMs: 2_000, retries: 1, retryDelayMs: 10 });
-    expect(record).toMatchObject({ outcome: 'fail', failure: 'http_status', message: 'HTTP 503 Service Unavailable: not yet (2 attempts)' });
+    expect(record).toMatchObject({
+      outcome: 'fail',
+      failure: 'http_status',
+      message: 'HTTP 503 Service Unavailable: not yet (2 attempts)',
+    });
     expect(http.requests('/flaky/b')).toBe(2);
   });
 
@@ -344,7 +351,10 @@ describe('retries, latency and cancellation', () => {
   });
 
   test('a refused TCP connection counts its attempts', async () => {
-    const record = await check({ protocol: 'tcp', host: '127.0.0.1', port: closedPort }, { timeoutMs: 1_000, retries: 2, retryDelayMs: 10 });
+    const record = await check(
+      { protocol: 'tcp', host: '127.0.0.1', port: closedPort },
+      { timeoutMs: 1_000, retries: 2, retryDelayMs: 10 },
+    );
     expect(record.message).toBe(`connection refused by 127.0.0.1:${closedPort} (3 attempts)`);
   });
 
@@ -368,7 +378,11 @@ describe('retries, latency and cancellation', () => {
     const pending = check(get('/hang'), { timeoutMs: 25_000, retries: 3, signal: controller.signal });
     await asked;
     controller.abort();
-    expect(await within(pending, 5_000, 'the cancelled check')).toMatchObject({ outcome: 'fail', failure: 'unavailable', message: 'check cancelled' });
+    expect(await within(pending, 5_000, 'the cancelled check')).toMatchObject({
+      outcome: 'fail',
+      failure: 'unavailable',
+      message: 'check cancelled',
+    });
   });
 
   test('a signal aborted between attempts makes no further attempt', async () => {
@@ -477,7 +491,14 @@ describe('exec checks', () => {
     const flood = 'process.stdout.write("y".repeat(4 * 1024 * 1024)); process.stderr.write("z".repeat(1024 * 1024))';
     const record = await check(node(flood), { timeoutMs: 10_000 });
     expect(record).toMatchObject({ outcome: 'pass', message: `${'y'.repeat(200)}…` });
-    const result = await runCommand({ command: process.execPath, args: ['-e', flood], cwd: process.cwd(), env: {}, timeoutMs: 10_000, maxOutputBytes });
+    const result = await runCommand({
+      command: process.execPath,
+      args: ['-e', flood],
+      cwd: process.cwd(),
+      env: {},
+      timeoutMs: 10_000,
+      maxOutputBytes,
+    });
     expect(result).toMatchObject({ ok: true, code: 0, signal: null, timedOut: false });
     expect(result.ok && [result.stdout, result.stderr]).toEqual(['y'.repeat(maxOutputBytes), 'z'.repeat(maxOutputBytes)]);
   });
@@ -532,11 +553,17 @@ describe('grpc checks', () => {
 
   test('retries: NOT_SERVING twice then SERVING passes with retries 2 and fails with retries 1', async () => {
     const first = await startScriptedHealthServer((n) => (n <= 2 ? 'NOT_SERVING' : 'SERVING'));
-    const passed = await check({ protocol: 'grpc', address: first.address, service: 'plugin' }, { timeoutMs: 2_000, retries: 2, retryDelayMs: 10 });
+    const passed = await check(
+      { protocol: 'grpc', address: first.address, service: 'plugin' },
+      { timeoutMs: 2_000, retries: 2, retryDelayMs: 10 },
+    );
     expect(passed).toMatchObject({ outcome: 'pass', message: 'service "plugin" is SERVING (3 attempts)' });
     expect(first.calls()).toBe(3);
     const second = await startScriptedHealthServer((n) => (n <= 2 ? 'NOT_SERVING' : 'SERVING'));
-    const failed = await check({ protocol: 'grpc', address: second.address, service: 'plugin' }, { timeoutMs: 2_000, retries: 1, retryDelayMs: 10 });
+    const failed = await check(
+      { protocol: 'grpc', address: second.address, service: 'plugin' },
+      { timeoutMs: 2_000, retries: 1, retryDelayMs: 10 },
+    );
     expect(failed).toMatchObject({ outcome: 'fail', failure: 'not_serving', message: 'service "plugin" is NOT_SERVING (2 attempts)' });
     expect(second.calls()).toBe(2);
   });

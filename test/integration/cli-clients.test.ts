@@ -57,13 +57,18 @@ describe('hale status', () => {
     expect(head).toBe(`hale 0.1.0 at ${url}: healthy (2 plugins)`);
     expect(columns).toMatch(/^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+LAST CHECK\s+MESSAGE$/);
     const greeter = rows.find((row) => row.startsWith('greeter '));
-    expect(greeter).toMatch(new RegExp(`^greeter\\s+healthy\\s+${await pidOf('greeter')}\\s+\\d+(ms|s|m\\d\\ds)\\s+0\\s+\\d+\\.\\d ms, \\S+ ago`));
+    expect(greeter).toMatch(
+      new RegExp(`^greeter\\s+healthy\\s+${await pidOf('greeter')}\\s+\\d+(ms|s|m\\d\\ds)\\s+0\\s+\\d+\\.\\d ms, \\S+ ago`),
+    );
   }, 120_000);
 
   test('--json is the /health answer; --url and HALE_URL say where', async () => {
     const ran = await hale$(['status', '--json', '--url', url]);
     expect(ran.code).toBe(0);
-    expect(JSON.parse(ran.stdout)).toMatchObject({ status: 'healthy', plugins: { greeter: { state: 'healthy' }, flaky: { state: 'healthy' } } });
+    expect(JSON.parse(ran.stdout)).toMatchObject({
+      status: 'healthy',
+      plugins: { greeter: { state: 'healthy' }, flaky: { state: 'healthy' } },
+    });
     expect((await hale$(['status'], { HALE_URL: url })).code).toBe(0);
   }, 120_000);
 
@@ -124,7 +129,10 @@ describe('hale logs', () => {
     expect(lines.length).toBeLessThanOrEqual(2);
     expect(lines.every((line) => /^\d{4}-\d\d-\d\dT\S+ (stdout|stderr) /.test(line))).toBe(true);
 
-    const follow = spawn(process.execPath, [cliMain, 'logs', 'greeter', '--follow', '--tail', '1', '-c', file], { cwd: dir, env: { ...process.env, HALE_URL: '', HALE_API_TOKEN: '' } });
+    const follow = spawn(process.execPath, [cliMain, 'logs', 'greeter', '--follow', '--tail', '1', '-c', file], {
+      cwd: dir,
+      env: { ...process.env, HALE_URL: '', HALE_API_TOKEN: '' },
+    });
     let out = '';
     const count = () => out.split('\n').filter((line) => line !== '').length;
     const seen = (enough: () => boolean) =>
@@ -168,13 +176,17 @@ describe('hale healthcheck', () => {
 });
 
 describe('help', () => {
-  test.each(['run', 'validate', 'status', 'ls', 'restart', 'stop', 'start', 'signal', 'logs', 'healthcheck', 'reload', 'init'])('hale %s --help says how to use it', async (command) => {
-    const ran = await hale$([command, '--help']);
-    expect(ran.code).toBe(0);
-    expect(ran.stdout).toMatch(new RegExp(`^Usage: hale ${command}`));
-  }, 120_000);
+  test.each(['run', 'validate', 'status', 'ls', 'restart', 'stop', 'start', 'signal', 'logs', 'healthcheck', 'reload', 'init'])(
+    'hale %s --help says how to use it',
+    async (command) => {
+      const ran = await hale$([command, '--help']);
+      expect(ran.code).toBe(0);
+      expect(ran.stdout).toMatch(new RegExp(`^Usage: hale ${command}`));
+    },
+    120_000,
+  );
 
-  test('a missing argument is bad usage: exit 2 and the command\'s help', async () => {
+  test("a missing argument is bad usage: exit 2 and the command's help", async () => {
     const ran = await hale$(['restart']);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toMatch(/restart takes either NAME or --all\n\nUsage: hale restart NAME\|--all/);

@@ -63,13 +63,17 @@ describe('each command takes only its own options', () => {
     [['logs', 'greeter', '--detach'], /logs does not take --detach/, /Usage: hale logs/],
     [['init', '--json'], /init does not take --json/, /Usage: hale init/],
     [['run', '--tail', '3'], /run does not take --tail/, /Usage: hale run/],
-  ])('hale %j exits 2 with that command\'s usage', async (args, why, usage) => {
-    const ran = await hale$([...args, '-c', file]);
-    expect(ran.code).toBe(2);
-    expect(ran.stderr).toMatch(why);
-    expect(ran.stderr).toMatch(usage);
-    expect(ran.stdout).toBe('');
-  }, 120_000);
+  ])(
+    "hale %j exits 2 with that command's usage",
+    async (args, why, usage) => {
+      const ran = await hale$([...args, '-c', file]);
+      expect(ran.code).toBe(2);
+      expect(ran.stderr).toMatch(why);
+      expect(ran.stderr).toMatch(usage);
+      expect(ran.stdout).toBe('');
+    },
+    120_000,
+  );
 
   test('run --port takes a whole number from 0 to 65535', async () => {
     for (const port of ['70000', 'abc', '-1', '1.5']) {
@@ -133,7 +137,10 @@ describe('hale restart|stop|start --all', () => {
     expect(after['greeter']).not.toBe(before['greeter']);
     expect(after['second']).not.toBe(before['second']);
     const stopped = await hale$(['stop', '--all', '-c', file]);
-    expect([stopped.code, stopped.stdout]).toEqual([0, expect.stringMatching(/^greeter: stop succeeded.*^second: stop succeeded.*^quits: stop succeeded/ms)]);
+    expect([stopped.code, stopped.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^greeter: stop succeeded.*^second: stop succeeded.*^quits: stop succeeded/ms),
+    ]);
     expect(Object.values(await pidsOf())).toEqual([null, null, null]);
     const started = await hale$(['start', '--all', '-c', file]);
     expect(started.stdout).toMatch(/^greeter: start succeeded/m);
@@ -168,11 +175,13 @@ describe('hale reload', () => {
 });
 
 describe('hale run --port', () => {
-  test('overrides the config\'s API port', async () => {
+  test("overrides the config's API port", async () => {
     const port = await freePort();
     writeFileSync(
       join(dir, 'port.yaml'),
-      ['api: { host: 127.0.0.1, port: 0 }', 'grpc: { enabled: false }', `stateDir: ${join(dir, 'port-state')}`, 'plugins: []', ''].join('\n'),
+      ['api: { host: 127.0.0.1, port: 0 }', 'grpc: { enabled: false }', `stateDir: ${join(dir, 'port-state')}`, 'plugins: []', ''].join(
+        '\n',
+      ),
     );
     const other = startHale(['run', '--port', String(port), '-c', join(dir, 'port.yaml')]);
     const listening = await other.line((l) => typeof l.api === 'string', 30_000);

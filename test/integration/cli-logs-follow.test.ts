@@ -66,17 +66,29 @@ describe('hale logs --follow', () => {
     const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
     const lines = () => out.split('\n').filter((line) => line !== '');
     try {
-      await until(follower.stdout, () => lines().length >= 1, () => out);
+      await until(
+        follower.stdout,
+        () => lines().length >= 1,
+        () => out,
+      );
 
       first.child.kill('SIGTERM');
       expect((await first.exited).code).toBe(0);
-      await until(follower.stderr, () => /lost the connection/.test(err), () => err);
+      await until(
+        follower.stderr,
+        () => /lost the connection/.test(err),
+        () => err,
+      );
       const restartedAt = new Date().toISOString();
 
       const second = startHale(['run', '-c', file]);
       await second.line(becomes('greeter', 'healthy'), 30_000);
       // A line the new greeter printed reaches the follower, which never stopped.
-      await until(follower.stdout, () => lines().some((line) => line > restartedAt), () => `${out}\nstderr:\n${err}`);
+      await until(
+        follower.stdout,
+        () => lines().some((line) => line > restartedAt),
+        () => `${out}\nstderr:\n${err}`,
+      );
       expect(err).toMatch(/connected again/);
       expect(lines().length).toBe(new Set(lines()).size);
 

@@ -20,8 +20,7 @@ const writeConfig = (name: string, text: string): string => {
   return file;
 };
 
-const becomes = (plugin: string, to: string) => (line: LogLine) =>
-  line.event === 'transition' && line.plugin === plugin && line.to === to;
+const becomes = (plugin: string, to: string) => (line: LogLine) => line.event === 'transition' && line.plugin === plugin && line.to === to;
 
 describe('hale validate', () => {
   test('a valid config: exit 0 and a summary', async () => {
@@ -34,7 +33,9 @@ describe('hale validate', () => {
   test('an invalid config: exit 2 and every error as file:line:col: field: message', async () => {
     const file = writeConfig(
       'bad.yaml',
-      ['plugins:', '  - name: greeter', '    command: node', '    checkInterval: 30x', '  - name: Bad Name', '    command: node', ''].join('\n'),
+      ['plugins:', '  - name: greeter', '    command: node', '    checkInterval: 30x', '  - name: Bad Name', '    command: node', ''].join(
+        '\n',
+      ),
     );
     const hale = startHale(['validate', '-c', file]);
     expect((await hale.exited).code).toBe(2);
@@ -45,7 +46,10 @@ describe('hale validate', () => {
 
 describe('hale run', () => {
   test('a config error: exit 2 with file:line, and nothing is started', async () => {
-    const file = writeConfig('broken.yaml', `api:\n  port: eighty\nplugins:\n  - name: greeter\n    command: node\n    args: [${greeterMain}]\n`);
+    const file = writeConfig(
+      'broken.yaml',
+      `api:\n  port: eighty\nplugins:\n  - name: greeter\n    command: node\n    args: [${greeterMain}]\n`,
+    );
     const hale = startHale(['run', '-c', file]);
     expect((await hale.exited).code).toBe(2);
     expect(hale.stderr()).toMatch(new RegExp(`${file}:2:\\d+: api\\.port: `));
@@ -54,10 +58,15 @@ describe('hale run', () => {
   });
 
   test('an API on a non-loopback address with no token is refused: exit 2, the fix in the message, nothing started', async () => {
-    const file = writeConfig('open.yaml', `api: { host: 0.0.0.0, port: 0 }\ngrpc: { address: 127.0.0.1:0 }\nplugins:\n  - name: greeter\n    command: node\n    args: [${greeterMain}]\n`);
+    const file = writeConfig(
+      'open.yaml',
+      `api: { host: 0.0.0.0, port: 0 }\ngrpc: { address: 127.0.0.1:0 }\nplugins:\n  - name: greeter\n    command: node\n    args: [${greeterMain}]\n`,
+    );
     const hale = startHale(['run', '-c', file], { HALE_API_TOKEN: '' });
     expect((await hale.exited).code).toBe(2);
-    expect(hale.stderr()).toMatch(new RegExp(`${file}:1:\\d+: api\\.host: "0\\.0\\.0\\.0" can be reached from other machines and no token is set`));
+    expect(hale.stderr()).toMatch(
+      new RegExp(`${file}:1:\\d+: api\\.host: "0\\.0\\.0\\.0" can be reached from other machines and no token is set`),
+    );
     expect(hale.stderr()).toContain('api.allowUnauthenticated: true');
     expect(hale.lines).toEqual([]);
   });
@@ -132,7 +141,9 @@ describe('hale run', () => {
     const second = startHale(['run', '-c', file]);
     const secondUrl = String((await second.line((l) => typeof l.api === 'string')).api);
     await second.line(becomes('other', 'healthy'));
-    const status = (await (await fetch(`${secondUrl}/plugins/status`)).json()) as { plugins: Array<{ name: string; state: string; pid: number | null }> };
+    const status = (await (await fetch(`${secondUrl}/plugins/status`)).json()) as {
+      plugins: Array<{ name: string; state: string; pid: number | null }>;
+    };
     expect(status.plugins.find((p) => p.name === 'greeter')).toMatchObject({ state: 'stopped', pid: null });
     second.child.kill('SIGTERM');
     expect(await second.exited).toEqual({ code: 0, signal: null });

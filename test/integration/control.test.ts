@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ApiServer } from '../../src/api/serve.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { alive } from '../helpers/alive.js';
 import { fixture, flakyMain, greeterMain, requireBuilt } from '../helpers/paths.js';
 import { pluginConfig, startSupervised } from '../helpers/supervised.js';
@@ -10,10 +10,14 @@ import { useSupervisedSuite } from '../helpers/supervised-suite.js';
 
 type Transition = Extract<SupervisorEvent, { type: 'transition' }>;
 type OperationEvent = Extract<SupervisorEvent, { type: 'operation' }>;
-const becomes = (plugin: string, to: Transition['to']) => (event: SupervisorEvent): event is Transition =>
-  event.type === 'transition' && event.plugin === plugin && event.to === to;
-const finished = (id: string) => (event: SupervisorEvent): event is OperationEvent =>
-  event.type === 'operation' && event.operation.id === id && event.operation.status !== 'pending';
+const becomes =
+  (plugin: string, to: Transition['to']) =>
+  (event: SupervisorEvent): event is Transition =>
+    event.type === 'transition' && event.plugin === plugin && event.to === to;
+const finished =
+  (id: string) =>
+  (event: SupervisorEvent): event is OperationEvent =>
+    event.type === 'operation' && event.operation.id === id && event.operation.status !== 'pending';
 
 const { supervise, serveApi, scratchDir } = useSupervisedSuite();
 
@@ -105,7 +109,10 @@ describe('stop, start and signal by hand', () => {
     const stop = await supervisor.control('greeter', 'stop', 'test');
     if (!restart.ok || !stop.ok) throw new Error('refused');
     expect(stop.operation.id).not.toBe(restart.operation.id);
-    expect((await first(finished(restart.operation.id))).operation).toMatchObject({ status: 'failed', outcome: 'superseded by a stop request' });
+    expect((await first(finished(restart.operation.id))).operation).toMatchObject({
+      status: 'failed',
+      outcome: 'superseded by a stop request',
+    });
     await first(finished(stop.operation.id));
     expect(supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', pid: null });
   });
@@ -118,17 +125,29 @@ describe('stop, start and signal by hand', () => {
     const pid = supervisor.plugin('greeter')?.pid;
 
     expect((await post(server, '/plugins/greeter/signal?signal=SIGKILL')).status).toBe(401);
-    expect(await post(server, '/plugins/greeter/signal?signal=kill', auth)).toEqual({ status: 200, body: { plugin: 'greeter', pid, signal: 'SIGKILL' } });
+    expect(await post(server, '/plugins/greeter/signal?signal=kill', auth)).toEqual({
+      status: 200,
+      body: { plugin: 'greeter', pid, signal: 'SIGKILL' },
+    });
     await first(becomes('greeter', 'unhealthy'));
     await first((e) => becomes('greeter', 'healthy')(e) && e.restartCount === 1);
 
-    expect(await post(server, '/plugins/greeter/signal?signal=SIGSEGV', auth)).toMatchObject({ status: 400, body: { error: { code: 'invalid_signal' } } });
+    expect(await post(server, '/plugins/greeter/signal?signal=SIGSEGV', auth)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_signal' } },
+    });
     expect(await post(server, '/plugins/greeter/signal', auth)).toMatchObject({ status: 400, body: { error: { code: 'invalid_signal' } } });
-    expect(await post(server, '/plugins/nope/signal?signal=SIGTERM', auth)).toMatchObject({ status: 404, body: { error: { code: 'plugin_not_found' } } });
+    expect(await post(server, '/plugins/nope/signal?signal=SIGTERM', auth)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'plugin_not_found' } },
+    });
     expect(await post(server, '/plugins/Bad!/stop', auth)).toMatchObject({ status: 400, body: { error: { code: 'invalid_plugin_name' } } });
     await first(becomes('idle', 'healthy'));
     await supervisor.control('idle', 'stop', 'test');
-    expect(await post(server, '/plugins/idle/signal?signal=SIGCONT', auth)).toMatchObject({ status: 409, body: { error: { code: 'not_running' } } });
+    expect(await post(server, '/plugins/idle/signal?signal=SIGCONT', auth)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'not_running' } },
+    });
     expect((await fetch(`${server.url}/plugins/idle/stop`)).status).toBe(405);
   });
 });
@@ -147,7 +166,11 @@ describe('the desired state outlives the supervisor', () => {
 
     const two = await supervise(plugins, { stateDir });
     await two.first(becomes('other', 'healthy'));
-    expect(two.supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', generation: 0, reason: expect.stringMatching(/^stopped by hand at .* \(maintenance window\); kept stopped/) });
+    expect(two.supervisor.plugin('greeter')).toMatchObject({
+      state: 'stopped',
+      generation: 0,
+      reason: expect.stringMatching(/^stopped by hand at .* \(maintenance window\); kept stopped/),
+    });
     await two.supervisor.control('greeter', 'start', 'after maintenance');
     await two.first(becomes('greeter', 'healthy'));
     await two.supervisor.stop('restarting the supervisor again');
@@ -177,7 +200,10 @@ describe('exit codes that mean "do not restart"', () => {
     const { supervisor, first, events } = await supervise([pluginConfig('misconfigured', [flakyMain, '--exit-at-once', '78'])]);
     const failed = await first(becomes('misconfigured', 'failed'));
     expect(failed.reason).toMatch(/^exit code 78 before the handshake.*; exit code 78 is in noRestartExitCodes, so it is not restarted$/s);
-    expect(events.filter((e) => e.type === 'transition' && e.plugin === 'misconfigured').map((e) => (e as Transition).to)).toEqual(['unknown', 'failed']);
+    expect(events.filter((e) => e.type === 'transition' && e.plugin === 'misconfigured').map((e) => (e as Transition).to)).toEqual([
+      'unknown',
+      'failed',
+    ]);
     expect(supervisor.plugin('misconfigured')).toMatchObject({ restartCount: 0, pid: null, lastExit: { code: 78 } });
   });
 

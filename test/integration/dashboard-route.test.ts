@@ -14,7 +14,12 @@ afterEach(async () => {
 
 const serve = async (options: { dashboard?: ReturnType<typeof loadDashboardAssets>; protectReads?: boolean } = {}) => {
   const backend = createRecordingBackend(buildSnapshot([buildPluginStatus('greeter')]));
-  const app = createApp({ backend, token: 's3cret', security: { protectReads: options.protectReads ?? false }, ...(options.dashboard === undefined ? {} : { dashboard: options.dashboard }) });
+  const app = createApp({
+    backend,
+    token: 's3cret',
+    security: { protectReads: options.protectReads ?? false },
+    ...(options.dashboard === undefined ? {} : { dashboard: options.dashboard }),
+  });
   const server = await startApiServer({ app, host: '127.0.0.1', port: 0 });
   servers.push(server);
   return server;
@@ -54,7 +59,9 @@ describe('GET / (the dashboard)', () => {
     const server = await serve({ dashboard: loadDashboardAssets(null) });
     const answer = await fetch(`${server.url}/`);
     expect(answer.status).toBe(503);
-    expect(await answer.json()).toMatchObject({ error: { code: 'dashboard_unavailable', message: expect.stringContaining('npm run build') } });
+    expect(await answer.json()).toMatchObject({
+      error: { code: 'dashboard_unavailable', message: expect.stringContaining('npm run build') },
+    });
     writeFileSync(join(empty, 'index.html'), '<p>mine</p>');
     writeFileSync(join(empty, 'notes.txt'), 'not served');
     const own = await serve({ dashboard: loadDashboardAssets(empty) });

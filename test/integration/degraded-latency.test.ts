@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { flakyMain, requireBuilt } from '../helpers/paths.js';
 import { pluginConfig } from '../helpers/supervised.js';
 import { useSupervisedSuite } from '../helpers/supervised-suite.js';

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { SupervisorConfig } from '../../src/config/types.js';
-import { pluginStates, type PluginState } from '../../src/lifecycle/state.js';
+import { pluginStates, type PluginState } from '../../src/model/plugin-state.js';
 import { parseFaults } from '../../plugins/flaky/faults.js';
 import { isEvent, openEventStream, type OpenStream } from '../helpers/event-stream.js';
 import { startHale, stopAllHale, type HaleProcess } from '../helpers/hale-process.js';
@@ -43,7 +43,8 @@ describe(demoConfig, () => {
       const [main = '', ...flags] = plugin.args;
       expect(existsSync(resolve(plugin.cwd, main)), `${plugin.name}: ${main} from ${plugin.cwd}`).toBe(true);
       // A flag flaky did not know would exit 78 and pass for a planned `failed`.
-      if (main.includes('flaky')) expect(parseFaults(flags, {}), plugin.name).toMatchObject({ ok: true, faults: expect.any(Object) as unknown });
+      if (main.includes('flaky'))
+        expect(parseFaults(flags, {}), plugin.name).toMatchObject({ ok: true, faults: expect.any(Object) as unknown });
     }
   });
 });

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { DependencyConfig } from '../../src/config/types.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { isEvent, openEventStream } from '../helpers/event-stream.js';
 import { supervisorConfig } from '../helpers/supervised.js';
 import { useSupervisedSuite } from '../helpers/supervised-suite.js';
@@ -34,9 +34,13 @@ const dependency = (name: string, critical: boolean, check: DependencyConfig['ch
 });
 
 const tries = { retries: 0, retryDelayMs: 50 };
-const turns = (name: string, to: string) => (event: SupervisorEvent) => event.type === 'dependencyTransition' && event.dependency === name && event.to === to;
+const turns = (name: string, to: string) => (event: SupervisorEvent) =>
+  event.type === 'dependencyTransition' && event.dependency === name && event.to === to;
 
-type HealthBody = { status: string; checks?: Record<string, { status: string; healthy: boolean; critical: boolean; target: string; responseTimeMs: number }> };
+type HealthBody = {
+  status: string;
+  checks?: Record<string, { status: string; healthy: boolean; critical: boolean; target: string; responseTimeMs: number }>;
+};
 
 describe('dependency checks (checks:)', () => {
   test('a non-critical one failing degrades /health (200); a critical one failing makes it 503 and not ready', async () => {
@@ -76,12 +80,18 @@ describe('dependency checks (checks:)', () => {
     expect((await fetch(`${server.url}/health`)).status).toBe(503);
     const ready = await fetch(`${server.url}/health/ready`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ ready: false, checksNotReady: [{ name: 'db', state: 'unhealthy' }], reason: expect.stringMatching(/critical checks failing: db/) });
+    expect(await ready.json()).toMatchObject({
+      ready: false,
+      checksNotReady: [{ name: 'db', state: 'unhealthy' }],
+      reason: expect.stringMatching(/critical checks failing: db/),
+    });
     // Liveness is the supervisor's own: a database down is no reason to restart hale.
     expect((await fetch(`${server.url}/liveness`)).status).toBe(200);
     expect((await fetch(`${server.url}/health/liveness`)).status).toBe(200);
 
-    const detail = (await (await fetch(`${server.url}/checks`)).json()) as { checks: Record<string, { recentChecks: Array<{ outcome: string; responseTimeMs: number; message: string }> }> };
+    const detail = (await (await fetch(`${server.url}/checks`)).json()) as {
+      checks: Record<string, { recentChecks: Array<{ outcome: string; responseTimeMs: number; message: string }> }>;
+    };
     const dbChecks = detail.checks['db']?.recentChecks ?? [];
     expect(dbChecks.at(-1)).toMatchObject({ outcome: 'fail', message: expect.stringMatching(/refused/) });
     expect(dbChecks.some((c) => c.outcome === 'pass')).toBe(true);
@@ -98,7 +108,11 @@ describe('dependency checks (checks:)', () => {
     const config = {
       ...supervisorConfig([]),
       checks: [
-        { ...dependency('hung', false, { protocol: 'http', url: `http://127.0.0.1:${hungPort}/`, field: null, headers: {}, ...tries }), timeoutMs: 2_000, intervalMs: 5_000 },
+        {
+          ...dependency('hung', false, { protocol: 'http', url: `http://127.0.0.1:${hungPort}/`, field: null, headers: {}, ...tries }),
+          timeoutMs: 2_000,
+          intervalMs: 5_000,
+        },
         dependency('quick', true, { protocol: 'tcp', host: '127.0.0.1', port: quickPort, ...tries }),
       ],
     };

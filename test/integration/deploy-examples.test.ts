@@ -45,7 +45,9 @@ type Container = {
 };
 
 describe('examples/kubernetes', () => {
-  const documents = parseAllDocuments(read('examples/kubernetes/hale.yaml')).map((doc) => doc.toJS() as { kind: string; [key: string]: unknown });
+  const documents = parseAllDocuments(read('examples/kubernetes/hale.yaml')).map(
+    (doc) => doc.toJS() as { kind: string; [key: string]: unknown },
+  );
   const configMap = documents.find((doc) => doc.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
   const deployment = documents.find((doc) => doc.kind === 'Deployment') as unknown as {
     spec: { template: { spec: { terminationGracePeriodSeconds: number; containers: Container[] } } };
@@ -61,7 +63,8 @@ describe('examples/kubernetes', () => {
     expect(container.startupProbe.grpc).toEqual({ port: portOf(config.grpc.address), service: '' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/health/liveness', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/health/readiness', port: 'http' });
-    for (const path of [container.livenessProbe.httpGet.path, container.readinessProbe.httpGet.path]) expect(await statusOfPath(path)).toBe(200);
+    for (const path of [container.livenessProbe.httpGet.path, container.readinessProbe.httpGet.path])
+      expect(await statusOfPath(path)).toBe(200);
     // The token the config needs on 0.0.0.0 comes from the secret.
     expect(container.env.map((e) => e.name)).toContain('HALE_API_TOKEN');
     expect(config.api.token).toBe('from-the-secret');
@@ -103,7 +106,16 @@ type PodSpec = {
 };
 
 // The volume types the Pod Security Standards' restricted profile allows (kubernetes.io/docs/concepts/security/pod-security-standards).
-const restrictedVolumeTypes = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+const restrictedVolumeTypes = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 
 /** What the restricted profile (with the baseline it includes) refuses in a pod, in words; empty when it admits it. */
 const restrictedViolations = (pod: PodSpec): string[] => {
@@ -119,15 +131,18 @@ const restrictedViolations = (pod: PodSpec): string[] => {
     const where = `container ${container.name}`;
     const context = container.securityContext ?? {};
     if (context.privileged === true) found.push(`${where}: privileged`);
-    if (context.windowsOptions?.hostProcess === true || podContext.windowsOptions?.hostProcess === true) found.push(`${where}: hostProcess`);
+    if (context.windowsOptions?.hostProcess === true || podContext.windowsOptions?.hostProcess === true)
+      found.push(`${where}: hostProcess`);
     if (context.procMount !== undefined && context.procMount !== 'Default') found.push(`${where}: procMount ${context.procMount}`);
     for (const port of container.ports ?? []) if ((port.hostPort ?? 0) !== 0) found.push(`${where}: hostPort ${port.hostPort}`);
     if (context.allowPrivilegeEscalation !== false) found.push(`${where}: allowPrivilegeEscalation must be false`);
     // Non-root: true on the pod or on the container, and false on neither.
-    if (context.runAsNonRoot === false || (context.runAsNonRoot !== true && podContext.runAsNonRoot !== true)) found.push(`${where}: runAsNonRoot must be true`);
+    if (context.runAsNonRoot === false || (context.runAsNonRoot !== true && podContext.runAsNonRoot !== true))
+      found.push(`${where}: runAsNonRoot must be true`);
     if (context.runAsUser === 0 || podContext.runAsUser === 0) found.push(`${where}: runAsUser 0`);
     const seccomp = context.seccompProfile?.type ?? podContext.seccompProfile?.type;
-    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') found.push(`${where}: seccompProfile must be RuntimeDefault or Localhost (is ${seccomp})`);
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+      found.push(`${where}: seccompProfile must be RuntimeDefault or Localhost (is ${seccomp})`);
     if (!(context.capabilities?.drop ?? []).includes('ALL')) found.push(`${where}: capabilities must drop ALL`);
     for (const added of context.capabilities?.add ?? []) if (added !== 'NET_BIND_SERVICE') found.push(`${where}: adds capability ${added}`);
   }
@@ -135,14 +150,20 @@ const restrictedViolations = (pod: PodSpec): string[] => {
 };
 
 describe('examples/kubernetes: Pod Security "restricted"', () => {
-  const documents = parseAllDocuments(read('examples/kubernetes/hale.yaml')).map((doc) => doc.toJS() as { kind: string; metadata?: { labels?: Record<string, string> } });
+  const documents = parseAllDocuments(read('examples/kubernetes/hale.yaml')).map(
+    (doc) => doc.toJS() as { kind: string; metadata?: { labels?: Record<string, string> } },
+  );
   const pods = documents.flatMap((doc) => {
     const spec = (doc as { spec?: { template?: { spec?: PodSpec } } }).spec;
     return spec?.template?.spec === undefined ? [] : [spec.template.spec];
   });
 
   test('the rules catch what they are about', () => {
-    const open: PodSpec = { hostPID: true, containers: [{ name: 'c', securityContext: { runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } } }], volumes: [{ name: 'h', hostPath: {} }] };
+    const open: PodSpec = {
+      hostPID: true,
+      containers: [{ name: 'c', securityContext: { runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } } }],
+      volumes: [{ name: 'h', hostPath: {} }],
+    };
     expect(restrictedViolations(open)).toEqual([
       'hostPID: true',
       'volume h: hostPath is not allowed',
@@ -168,7 +189,9 @@ describe('examples/kubernetes: Pod Security "restricted"', () => {
         expect(Object.keys(container.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
         expect(container.resources?.limits?.['memory']).toBeDefined();
         expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
-        const writable = (container.volumeMounts ?? []).filter((mount) => pod.volumes?.find((v) => v.name === mount.name)?.['emptyDir'] !== undefined);
+        const writable = (container.volumeMounts ?? []).filter(
+          (mount) => pod.volumes?.find((v) => v.name === mount.name)?.['emptyDir'] !== undefined,
+        );
         // The state dir, and the temp dir where hale makes its plugins' socket folders.
         expect(writable.map((mount) => mount.mountPath).sort()).toEqual(['/tmp', '/var/lib/hale']);
       }
@@ -224,7 +247,11 @@ const dockerignored = parseDockerignore(existsSync(join(repoRoot, '.dockerignore
  */
 const replayStage = async (stage: Stage, root: string, timeoutMs: number): Promise<{ workdir: string }> => {
   let workdir = '/';
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? tmpdir(), npm_config_prefer_offline: 'true' };
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? tmpdir(),
+    npm_config_prefer_offline: 'true',
+  };
   const inImage = (path: string) => join(root, posix.resolve(workdir, path));
   for (const { keyword, args } of stage.instructions) {
     if (keyword === 'WORKDIR') {
@@ -240,7 +267,8 @@ const replayStage = async (stage: Stage, root: string, timeoutMs: number): Promi
       for (const source of sources) {
         const relative = posix.normalize(source).replace(/^\/+/, '').replace(/\/+$/, '');
         const from = join(repoRoot, relative);
-        if (!existsSync(from) || dockerignored(relative)) throw new Error(`COPY ${args}: "${source}" is not in the build context (missing, or left out by .dockerignore)`);
+        if (!existsSync(from) || dockerignored(relative))
+          throw new Error(`COPY ${args}: "${source}" is not in the build context (missing, or left out by .dockerignore)`);
         if (statSync(from).isDirectory()) {
           for (const file of contextFiles(repoRoot, dockerignored, relative)) {
             const to = join(inImage(destination), file.slice(relative.length + 1));
@@ -283,34 +311,43 @@ describe('examples/docker: the image builds', () => {
     for (const stage of stages) expect(stage.from).toMatch(/^node:(22|24)[.-]/);
   });
 
-  test('its build stage, replayed in an empty folder, builds; the runtime stage finds all it copies, and hale runs', { timeout: 600_000 }, async () => {
-    expect(build, 'a stage named build').toBeDefined();
-    expect(runtime).not.toBe(build);
-    const root = mkdtempSync(join(tmpdir(), 'hale-docker-replay-'));
-    try {
-      const { workdir } = await replayStage(build as Stage, root, 480_000);
-      expect(existsSync(join(workdir, 'dist/cli.js'))).toBe(true);
-      for (const { keyword, args } of runtime?.instructions ?? []) {
-        if (keyword !== 'COPY') continue;
-        const { flags, sources } = parseCopy(args);
-        for (const source of sources) {
-          if (flags['from'] === 'build') expect(existsSync(join(root, source)), `${keyword} ${args}`).toBe(true);
-          else expect(existsSync(join(repoRoot, source)) && !dockerignored(posix.normalize(source)), `${keyword} ${args}`).toBe(true);
+  test(
+    'its build stage, replayed in an empty folder, builds; the runtime stage finds all it copies, and hale runs',
+    { timeout: 600_000 },
+    async () => {
+      expect(build, 'a stage named build').toBeDefined();
+      expect(runtime).not.toBe(build);
+      const root = mkdtempSync(join(tmpdir(), 'hale-docker-replay-'));
+      try {
+        const { workdir } = await replayStage(build as Stage, root, 480_000);
+        expect(existsSync(join(workdir, 'dist/cli.js'))).toBe(true);
+        for (const { keyword, args } of runtime?.instructions ?? []) {
+          if (keyword !== 'COPY') continue;
+          const { flags, sources } = parseCopy(args);
+          for (const source of sources) {
+            if (flags['from'] === 'build') expect(existsSync(join(root, source)), `${keyword} ${args}`).toBe(true);
+            else expect(existsSync(join(repoRoot, source)) && !dockerignored(posix.normalize(source)), `${keyword} ${args}`).toBe(true);
+          }
         }
+        // What the runtime stage keeps: no build tools, and hale starts with only the runtime dependencies.
+        expect(existsSync(join(workdir, 'node_modules/typescript'))).toBe(false);
+        const { stdout } = await run(process.execPath, [join(workdir, 'dist/cli.js'), '--version'], { cwd: workdir, timeout: 30_000 });
+        expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
       }
-      // What the runtime stage keeps: no build tools, and hale starts with only the runtime dependencies.
-      expect(existsSync(join(workdir, 'node_modules/typescript'))).toBe(false);
-      const { stdout } = await run(process.execPath, [join(workdir, 'dist/cli.js'), '--version'], { cwd: workdir, timeout: 30_000 });
-      expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 describe('examples/systemd', () => {
   const unit = read('examples/systemd/hale.service');
-  const settings = new Map(unit.split('\n').filter((line) => /^[A-Za-z]+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  const settings = new Map(
+    unit
+      .split('\n')
+      .filter((line) => /^[A-Za-z]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
 
   test('stops hale first and the cgroup after, restarts it on failure, gives it a state dir and the token as a credential', () => {
     expect(settings.get('KillMode')).toBe('mixed');

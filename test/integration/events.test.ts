@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import type { EventRouteOptions } from '../../src/api/routes/events.js';
 import { startApiServer, type ApiServer } from '../../src/api/serve.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
-import type { PluginState } from '../../src/lifecycle/state.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
+import type { PluginState } from '../../src/model/plugin-state.js';
 import { isEvent, openEventStream, type OpenStream } from '../helpers/event-stream.js';
 import { buildPluginStatus, buildSnapshot, createRecordingBackend, type RecordingBackend } from '../helpers/status-builder.js';
 
@@ -43,7 +43,13 @@ const check = (plugin: string, outcome: 'pass' | 'fail'): SupervisorEvent => ({
   type: 'check',
   plugin,
   generation: 1,
-  check: { at: Date.now(), outcome, status: outcome === 'pass' ? 'healthy' : 'unknown', latencyMs: 1.5, message: outcome === 'pass' ? '' : 'no answer' },
+  check: {
+    at: Date.now(),
+    outcome,
+    status: outcome === 'pass' ? 'healthy' : 'unknown',
+    latencyMs: 1.5,
+    message: outcome === 'pass' ? '' : 'no answer',
+  },
 });
 
 const publish = (backend: RecordingBackend, ...events: SupervisorEvent[]) => {
@@ -81,7 +87,13 @@ describe('GET /events', () => {
 
     const everything = await open(`${server.url}/events?checks=all`);
     await everything.take((m) => m.event === 'hello');
-    publish(backend, transition('greeter', 'healthy', 'unhealthy'), check('greeter', 'pass'), check('greeter', 'fail'), transition('greeter', 'unhealthy', 'restarting'));
+    publish(
+      backend,
+      transition('greeter', 'healthy', 'unhealthy'),
+      check('greeter', 'pass'),
+      check('greeter', 'fail'),
+      transition('greeter', 'unhealthy', 'restarting'),
+    );
 
     const seen = [await stream.take(isEvent()), await stream.take(isEvent()), await stream.take(isEvent())];
     expect(seen.map((m) => [m.event, m.id])).toEqual([
@@ -89,9 +101,20 @@ describe('GET /events', () => {
       ['check', '3'],
       ['transition', '4'],
     ]);
-    expect(dataOf(seen[0] as { data: string })).toMatchObject({ id: 1, type: 'transition', plugin: 'greeter', from: 'healthy', to: 'unhealthy' });
+    expect(dataOf(seen[0] as { data: string })).toMatchObject({
+      id: 1,
+      type: 'transition',
+      plugin: 'greeter',
+      from: 'healthy',
+      to: 'unhealthy',
+    });
     expect(dataOf(seen[1] as { data: string })).toMatchObject({ check: { outcome: 'fail' } });
-    const all = [await everything.take(isEvent()), await everything.take(isEvent()), await everything.take(isEvent()), await everything.take(isEvent())];
+    const all = [
+      await everything.take(isEvent()),
+      await everything.take(isEvent()),
+      await everything.take(isEvent()),
+      await everything.take(isEvent()),
+    ];
     expect(all.map((m) => m.id)).toEqual(['1', '2', '3', '4']);
   });
 
@@ -128,13 +151,15 @@ describe('GET /events', () => {
     const stream = await open(`${server.url}/events?plugin=flaky&types=transition,reloaded`);
     const hello = await stream.take((m) => m.event === 'hello');
     expect(dataOf(hello)).toMatchObject({ filter: { plugins: ['flaky'], types: ['transition', 'reloaded'], checks: 'failed' } });
-    publish(
-      backend,
-      transition('greeter', 'healthy', 'unhealthy'),
-      check('flaky', 'fail'),
-      transition('flaky', 'healthy', 'degraded'),
-      { type: 'reloaded', added: [], removed: [], changed: ['flaky'], unchanged: ['greeter'], ignored: [], at: Date.now() },
-    );
+    publish(backend, transition('greeter', 'healthy', 'unhealthy'), check('flaky', 'fail'), transition('flaky', 'healthy', 'degraded'), {
+      type: 'reloaded',
+      added: [],
+      removed: [],
+      changed: ['flaky'],
+      unchanged: ['greeter'],
+      ignored: [],
+      at: Date.now(),
+    });
     const [first, second] = [await stream.take(isEvent()), await stream.take(isEvent())];
     expect([first.event, dataOf(first)['plugin']]).toEqual(['transition', 'flaky']);
     expect(second.event).toBe('reloaded');

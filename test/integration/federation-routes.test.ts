@@ -20,12 +20,15 @@ const createFakeSubscriber = () => {
       };
     },
   };
-  const deliver = (subject: string, body: unknown) => handler?.({ subject, data: new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body)) });
+  const deliver = (subject: string, body: unknown) =>
+    handler?.({ subject, data: new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body)) });
   return { subscriber, subjects, deliver };
 };
 
-const summaryOf = (hubId: string, plugins = [buildPluginStatus('greeter'), buildPluginStatus('flaky', { state: 'restarting', pid: null, startedAt: null })]) =>
-  buildSummary(buildSnapshot(plugins), hubId, 10_000);
+const summaryOf = (
+  hubId: string,
+  plugins = [buildPluginStatus('greeter'), buildPluginStatus('flaky', { state: 'restarting', pid: null, startedAt: null })],
+) => buildSummary(buildSnapshot(plugins), hubId, 10_000);
 
 const servers: ApiServer[] = [];
 const federations: FederationView[] = [];
@@ -40,7 +43,13 @@ const serve = async (options: { federation?: boolean; protectReads?: boolean } =
   let clock = snapshotNow;
   let backend: ApiBackend = recording;
   if (options.federation !== false) {
-    const federation = startFederation({ subscriber: fake.subscriber, prefix: 'hale', hubId: 'web-1', staleAfterMs: 30_000, now: () => clock });
+    const federation = startFederation({
+      subscriber: fake.subscriber,
+      prefix: 'hale',
+      hubId: 'web-1',
+      staleAfterMs: 30_000,
+      now: () => clock,
+    });
     federations.push(federation);
     backend = { ...recording, federation };
   }
@@ -56,7 +65,15 @@ const serve = async (options: { federation?: boolean; protectReads?: boolean } =
 interface HubsBody {
   hub_id: string;
   stale_after_seconds: number;
-  hubs: Array<{ hub_id: string; overall_status: string; stale: boolean; age_seconds: number; received_at: string; service_count: number; summary: { hub_id: string; services: unknown[] } }>;
+  hubs: Array<{
+    hub_id: string;
+    overall_status: string;
+    stale: boolean;
+    age_seconds: number;
+    received_at: string;
+    service_count: number;
+    summary: { hub_id: string; services: unknown[] };
+  }>;
 }
 interface ServicesBody {
   services: Array<{ hub_id: string; stale: boolean; name: string; status: string; type: string }>;
@@ -121,7 +138,11 @@ describe('GET /federation/*', () => {
   it('refuses other methods with 405 and Allow, enabled or not', async () => {
     for (const federation of [true, false]) {
       const { server } = await serve({ federation });
-      for (const [method, path] of [['POST', '/federation/hubs'], ['DELETE', '/federation/services'], ['PUT', '/federation/hubs']] as const) {
+      for (const [method, path] of [
+        ['POST', '/federation/hubs'],
+        ['DELETE', '/federation/services'],
+        ['PUT', '/federation/hubs'],
+      ] as const) {
         const answer = await fetch(`${server.url}${path}`, { method });
         expect(answer.status, `${method} ${path}`).toBe(405);
         expect(answer.headers.get('allow')).toBe('GET, HEAD');

@@ -55,7 +55,10 @@ describe('flaky, health faults', () => {
     expect(await statusOf(client)).toBe('healthy');
     await within(plugin.stderrLine('now reporting UNHEALTHY'), 5_000, 'the fault line');
     const answer = await client.healthCheck(5_000);
-    expect(answer.ok && answer.value).toMatchObject({ status: 'unhealthy', message: expect.stringContaining('--unhealthy-after') as unknown });
+    expect(answer.ok && answer.value).toMatchObject({
+      status: 'unhealthy',
+      message: expect.stringContaining('--unhealthy-after') as unknown,
+    });
   });
 
   it('reports DEGRADED from FLAKY_DEGRADE_AFTER on, and UNHEALTHY wins once both are due', async () => {

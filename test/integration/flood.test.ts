@@ -59,106 +59,102 @@ const samplePeakRss = async (pid: number, done: () => Promise<boolean>, limitMs:
 };
 
 describe('a plugin flooding stdout, and one writing an endless line', () => {
-  test(
-    "hale's memory stays bounded, both plugins stay healthy, the tail answers and drops are counted",
-    async () => {
-      const config = join(dir, 'flood.yaml');
-      const env = `{ FLOOD_MS: "${floodMs}", FLOOD_BYTES_PER_SECOND: "${floodRate}" }`;
-      writeFileSync(
-        config,
-        [
-          'api: { host: 127.0.0.1, port: 0 }',
+  test("hale's memory stays bounded, both plugins stay healthy, the tail answers and drops are counted", async () => {
+    const config = join(dir, 'flood.yaml');
+    const env = `{ FLOOD_MS: "${floodMs}", FLOOD_BYTES_PER_SECOND: "${floodRate}" }`;
+    writeFileSync(
+      config,
+      [
+        'api: { host: 127.0.0.1, port: 0 }',
         'grpc: { address: 127.0.0.1:0 }',
-          `stateDir: ${join(dir, 'state')}`,
-          'defaults: { checkInterval: 250ms, checkTimeout: 2s, startInterval: 50ms, stopTimeout: 3s, failureThreshold: 3 }',
-          'plugins:',
-          `  - { name: flood, command: node, args: [${fixture('flood-plugin.mjs')}], env: ${env} }`,
-          `  - { name: endless, command: node, args: [${fixture('endless-line-plugin.mjs')}], env: ${env} }`,
-          '',
-        ].join('\n'),
-      );
-      const hale = startHale(['run', '-c', config]);
-      const halePid = hale.child.pid ?? 0;
-      const url = String((await hale.line((l) => typeof l.api === 'string')).api);
-      await Promise.all([hale.line(becomes('flood', 'healthy')), hale.line(becomes('endless', 'healthy'))]);
-      const before = await getJson<Status>(`${url}/plugins/status`);
-      const pidOf = (status: Status, name: string) => status.plugins.find((p) => p.name === name)?.pid ?? 0;
+        `stateDir: ${join(dir, 'state')}`,
+        'defaults: { checkInterval: 250ms, checkTimeout: 2s, startInterval: 50ms, stopTimeout: 3s, failureThreshold: 3 }',
+        'plugins:',
+        `  - { name: flood, command: node, args: [${fixture('flood-plugin.mjs')}], env: ${env} }`,
+        `  - { name: endless, command: node, args: [${fixture('endless-line-plugin.mjs')}], env: ${env} }`,
+        '',
+      ].join('\n'),
+    );
+    const hale = startHale(['run', '-c', config]);
+    const halePid = hale.child.pid ?? 0;
+    const url = String((await hale.line((l) => typeof l.api === 'string')).api);
+    await Promise.all([hale.line(becomes('flood', 'healthy')), hale.line(becomes('endless', 'healthy'))]);
+    const before = await getJson<Status>(`${url}/plugins/status`);
+    const pidOf = (status: Status, name: string) => status.plugins.find((p) => p.name === name)?.pid ?? 0;
 
-      // Quiet: what hale uses with both plugins up and checked.
-      const quiet = await samplePeakRss(halePid, async () => false, 1_000);
+    // Quiet: what hale uses with both plugins up and checked.
+    const quiet = await samplePeakRss(halePid, async () => false, 1_000);
 
-      const floodStarted = Date.now();
-      process.kill(pidOf(before, 'flood'), 'SIGUSR2');
-      process.kill(pidOf(before, 'endless'), 'SIGUSR2');
-      const floodDone = async () => {
-        const logs = await getJson<Logs>(`${url}/plugins/flood/logs?tail=50`);
-        return logs.lines.some((l) => l.stream === 'stderr' && l.line.includes('flood done'));
-      };
-      const flooding = await samplePeakRss(halePid, floodDone, floodMs + 15_000);
-      const floodWallMs = Date.now() - floodStarted;
+    const floodStarted = Date.now();
+    process.kill(pidOf(before, 'flood'), 'SIGUSR2');
+    process.kill(pidOf(before, 'endless'), 'SIGUSR2');
+    const floodDone = async () => {
+      const logs = await getJson<Logs>(`${url}/plugins/flood/logs?tail=50`);
+      return logs.lines.some((l) => l.stream === 'stderr' && l.line.includes('flood done'));
+    };
+    const flooding = await samplePeakRss(halePid, floodDone, floodMs + 15_000);
+    const floodWallMs = Date.now() - floodStarted;
 
-      const after = await getJson<Status>(`${url}/plugins/status`);
-      const tail5 = await getJson<Logs>(`${url}/plugins/flood/logs?tail=5`);
-      const floodTail = await getJson<Logs>(`${url}/plugins/flood/logs?tail=1000`);
-      const endless = await getJson<Logs>(`${url}/plugins/endless/logs?tail=1000`);
-      const report = (logs: Logs, msg: string) => {
-        const line = logs.lines.find((l) => l.stream === 'stderr' && l.line.includes(msg))?.line ?? '{}';
-        return JSON.parse(line) as { bytes?: number; ms?: number };
-      };
-      const written = report(floodTail, 'flood done');
-      const endlessWritten = report(endless, 'endless line paused');
-      const growth = flooding.peak - quiet.peak;
-      const mbPerSecond = (bytes: number | undefined, ms: number | undefined) => ((bytes ?? 0) / 1e6 / ((ms ?? 1) / 1000)).toFixed(1);
-      console.log(
-        [
-          `hale RSS quiet (peak of ${quiet.samples} samples): ${quiet.peak.toFixed(1)} MB`,
-          `hale RSS during the flood (peak of ${flooding.samples} samples over ${floodWallMs} ms): ${flooding.peak.toFixed(1)} MB, growth ${growth.toFixed(1)} MB`,
-          `flood wrote ${((written.bytes ?? 0) / 1e6).toFixed(1)} MB of lines in ${written.ms} ms (${mbPerSecond(written.bytes, written.ms)} MB/s)`,
-          `endless wrote ${((endlessWritten.bytes ?? 0) / 1e6).toFixed(1)} MB of one line in ${endlessWritten.ms} ms (${mbPerSecond(endlessWritten.bytes, endlessWritten.ms)} MB/s)`,
-          `flood stats: ${JSON.stringify(floodTail.stats)}; endless stats: ${JSON.stringify(endless.stats)}`,
-          `hale log lines seen by the test: ${hale.lines.length}`,
-        ].join('\n'),
-      );
+    const after = await getJson<Status>(`${url}/plugins/status`);
+    const tail5 = await getJson<Logs>(`${url}/plugins/flood/logs?tail=5`);
+    const floodTail = await getJson<Logs>(`${url}/plugins/flood/logs?tail=1000`);
+    const endless = await getJson<Logs>(`${url}/plugins/endless/logs?tail=1000`);
+    const report = (logs: Logs, msg: string) => {
+      const line = logs.lines.find((l) => l.stream === 'stderr' && l.line.includes(msg))?.line ?? '{}';
+      return JSON.parse(line) as { bytes?: number; ms?: number };
+    };
+    const written = report(floodTail, 'flood done');
+    const endlessWritten = report(endless, 'endless line paused');
+    const growth = flooding.peak - quiet.peak;
+    const mbPerSecond = (bytes: number | undefined, ms: number | undefined) => ((bytes ?? 0) / 1e6 / ((ms ?? 1) / 1000)).toFixed(1);
+    console.log(
+      [
+        `hale RSS quiet (peak of ${quiet.samples} samples): ${quiet.peak.toFixed(1)} MB`,
+        `hale RSS during the flood (peak of ${flooding.samples} samples over ${floodWallMs} ms): ${flooding.peak.toFixed(1)} MB, growth ${growth.toFixed(1)} MB`,
+        `flood wrote ${((written.bytes ?? 0) / 1e6).toFixed(1)} MB of lines in ${written.ms} ms (${mbPerSecond(written.bytes, written.ms)} MB/s)`,
+        `endless wrote ${((endlessWritten.bytes ?? 0) / 1e6).toFixed(1)} MB of one line in ${endlessWritten.ms} ms (${mbPerSecond(endlessWritten.bytes, endlessWritten.ms)} MB/s)`,
+        `flood stats: ${JSON.stringify(floodTail.stats)}; endless stats: ${JSON.stringify(endless.stats)}`,
+        `hale log lines seen by the test: ${hale.lines.length}`,
+      ].join('\n'),
+    );
 
-      expect(growth).toBeLessThan(allowedGrowthMb);
-      // The plugins aim at 60 MB/s; they get what hale reads (~60 MB/s on a quiet 2-core box, less when it is busy), and wait on the pipe otherwise.
-      expect(written.bytes ?? 0).toBeGreaterThan(25e6);
-      expect(endlessWritten.bytes ?? 0).toBeGreaterThan(25e6);
+    expect(growth).toBeLessThan(allowedGrowthMb);
+    // The plugins aim at 60 MB/s; they get what hale reads (~60 MB/s on a quiet 2-core box, less when it is busy), and wait on the pipe otherwise.
+    expect(written.bytes ?? 0).toBeGreaterThan(25e6);
+    expect(endlessWritten.bytes ?? 0).toBeGreaterThan(25e6);
 
-      // Both stayed healthy, on the same process, never restarted.
-      for (const name of ['flood', 'endless']) {
-        const plugin = after.plugins.find((p) => p.name === name);
-        expect(plugin).toMatchObject({ state: 'healthy', restartCount: 0, pid: pidOf(before, name) });
-      }
-      expect(hale.lines.filter((l) => l.event === 'transition' && l.from === 'healthy')).toEqual([]);
+    // Both stayed healthy, on the same process, never restarted.
+    for (const name of ['flood', 'endless']) {
+      const plugin = after.plugins.find((p) => p.name === name);
+      expect(plugin).toMatchObject({ state: 'healthy', restartCount: 0, pid: pidOf(before, name) });
+    }
+    expect(hale.lines.filter((l) => l.event === 'transition' && l.from === 'healthy')).toEqual([]);
 
-      expect(tail5.plugin).toBe('flood');
-      expect(tail5.lines).toHaveLength(5);
-      expect(floodTail.lines.length).toBeGreaterThan(100);
-      expect(floodTail.lines.length).toBeLessThanOrEqual(1_000);
-      expect(floodTail.lines.filter((l) => l.stream === 'stdout').every((l) => /^flood line \d{5} x{82}$/.test(l.line))).toBe(true);
-      // Every line reached the tail; almost none reached the log, and the log said so.
-      expect(floodTail.stats.lines).toBeGreaterThan(((written.bytes ?? 0) / 100) * 0.99);
-      expect(floodTail.stats.dropped).toBeGreaterThan(floodTail.stats.lines * 0.9);
-      const warnings = hale.lines.filter((l) => l.plugin === 'flood' && typeof l.dropped === 'number');
-      expect(warnings.length).toBeGreaterThan(0);
-      // At most one a second since the flood began.
-      expect(warnings.length).toBeLessThanOrEqual(Math.floor((Date.now() - floodStarted) / 1000) + 1);
-      expect(warnings.every((w) => typeof w.droppedTotal === 'number' && w.level === 'warn')).toBe(true);
+    expect(tail5.plugin).toBe('flood');
+    expect(tail5.lines).toHaveLength(5);
+    expect(floodTail.lines.length).toBeGreaterThan(100);
+    expect(floodTail.lines.length).toBeLessThanOrEqual(1_000);
+    expect(floodTail.lines.filter((l) => l.stream === 'stdout').every((l) => /^flood line \d{5} x{82}$/.test(l.line))).toBe(true);
+    // Every line reached the tail; almost none reached the log, and the log said so.
+    expect(floodTail.stats.lines).toBeGreaterThan(((written.bytes ?? 0) / 100) * 0.99);
+    expect(floodTail.stats.dropped).toBeGreaterThan(floodTail.stats.lines * 0.9);
+    const warnings = hale.lines.filter((l) => l.plugin === 'flood' && typeof l.dropped === 'number');
+    expect(warnings.length).toBeGreaterThan(0);
+    // At most one a second since the flood began.
+    expect(warnings.length).toBeLessThanOrEqual(Math.floor((Date.now() - floodStarted) / 1000) + 1);
+    expect(warnings.every((w) => typeof w.droppedTotal === 'number' && w.level === 'warn')).toBe(true);
 
-      // The endless line: one line, cut at the cap, and the rest dropped.
-      const cut = endless.lines.filter((l) => l.stream === 'stdout');
-      expect(cut).toHaveLength(1);
-      expect(cut[0]).toMatchObject({ truncated: true });
-      expect(cut[0]?.line).toHaveLength(maxLineLength);
-      expect(cut[0]?.line.startsWith('endless line begins: eeee')).toBe(true);
-      expect(endless.stats).toMatchObject({ truncated: 1 });
+    // The endless line: one line, cut at the cap, and the rest dropped.
+    const cut = endless.lines.filter((l) => l.stream === 'stdout');
+    expect(cut).toHaveLength(1);
+    expect(cut[0]).toMatchObject({ truncated: true });
+    expect(cut[0]?.line).toHaveLength(maxLineLength);
+    expect(cut[0]?.line.startsWith('endless line begins: eeee')).toBe(true);
+    expect(endless.stats).toMatchObject({ truncated: 1 });
 
-      hale.child.kill('SIGTERM');
-      expect(await hale.exited).toEqual({ code: 0, signal: null });
-    },
-    60_000,
-  );
+    hale.child.kill('SIGTERM');
+    expect(await hale.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });
 
 describe("hale's own log when nobody reads its stdout", () => {

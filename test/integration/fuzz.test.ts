@@ -44,7 +44,12 @@ afterAll(async () => {
 type Plugin = { name: string; pid: number; state: string; restartCount: number };
 const readPlugins = async (): Promise<Plugin[]> => {
   const response = await fetch(`${url}/plugins/status`);
-  return ((await response.json()) as { plugins: Plugin[] }).plugins.map(({ name, pid, state, restartCount }) => ({ name, pid, state, restartCount }));
+  return ((await response.json()) as { plugins: Plugin[] }).plugins.map(({ name, pid, state, restartCount }) => ({
+    name,
+    pid,
+    state,
+    restartCount,
+  }));
 };
 
 interface Shot {
@@ -60,7 +65,15 @@ const send = (shot: Shot): Promise<{ status: number; text: string }> =>
     const target = new URL(url);
     const req = request(
       // A fresh connection each: a server may close one it answered 413 on, and a reused one would race that.
-      { host: target.hostname, port: target.port, method: shot.method, path: shot.path, headers: shot.headers, timeout: 10_000, agent: false },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: shot.method,
+        path: shot.path,
+        headers: shot.headers,
+        timeout: 10_000,
+        agent: false,
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -77,9 +90,25 @@ const send = (shot: Shot): Promise<{ status: number; text: string }> =>
   });
 
 const known = [
-  '/health', '/health/liveness', '/health/readiness', '/health/greeter', '/plugins/status', '/plugins/health', '/plugins/restart',
-  '/plugins/greeter/restart', '/plugins/greeter/stop', '/plugins/greeter/start', '/plugins/greeter/signal', '/plugins/greeter/logs',
-  '/plugins/greeter/history', '/plugins/other/stop', '/operations/x', '/config/reload', '/events', '/metrics', '/',
+  '/health',
+  '/health/liveness',
+  '/health/readiness',
+  '/health/greeter',
+  '/plugins/status',
+  '/plugins/health',
+  '/plugins/restart',
+  '/plugins/greeter/restart',
+  '/plugins/greeter/stop',
+  '/plugins/greeter/start',
+  '/plugins/greeter/signal',
+  '/plugins/greeter/logs',
+  '/plugins/greeter/history',
+  '/plugins/other/stop',
+  '/operations/x',
+  '/config/reload',
+  '/events',
+  '/metrics',
+  '/',
 ];
 const segment = fc.oneof(
   fc.string({ maxLength: 20 }).map((text) => encodeURIComponent(text)),
@@ -91,15 +120,31 @@ const path = fc.oneof(
   fc.array(segment, { minLength: 1, maxLength: 6 }).map((parts) => `/${parts.join('/')}`),
   fc.constant(`/${'x'.repeat(6_000)}`),
 );
-const queryValue = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('greeter', 'SIGKILL', 'kill', '0', '-1', '99999999999', 'transition', '1e3', ''));
+const queryValue = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.constantFrom('greeter', 'SIGKILL', 'kill', '0', '-1', '99999999999', 'transition', '1e3', ''),
+);
 const query = fc
-  .array(fc.tuple(fc.constantFrom('plugin', 'signal', 'tail', 'limit', 'types', 'checks', 'lastEventId', 'x', ''), queryValue), { maxLength: 4 })
+  .array(fc.tuple(fc.constantFrom('plugin', 'signal', 'tail', 'limit', 'types', 'checks', 'lastEventId', 'x', ''), queryValue), {
+    maxLength: 4,
+  })
   .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`));
 const headerValue = fc.string({ maxLength: 40 }).map((text) => text.replace(/[^\t\x20-\x7e]/g, ''));
 const headers = fc.record(
   {
-    authorization: fc.oneof(headerValue, headerValue.map((t) => `Bearer ${t}`), fc.constantFrom('Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', `Bearer ${token}x`, `bearer ${token.toUpperCase()}`)),
-    'content-type': fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', ''),
+    authorization: fc.oneof(
+      headerValue,
+      headerValue.map((t) => `Bearer ${t}`),
+      fc.constantFrom('Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', `Bearer ${token}x`, `bearer ${token.toUpperCase()}`),
+    ),
+    'content-type': fc.constantFrom(
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=latin1',
+      '',
+    ),
     'last-event-id': fc.oneof(headerValue, fc.constantFrom('0', '1', '-5', '99999999999999999999')),
     origin: fc.constantFrom('https://evil.example', 'null'),
     accept: fc.constantFrom('*/*', 'text/event-stream', 'application/json'),
@@ -122,7 +167,19 @@ const anything = fc.record({
 // The routes that change state, asked the way they take it, so the guard is what answers.
 const management = fc.record({
   method: fc.constant('POST'),
-  path: fc.tuple(fc.constantFrom('/plugins/greeter/restart', '/plugins/greeter/stop', '/plugins/other/start', '/plugins/greeter/signal', '/plugins/restart', '/config/reload'), query).map(([p, q]) => p + q),
+  path: fc
+    .tuple(
+      fc.constantFrom(
+        '/plugins/greeter/restart',
+        '/plugins/greeter/stop',
+        '/plugins/other/start',
+        '/plugins/greeter/signal',
+        '/plugins/restart',
+        '/config/reload',
+      ),
+      query,
+    )
+    .map(([p, q]) => p + q),
   headers,
   body: fc.oneof(fc.constant(''), fc.json({ maxDepth: 2 }), fc.constantFrom('{"plugin":"greeter"}', 'plugin=other', '{"plugin":')),
 });
@@ -135,7 +192,13 @@ describe('every route under fuzzing', () => {
     const leaks: string[] = [];
     const outcome = await fc.check(
       fc.asyncProperty(shot, async (one) => {
-        const sent: Shot = { ...one, headers: { ...one.headers, ...(one.method === 'GET' || one.method === 'HEAD' ? {} : { 'content-length': String(Buffer.byteLength(one.body)) }) } };
+        const sent: Shot = {
+          ...one,
+          headers: {
+            ...one.headers,
+            ...(one.method === 'GET' || one.method === 'HEAD' ? {} : { 'content-length': String(Buffer.byteLength(one.body)) }),
+          },
+        };
         if (one.method === 'GET' || one.method === 'HEAD') sent.body = '';
         const answer = await send(sent).catch((error: NodeJS.ErrnoException) => {
           // node's HTTP parser answers a method it does not know with 400 and closes at once: a client still
@@ -152,8 +215,13 @@ describe('every route under fuzzing', () => {
     if (outcome.failed) {
       // The counterexample may hold a body of 300 KB: say what it was, not all of it.
       const [example] = (outcome.counterexample ?? []) as [Shot?];
-      const summary = example === undefined ? 'none' : `${example.method} ${example.path.slice(0, 200)} headers ${JSON.stringify(example.headers)} body of ${example.body.length} chars`;
-      throw new Error(`fuzzing found a failure (seed ${outcome.seed}): ${summary}: ${String(outcome.errorInstance ?? 'a 5xx or a status under 200').slice(0, 500)}`);
+      const summary =
+        example === undefined
+          ? 'none'
+          : `${example.method} ${example.path.slice(0, 200)} headers ${JSON.stringify(example.headers)} body of ${example.body.length} chars`;
+      throw new Error(
+        `fuzzing found a failure (seed ${outcome.seed}): ${summary}: ${(outcome.errorInstance instanceof Error ? String(outcome.errorInstance) : 'a 5xx or a status under 200').slice(0, 500)}`,
+      );
     }
     expect(leaks).toEqual([]);
     expect(alive(hale.child.pid ?? 0)).toBe(true);

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { PluginConfig } from '../../src/config/types.js';
 import { createPluginClient, toTarget } from '../../src/grpc/plugin-client.js';
 import { parseHandshakeLine } from '../../src/plugin/handshake.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { alive } from '../helpers/alive.js';
 import { createHealthClient, type HealthClient } from '../helpers/health-client.js';
 import { fixture, requireBuilt } from '../helpers/paths.js';
@@ -36,7 +36,8 @@ const startGoPlugin = (extra: Record<string, string | undefined> = {}): PluginCh
 const handshakeOf = async (plugin: PluginChild) => {
   const line = await within(plugin.firstLine, 10_000, 'the handshake line');
   const parsed = parseHandshakeLine(line);
-  if (parsed.kind !== 'handshake') throw new Error(`hale refused ${JSON.stringify(line)}: ${parsed.kind === 'invalid' ? parsed.message : 'a log line'}`);
+  if (parsed.kind !== 'handshake')
+    throw new Error(`hale refused ${JSON.stringify(line)}: ${parsed.kind === 'invalid' ? parsed.message : 'a log line'}`);
   return { line, fields: line.split('|'), ...parsed.handshake, target: toTarget(parsed.handshake.address) };
 };
 
@@ -56,13 +57,24 @@ const callControllerShutdown = (target: string): Promise<grpc.status> => {
   const client = new grpc.Client(target, grpc.credentials.createInsecure());
   return new Promise<grpc.status>((resolve) => {
     const done: Unary = (error) => resolve(error === null ? grpc.status.OK : error.code);
-    client.makeUnaryRequest('/plugin.GRPCController/Shutdown', passBytes, passBytes, Buffer.alloc(0), { deadline: Date.now() + 5_000 }, done);
+    client.makeUnaryRequest(
+      '/plugin.GRPCController/Shutdown',
+      passBytes,
+      passBytes,
+      Buffer.alloc(0),
+      { deadline: Date.now() + 5_000 },
+      done,
+    );
   }).finally(() => client.close());
 };
 
 type KvClient = grpc.Client & {
   Put(request: { key: string; value: Buffer }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null) => void): void;
-  Get(request: { key: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response: { value: Buffer }) => void): void;
+  Get(
+    request: { key: string },
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, response: { value: Buffer }) => void,
+  ): void;
 };
 const KV = (
   grpc.loadPackageDefinition(protoLoader.loadSync(fixture('proto/kv.proto'), { keepCase: true, defaults: true })) as unknown as {
@@ -105,7 +117,12 @@ describe('the go-plugin fixture, as a process', () => {
   });
 
   test('its own cookie key and value let it start', async () => {
-    const plugin = startGoPlugin({ BASIC_PLUGIN: undefined, GO_PLUGIN_COOKIE_KEY: 'VELERO_PLUGIN', GO_PLUGIN_COOKIE_VALUE: 'v1', VELERO_PLUGIN: 'v1' });
+    const plugin = startGoPlugin({
+      BASIC_PLUGIN: undefined,
+      GO_PLUGIN_COOKIE_KEY: 'VELERO_PLUGIN',
+      GO_PLUGIN_COOKIE_VALUE: 'v1',
+      VELERO_PLUGIN: 'v1',
+    });
     expect((await handshakeOf(plugin)).protocol).toBe('grpc');
   });
 
@@ -175,7 +192,11 @@ describe('the go-plugin fixture, as a process', () => {
     const plugin = startGoPlugin({ GO_PLUGIN_TCP: '1', PLUGIN_MIN_PORT: '20', PLUGIN_MAX_PORT: '10' });
     expect(await exitOf(plugin)).toEqual({ code: 0, signal: null });
     expect(hclogLines(plugin.stderr())).toContainEqual(
-      expect.objectContaining({ '@level': 'error', '@message': 'plugin init error', error: 'PLUGIN_MIN_PORT value of 20 is greater than PLUGIN_MAX_PORT value of 10' }),
+      expect.objectContaining({
+        '@level': 'error',
+        '@message': 'plugin init error',
+        error: 'PLUGIN_MIN_PORT value of 20 is greater than PLUGIN_MAX_PORT value of 10',
+      }),
     );
     await expect(plugin.firstLine).rejects.toThrow(/before a line on stdout/);
   });
@@ -205,8 +226,12 @@ describe('the go-plugin fixture, as a process', () => {
     const kv = new KV((await handshakeOf(startGoPlugin())).target, grpc.credentials.createInsecure());
     opened.push(kv);
     const options = () => ({ deadline: Date.now() + 5_000 });
-    await new Promise<void>((resolve, reject) => kv.Put({ key: 'k', value: Buffer.from('v1') }, options(), (e) => (e ? reject(e) : resolve())));
-    const got = await new Promise<Buffer>((resolve, reject) => kv.Get({ key: 'k' }, options(), (e, r) => (e ? reject(e) : resolve(r.value))));
+    await new Promise<void>((resolve, reject) =>
+      kv.Put({ key: 'k', value: Buffer.from('v1') }, options(), (e) => (e ? reject(e) : resolve())),
+    );
+    const got = await new Promise<Buffer>((resolve, reject) =>
+      kv.Get({ key: 'k' }, options(), (e, r) => (e ? reject(e) : resolve(r.value))),
+    );
     expect(got.toString()).toBe('v1');
   });
 
@@ -252,8 +277,10 @@ describe('the go-plugin fixture, as a process', () => {
 });
 
 type Transition = Extract<SupervisorEvent, { type: 'transition' }>;
-const becomes = (to: Transition['to']) => (event: SupervisorEvent): event is Transition =>
-  event.type === 'transition' && event.plugin === 'go-plugin' && event.to === to;
+const becomes =
+  (to: Transition['to']) =>
+  (event: SupervisorEvent): event is Transition =>
+    event.type === 'transition' && event.plugin === 'go-plugin' && event.to === to;
 const isReady = (event: SupervisorEvent): event is Extract<SupervisorEvent, { type: 'ready' }> =>
   event.type === 'ready' && event.plugin === 'go-plugin';
 
@@ -276,7 +303,9 @@ describe('hale supervising a go-plugin plugin', () => {
     await first(becomes('healthy'));
     expect(supervisor.plugin('go-plugin')).toMatchObject({ state: 'healthy', info: null });
     const about = logLines.filter((line) => String(line.msg).includes('GetInfo'));
-    expect(about).toEqual([expect.objectContaining({ level: 'info', msg: 'the plugin has no GetInfo (not a hale plugin); it runs without a name and version' })]);
+    expect(about).toEqual([
+      expect.objectContaining({ level: 'info', msg: 'the plugin has no GetInfo (not a hale plugin); it runs without a name and version' }),
+    ]);
   });
 
   test('the staged stop ends with the controller: stage graceful, exit code 0, not SIGTERM', async () => {
@@ -309,7 +338,9 @@ describe('hale supervising a go-plugin plugin', () => {
         maxRestarts: 0,
       }),
     ]);
-    const failed = await first((e): e is Extract<SupervisorEvent, { type: 'startFailed' }> => e.type === 'startFailed' && e.plugin === 'go-plugin');
+    const failed = await first(
+      (e): e is Extract<SupervisorEvent, { type: 'startFailed' }> => e.type === 'startFailed' && e.plugin === 'go-plugin',
+    );
     expect(failed.reason).toMatch(/the plugin speaks app protocol version 3; hale offers 1, 2 \(handshake\.protocolVersions\)/);
   });
 

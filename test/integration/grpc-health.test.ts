@@ -8,7 +8,8 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHaleError } from '../../src/errors.js';
 import { maxWatchers, startHealthServer, type HealthServer } from '../../src/grpc/health-server.js';
-import { createServingSource, type ServingSource } from '../../src/supervisor/serving-status.js';
+import { createServingSource } from '../../src/supervisor/serving-status.js';
+import type { ServingSource } from '../../src/grpc/serving-source.js';
 import { createHealthClient, until, type HealthClient } from '../helpers/health-client.js';
 import { repoRoot } from '../helpers/paths.js';
 import { within } from '../helpers/plugin-child.js';
@@ -38,8 +39,7 @@ const serve = async (supervisor: ServingSupervisor, address = '127.0.0.1:0'): Pr
   return { supervisor, source, server, client };
 };
 
-const start = () =>
-  serve(createServingSupervisor([buildPluginStatus('greeter'), buildPluginStatus('flaky', { critical: false })]));
+const start = () => serve(createServingSupervisor([buildPluginStatus('greeter'), buildPluginStatus('flaky', { critical: false })]));
 
 describe('the gRPC health server', () => {
   it('binds port 0 to a port of its own and answers Check for "" and each plugin', async () => {
@@ -219,7 +219,15 @@ describe('examples/watch-client.ts', () => {
     });
     const line = (count: number, timeoutMs = 15_000): Promise<string> =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`watch-client printed ${lines.length} lines, not ${count}, within ${timeoutMs} ms: ${JSON.stringify(lines)}\nstderr: ${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `watch-client printed ${lines.length} lines, not ${count}, within ${timeoutMs} ms: ${JSON.stringify(lines)}\nstderr: ${stderr}`,
+              ),
+            ),
+          timeoutMs,
+        );
         wake = () => {
           const found = lines[count - 1];
           if (found === undefined) return;

@@ -35,7 +35,10 @@ describe('hale init', () => {
     expect(config.split('\n').filter((line) => line.trimStart().startsWith('#')).length).toBeGreaterThan(5);
     expect(readFileSync(join(project, 'plugins/hello/main.ts'), 'utf8')).toContain("from 'hale/sdk'");
     expect(readFileSync(join(project, '.gitignore'), 'utf8')).toContain('node_modules/');
-    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; scripts: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     // This clone is what the scaffold installs; the registry has no hale of this version to give.
     expect(manifest.dependencies.hale).toBe(`file:${repoRoot.replace(/\/$/, '')}`);
     expect(manifest.dependencies.tsx).toMatch(/^\d/);
@@ -44,7 +47,11 @@ describe('hale init', () => {
     expect(validate.code, validate.stderr).toBe(0);
     expect(validate.stdout).toContain('valid, 1 plugins (hello)');
     const parsed = parseConfigText(config, { file: join(project, 'supervisor.yaml'), env: {} });
-    expect(parsed.ok && parsed.config.plugins[0]).toMatchObject({ name: 'hello', command: 'node', args: ['--import', 'tsx', 'plugins/hello/main.ts'] });
+    expect(parsed.ok && parsed.config.plugins[0]).toMatchObject({
+      name: 'hello',
+      command: 'node',
+      args: ['--import', 'tsx', 'plugins/hello/main.ts'],
+    });
 
     freeScaffoldPorts(project);
     // The printed step, word for word: `cd` is the cwd, then `npm install`, then `npm start`.
@@ -75,7 +82,9 @@ describe('hale init', () => {
     expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: '' });
     expect(readFileSync(join(project, 'package.json'), 'utf8')).toBe(own);
     const tsx = `tsx@${scaffoldPackages.dependencies.tsx}`;
-    expect(init.stdout.split('\n')).toContain(`next: cd ${project} && npm install file:${repoRoot.replace(/\/$/, '')} ${tsx} && npx hale run`);
+    expect(init.stdout.split('\n')).toContain(
+      `next: cd ${project} && npm install file:${repoRoot.replace(/\/$/, '')} ${tsx} && npx hale run`,
+    );
   });
 
   test('refuses a name that is not a plugin name', async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { isEvent, openEventStream } from '../helpers/event-stream.js';
 import { greeterMain, requireBuilt } from '../helpers/paths.js';
 import { pluginConfig } from '../helpers/supervised.js';
@@ -9,7 +9,11 @@ beforeAll(requireBuilt);
 const suite = useSupervisedSuite();
 
 type TransitionData = { id: number; type: 'transition'; plugin: string; from: string; to: string };
-type History = { plugin: string; checks: Array<{ outcome: string }>; transitions: Array<{ time: string; from: string; to: string; reason: string }> };
+type History = {
+  plugin: string;
+  checks: Array<{ outcome: string }>;
+  transitions: Array<{ time: string; from: string; to: string; reason: string }>;
+};
 
 const healthyAgain = (restartCount: number) => (event: SupervisorEvent) =>
   event.type === 'transition' && event.plugin === 'greeter' && event.to === 'healthy' && event.restartCount === restartCount;
@@ -29,7 +33,12 @@ describe('a crash seen as it happens, and remembered', () => {
     await first.first(healthyAgain(1));
     const seen: TransitionData[] = [];
     while (seen.at(-1)?.to !== 'healthy') seen.push(JSON.parse((await stream.take(isEvent('transition'))).data) as TransitionData);
-    expect(seen.map((t) => `${t.from}→${t.to}`)).toEqual(['healthy→unhealthy', 'unhealthy→restarting', 'restarting→unknown', 'unknown→healthy']);
+    expect(seen.map((t) => `${t.from}→${t.to}`)).toEqual([
+      'healthy→unhealthy',
+      'unhealthy→restarting',
+      'restarting→unknown',
+      'unknown→healthy',
+    ]);
     const ids = seen.map((t) => t.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
@@ -58,10 +67,12 @@ describe('a crash seen as it happens, and remembered', () => {
     const { supervisor } = await suite.supervise([pluginConfig('greeter', [greeterMain])]);
     const server = await suite.serveApi(supervisor);
     const answers = await Promise.all(
-      ['/plugins/nope/history', '/plugins/greeter/history?limit=0', '/plugins/greeter/history?limit=101', '/plugins/Bad!/history'].map(async (path) => {
-        const response = await fetch(`${server.url}${path}`);
-        return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
-      }),
+      ['/plugins/nope/history', '/plugins/greeter/history?limit=0', '/plugins/greeter/history?limit=101', '/plugins/Bad!/history'].map(
+        async (path) => {
+          const response = await fetch(`${server.url}${path}`);
+          return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
+        },
+      ),
     );
     expect(answers).toEqual([
       [404, 'plugin_not_found'],

@@ -58,7 +58,8 @@ describe('hale run, watched as it happens', () => {
       expect(await watch.next()).toBe('NOT_SERVING');
       expect(await watch.next()).toBe('SERVING');
       const path: string[] = [];
-      while (path.at(-1) !== 'healthy') path.push(String((JSON.parse((await events.take(isEvent('transition'))).data) as { to: string }).to));
+      while (path.at(-1) !== 'healthy')
+        path.push(String((JSON.parse((await events.take(isEvent('transition'))).data) as { to: string }).to));
       expect(path).toEqual(['unhealthy', 'restarting', 'unknown', 'healthy']);
       events.close();
 

@@ -33,7 +33,14 @@ const startWithRawLog = (): { hale: HaleProcess; raw: () => string[] } => {
   const hale = startHale(['run', '-c', file]);
   const chunks: Buffer[] = [];
   hale.child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return { hale, raw: () => Buffer.concat(chunks).toString('utf8').split('\n').filter((line) => line !== '') };
+  return {
+    hale,
+    raw: () =>
+      Buffer.concat(chunks)
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+  };
 };
 
 const healthy = (plugin: string) => (line: LogLine) => line.event === 'transition' && line.plugin === plugin && line.to === 'healthy';

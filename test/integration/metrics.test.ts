@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMetricsRoutes } from '../../src/api/routes/metrics.js';
 import { startApiServer, type ApiServer } from '../../src/api/serve.js';
 import { createMetrics, type HaleMetrics } from '../../src/metrics/create-metrics.js';
-import { createEventBus } from '../../src/supervisor/event-bus.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
-import type { SupervisorSnapshot } from '../../src/supervisor/status.js';
+import { createEventBus } from '../../src/util/event-bus.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
+import type { SupervisorSnapshot } from '../../src/model/status.js';
 import { buildPluginStatus, buildSnapshot, snapshotNow } from '../helpers/status-builder.js';
 
 const servers: ApiServer[] = [];
@@ -35,8 +35,7 @@ const sampleNames = (text: string): Set<string> =>
       .map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0] ?? line),
   );
 
-const twoPlugins = () =>
-  buildSnapshot([buildPluginStatus('greeter'), buildPluginStatus('flaky', { critical: false, state: 'degraded' })]);
+const twoPlugins = () => buildSnapshot([buildPluginStatus('greeter'), buildPluginStatus('flaky', { critical: false, state: 'degraded' })]);
 
 describe('GET /metrics over HTTP', () => {
   it('answers 200 in the registry content type with the hale_ and the default metrics', async () => {
@@ -61,13 +60,14 @@ describe('GET /metrics over HTTP', () => {
       'hale_health_check_failures_total',
       'hale_plugin_restart_backoff_seconds',
       'hale_plugin_uptime_seconds',
-      'hale_event_loop_lag_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
       'process_cpu_user_seconds_total',
       'process_resident_memory_bytes',
       'nodejs_heap_size_total_bytes',
     ]) {
       expect(names, name).toContain(name);
     }
+    expect(names).not.toContain('hale_event_loop_lag_seconds');
     expect(text).toContain('hale_plugin_up{plugin="flaky"} 1');
     expect(text).toContain('hale_health_check_failures_total{plugin="greeter",reason="deadline"} 1');
   });

@@ -63,7 +63,7 @@ const hub = (body: HubsBody, id: string) => body.hubs.find((h) => h.hub_id === i
 const natsHealthy = (body: HealthBody) => body.components?.nats?.status === 'healthy';
 
 describe('hale on NATS: health published, hubs federated', () => {
-  it('hub-c hears hub-a, hub-b and itself; a plain subscriber reads hub-a\'s summaries and registrations', async () => {
+  it("hub-c hears hub-a, hub-b and itself; a plain subscriber reads hub-a's summaries and registrations", async () => {
     const server = await startNatsServer();
     const nc = await connect({ servers: server.url });
     const hales: NatsHale[] = [];
@@ -149,7 +149,12 @@ describe('hale on NATS: health published, hubs federated', () => {
       const before = await flakyOf(hale)();
       expect(before.pid).not.toBeNull();
       process.kill(before.pid ?? -1, 'SIGKILL');
-      const after = await pollFor('flaky healthy again with a new pid', flakyOf(hale), (b) => b.state === 'healthy' && b.pid !== null && b.pid !== before.pid, 8_000);
+      const after = await pollFor(
+        'flaky healthy again with a new pid',
+        flakyOf(hale),
+        (b) => b.state === 'healthy' && b.pid !== null && b.pid !== before.pid,
+        8_000,
+      );
       expect(after.pid).not.toBe(before.pid);
 
       const health = await healthOf(hale)();
@@ -175,7 +180,8 @@ describe('hale on NATS: health published, hubs federated', () => {
       const jsm = await jetstreamManager(nc);
       await pollFor(
         "flaky's last held transition kept",
-        async () => (await jsm.streams.getMessage('WITNESS', { last_by_subj: 'hale.hub-a.health.flaky' }))?.json<{ to: string; timestamp: string }>(),
+        async () =>
+          (await jsm.streams.getMessage('WITNESS', { last_by_subj: 'hale.hub-a.health.flaky' }))?.json<{ to: string; timestamp: string }>(),
         (body) => body?.to === 'healthy' && Date.parse(body.timestamp) > haltedAt,
         3_000,
       );
@@ -256,14 +262,23 @@ describe('hale on NATS: health published, hubs federated', () => {
       const requestedAt = Date.now();
       const restart = await fetch(`${hale.url}/plugins/flaky/restart`, { method: 'POST' });
       expect(restart.status).toBe(202);
-      await pollFor('flaky healthy after the restart', flakyOf(hale), (b) => b.state === 'healthy' && b.pid !== null && b.pid !== before.pid, 8_000);
+      await pollFor(
+        'flaky healthy after the restart',
+        flakyOf(hale),
+        (b) => b.state === 'healthy' && b.pid !== null && b.pid !== before.pid,
+        8_000,
+      );
 
       late = await connect({ servers: server.url });
       const jsm = await jetstreamManager(late);
       // The stream stores what the server got a moment after hale said it: wait for flaky's last word to be kept.
       await pollFor(
         "flaky's healthy transition kept",
-        async () => (await jsm.streams.getMessage('HALE_HEALTH', { last_by_subj: 'hale.hub-j.health.flaky' }))?.json<{ to: string; timestamp: string }>(),
+        async () =>
+          (await jsm.streams.getMessage('HALE_HEALTH', { last_by_subj: 'hale.hub-j.health.flaky' }))?.json<{
+            to: string;
+            timestamp: string;
+          }>(),
         (body) => body?.to === 'healthy' && Date.parse(body.timestamp) >= requestedAt,
         3_000,
       );
@@ -271,7 +286,8 @@ describe('hale on NATS: health published, hubs federated', () => {
       const consumer = await jetstream(late).consumers.get('HALE_HEALTH');
       const batch = await consumer.fetch({ max_messages: count, expires: 5_000 });
       const read: Array<{ seq: number; subject: string; body: Record<string, unknown> }> = [];
-      for await (const message of batch) read.push({ seq: message.seq, subject: message.subject, body: message.json<Record<string, unknown>>() });
+      for await (const message of batch)
+        read.push({ seq: message.seq, subject: message.subject, body: message.json<Record<string, unknown>>() });
 
       expect(read.length).toBe(count);
       expect(read[0]?.seq).toBe(1);

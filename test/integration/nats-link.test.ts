@@ -82,7 +82,10 @@ describe('the NATS link, against a real nats-server', () => {
   it('drops the oldest beyond maxPending while the server is away, counts them, and comes back by itself', async () => {
     const server = await startNatsServer({ jetstream: true });
     const link = open(configFor(server.url, { maxPending: 5 }));
-    expect(await link.ensureStream({ name: 'WITNESS_B', subjects: ['hale.test.health.b'], maxAgeMs: 60_000, maxMessages: 100 })).toEqual({ ok: true, created: true });
+    expect(await link.ensureStream({ name: 'WITNESS_B', subjects: ['hale.test.health.b'], maxAgeMs: 60_000, maxMessages: 100 })).toEqual({
+      ok: true,
+      created: true,
+    });
     expect(link.publish('hale.test.health.b', { n: 0 })).toBe('sent');
     expect(await link.flush(5_000)).toBe(true);
     await server.halt();
@@ -119,7 +122,10 @@ describe('the NATS link, against a real nats-server', () => {
     for (let n = 0; n < 3; n++) link.publish('hale.test.health.summary', { n });
     expect(await link.flush(5_000)).toBe(true);
     // The same spec again finds the stream there.
-    expect(await link.ensureStream({ name: 'HALE_TEST', subjects: ['hale.test.health.>'], maxAgeMs: 60_000, maxMessages: 100 })).toEqual({ ok: true, created: false });
+    expect(await link.ensureStream({ name: 'HALE_TEST', subjects: ['hale.test.health.>'], maxAgeMs: 60_000, maxMessages: 100 })).toEqual({
+      ok: true,
+      created: false,
+    });
 
     const late = await connect({ servers: server.url });
     try {

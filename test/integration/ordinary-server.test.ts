@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { PluginConfig } from '../../src/config/types.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { fixture, greeterMain, requireBuilt } from '../helpers/paths.js';
 import { pluginConfig } from '../helpers/supervised.js';
 import { useSupervisedSuite } from '../helpers/supervised-suite.js';
@@ -24,10 +24,23 @@ const freePort = (): Promise<number> =>
 const tries = { retries: 0, retryDelayMs: 100 };
 
 /** The ordinary server fixture as a plugin with `handshake: none`, checked as `health` says. */
-const ordinary = (name: string, port: number, health: PluginConfig['health'], env: Record<string, string> = {}, overrides: Partial<PluginConfig> = {}) =>
-  pluginConfig(name, [fixture('ordinary-server.mjs')], { handshake: null, health, env: { PORT: String(port), ...env }, startTimeout: 5_000, ...overrides });
+const ordinary = (
+  name: string,
+  port: number,
+  health: PluginConfig['health'],
+  env: Record<string, string> = {},
+  overrides: Partial<PluginConfig> = {},
+) =>
+  pluginConfig(name, [fixture('ordinary-server.mjs')], {
+    handshake: null,
+    health,
+    env: { PORT: String(port), ...env },
+    startTimeout: 5_000,
+    ...overrides,
+  });
 
-const becomes = (plugin: string, to: string) => (event: SupervisorEvent) => event.type === 'transition' && event.plugin === plugin && event.to === to;
+const becomes = (plugin: string, to: string) => (event: SupervisorEvent) =>
+  event.type === 'transition' && event.plugin === plugin && event.to === to;
 
 describe('an ordinary server (handshake: none)', () => {
   test('has started once its HTTP check first passes, not at spawn; then a JSON field decides healthy, degraded, unhealthy', async () => {
@@ -56,7 +69,9 @@ describe('an ordinary server (handshake: none)', () => {
   test('that never answers fails its start after startTimeout, saying so', async () => {
     const port = await freePort();
     const health = { protocol: 'tcp' as const, host: '127.0.0.1', port, ...tries };
-    const { first } = await suite.supervise([ordinary('mute', port, health, { LISTEN_AFTER_MS: '60000' }, { startTimeout: 600, maxRestarts: 0 })]);
+    const { first } = await suite.supervise([
+      ordinary('mute', port, health, { LISTEN_AFTER_MS: '60000' }, { startTimeout: 600, maxRestarts: 0 }),
+    ]);
     const failed = await first((e) => e.type === 'startFailed' && e.plugin === 'mute');
     expect(failed.type === 'startFailed' && failed.reason).toMatch(/no passing health check within startTimeout \(600 ms\)/);
   });
@@ -68,7 +83,13 @@ describe('an ordinary server (handshake: none)', () => {
     const script = `if (require('fs').existsSync(${JSON.stringify(flag)})) { console.log('the flag says down'); process.exit(3) } console.log('fine')`;
     const { supervisor, first } = await suite.supervise([
       ordinary('tcp-web', port, { protocol: 'tcp', host: '127.0.0.1', port, ...tries }),
-      ordinary('exec-web', port, { protocol: 'exec', command: process.execPath, args: ['-e', script], env: {}, cwd: dir, ...tries }, {}, { args: [fixture('idle-forever.mjs')], checkTimeout: 5_000 }),
+      ordinary(
+        'exec-web',
+        port,
+        { protocol: 'exec', command: process.execPath, args: ['-e', script], env: {}, cwd: dir, ...tries },
+        {},
+        { args: [fixture('idle-forever.mjs')], checkTimeout: 5_000 },
+      ),
     ]);
     await Promise.all([first(becomes('tcp-web', 'healthy')), first(becomes('exec-web', 'healthy'))]);
     expect(supervisor.plugin('exec-web')?.message).toBe('fine');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,8 +7,8 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { readBootId, readStartTime } from '../../src/state/proc-stat.js';
-import { openProcessGuard } from '../../src/state/process-guard.js';
+import { readBootId, readStartTime } from '../../src/process/proc-stat.js';
+import { openProcessGuard } from '../../src/containment/process-guard.js';
 import { alive } from '../helpers/alive.js';
 import { startHale, stopAllHale, type HaleProcess, type LogLine } from '../helpers/hale-process.js';
 import { createMemoryLogger } from '../helpers/memory-log.js';
@@ -99,7 +99,7 @@ const startNode = (args: string[], env: Record<string, string> = {}) => {
   if (child.pid !== undefined) spawned.push(child.pid);
   const lines: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
-  createInterface({ input: child.stdout as NonNullable<ChildProcess['stdout']> }).on('line', (text) => {
+  createInterface({ input: child.stdout }).on('line', (text) => {
     lines.push(JSON.parse(text) as Record<string, unknown>);
     for (const wake of waiters.splice(0)) wake();
   });
@@ -156,7 +156,11 @@ describe('no plugin outlives hale', () => {
 
   test('a plugin that ignores its stdin closing is ended by its parent-death signal alone, at once (the watchdog killed with hale)', async () => {
     const stateDir = freshDir('state');
-    const hale = startHale(['run', '-c', writeConfig(stateDir, [`{ name: stubborn, command: node, args: [${fixture('stubborn-plugin.mjs')}] }`])]);
+    const hale = startHale([
+      'run',
+      '-c',
+      writeConfig(stateDir, [`{ name: stubborn, command: node, args: [${fixture('stubborn-plugin.mjs')}] }`]),
+    ]);
     await hale.line(becomes('stubborn', 'healthy'));
     const pid = (await pluginPids(hale)).get('stubborn') ?? 0;
     const watchdog = await watchdogPid(hale);
@@ -245,7 +249,7 @@ describe('what a killed run left behind', () => {
     expect(existsSync(stateDir)).toBe(false);
   });
 
-  test('leaves alone what it cannot prove is hale\'s: an unmarked process in the group of a recorded leader that is gone, and a process marked by another run', async () => {
+  test("leaves alone what it cannot prove is hale's: an unmarked process in the group of a recorded leader that is gone, and a process marked by another run", async () => {
     const stateDir = freshDir('state');
     const runId = randomBytes(8).toString('hex');
     // The recorded leader forked a child into its group and exited; the child is not marked (someone else's, as far as anyone can prove).
@@ -325,9 +329,9 @@ const writableCgroup = ((): string | null => {
       .find((fields) => fields[fields.indexOf('-') + 1] === 'cgroup2')?.[4];
     const own = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
     if (mount === undefined || own === undefined) return null;
-    const probe = join(mount, own, `hale-test-probe-${process.pid}`);
-    mkdirSync(probe);
-    rmdirSync(probe);
+    const trial = join(mount, own, `hale-test-trial-${process.pid}`);
+    mkdirSync(trial);
+    rmdirSync(trial);
     return join(mount, own);
   } catch {
     return null;
@@ -345,13 +349,16 @@ const post = async (hale: HaleProcess, path: string): Promise<number> => {
   return (await fetch(`${url}${path}`, { method: 'POST' })).status;
 };
 
-describe.each([
-  { containment: 'cgroup', env: {} as Record<string, string> },
+describe.each<{ containment: string; env: Record<string, string> }>([
+  { containment: 'cgroup', env: {} },
   { containment: 'process-group', env: { HALE_CGROUP: 'off' } },
 ])('a daemonizing helper (its own session) goes with its plugin, containment $containment', ({ containment, env }) => {
   test.skipIf(containment === 'cgroup' && writableCgroup === null)('on restart, on stop, and when hale is SIGKILLed', async () => {
     const stateDir = freshDir('state');
-    const hale = startHale(['run', '-c', writeConfig(stateDir, [`{ name: daemonizer, command: node, args: [${fixture('daemonizing-plugin.mjs')}] }`])], env);
+    const hale = startHale(
+      ['run', '-c', writeConfig(stateDir, [`{ name: daemonizer, command: node, args: [${fixture('daemonizing-plugin.mjs')}] }`])],
+      env,
+    );
     const helpers: number[] = [];
     const nextHelper = async (): Promise<number> => {
       const line = await hale.line((l) => l.plugin === 'daemonizer' && 'helperPid' in l && !helpers.includes(Number(l.helperPid)), 15_000);
@@ -405,9 +412,14 @@ describe('the watchdog is never given up', () => {
     for (let kill = 1; kill <= 4; kill += 1) {
       await watchdogReady(watchdog);
       process.kill(watchdog, 'SIGKILL');
-      const restarting = await holder.line((l) => l.msg === 'guard health' && l.watchdog === 'restarting' && Number(l.restarts) === kill - 1, 10_000);
+      const restarting = await holder.line(
+        (l) => l.msg === 'guard health' && l.watchdog === 'restarting' && Number(l.restarts) === kill - 1,
+        10_000,
+      );
       expect(restarting).toMatchObject({ watchdog: 'restarting' });
-      watchdog = Number((await holder.line((l) => l.msg === 'watchdog started' && !seen.includes(Number(l.watchdogPid)), 40_000)).watchdogPid);
+      watchdog = Number(
+        (await holder.line((l) => l.msg === 'watchdog started' && !seen.includes(Number(l.watchdogPid)), 40_000)).watchdogPid,
+      );
       seen.push(watchdog);
       spawned.push(watchdog);
       await holder.line((l) => l.msg === 'guard health' && l.watchdog === 'running' && Number(l.restarts) === kill, 10_000);
@@ -419,7 +431,7 @@ describe('the watchdog is never given up', () => {
 });
 
 describe.skipIf(writableCgroup === null)('a cgroup a killed run left behind', () => {
-  test('is killed and removed at the next open; a cgroup the records name outside hale\'s is not touched', async () => {
+  test("is killed and removed at the next open; a cgroup the records name outside hale's is not touched", async () => {
     const stateDir = freshDir('state');
     const runId = randomBytes(8).toString('hex');
     const base = writableCgroup ?? '';
@@ -427,7 +439,10 @@ describe.skipIf(writableCgroup === null)('a cgroup a killed run left behind', ()
     const pluginDir = join(runDir, 'lost-3');
     mkdirSync(pluginDir, { recursive: true });
     // A process in that cgroup, in a session of its own and without any mark: only the cgroup says whose it is.
-    const inside = spawn('/bin/sh', ['-c', 'echo 0 > "$1/cgroup.procs" && exec sleep 600', 'sh', pluginDir], { detached: true, stdio: 'ignore' });
+    const inside = spawn('/bin/sh', ['-c', 'echo 0 > "$1/cgroup.procs" && exec sleep 600', 'sh', pluginDir], {
+      detached: true,
+      stdio: 'ignore',
+    });
     const pid = inside.pid ?? 0;
     spawned.push(pid);
     const deadline = Date.now() + 5_000;
@@ -436,7 +451,10 @@ describe.skipIf(writableCgroup === null)('a cgroup a killed run left behind', ()
     // A stranger's cgroup, named by a forged record: never ours to kill.
     const strangerDir = join(base, `not-hale-${runId}`);
     mkdirSync(strangerDir);
-    const stranger = spawn('/bin/sh', ['-c', 'echo 0 > "$1/cgroup.procs" && exec sleep 600', 'sh', strangerDir], { detached: true, stdio: 'ignore' });
+    const stranger = spawn('/bin/sh', ['-c', 'echo 0 > "$1/cgroup.procs" && exec sleep 600', 'sh', strangerDir], {
+      detached: true,
+      stdio: 'ignore',
+    });
     spawned.push(stranger.pid ?? 0);
     try {
       while (!cgroupOf(stranger.pid ?? 0).startsWith(`/not-hale-`) && Date.now() < deadline) await delay(10);

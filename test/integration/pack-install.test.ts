@@ -39,7 +39,17 @@ describe('hale as an npm package', () => {
     const [info] = JSON.parse(pack.stdout) as PackInfo[];
     if (info === undefined) throw new Error(`npm pack said nothing: ${pack.stderr}`);
     const paths = info.files.map((file) => file.path);
-    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/cli.js', 'dist/index.js', 'dist/sdk/index.js', 'dist/index.d.ts']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'package.json',
+        'dist/cli.js',
+        'dist/index.js',
+        'dist/sdk/index.js',
+        'dist/index.d.ts',
+      ]),
+    );
     // No source maps: they would point into a src/ that is not shipped.
     expect(paths.filter((path) => path.endsWith('.map') || path.startsWith('src/'))).toEqual([]);
     const tarball = join(dir, info.filename);
@@ -64,7 +74,10 @@ describe('hale as an npm package', () => {
 
     const imported = await runCommand(
       process.execPath,
-      ['-e', "Promise.all([import('hale'), import('hale/sdk')]).then(([hale, sdk]) => console.log(typeof hale.createSupervisor, typeof sdk.servePlugin))"],
+      [
+        '-e',
+        "Promise.all([import('hale'), import('hale/sdk')]).then(([hale, sdk]) => console.log(typeof hale.createSupervisor, typeof sdk.servePlugin))",
+      ],
       app,
       60_000,
     );

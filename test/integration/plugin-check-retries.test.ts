@@ -44,16 +44,27 @@ describe('health.retries for the plugin protocol (its own HealthCheck)', () => {
     await hale.line((l) => l.event === 'transition' && l.plugin === 'retried' && l.to === 'healthy', settle);
     // Every second HealthCheck fails: without retries, failureThreshold 1 makes each of those a fall to unhealthy.
     let failed = 0;
-    await hale.line((l) => l.event === 'check' && l.plugin === 'plain' && (l['check'] as CheckLine).outcome === 'fail' && (failed += 1) >= 3, settle);
+    await hale.line(
+      (l) => l.event === 'check' && l.plugin === 'plain' && (l['check'] as CheckLine).outcome === 'fail' && (failed += 1) >= 3,
+      settle,
+    );
     expect(hale.lines.some((l) => l.event === 'transition' && l.plugin === 'plain' && l.to === 'unhealthy')).toBe(true);
     const retried = checksOf(hale.lines, 'retried');
     const plain = checksOf(hale.lines, 'plain');
-    console.info(`retried: ${retried.length} checks, ${retried.filter((c) => c.outcome === 'fail').length} failed; plain: ${plain.length} checks, ${plain.filter((c) => c.outcome === 'fail').length} failed`);
+    console.info(
+      `retried: ${retried.length} checks, ${retried.filter((c) => c.outcome === 'fail').length} failed; plain: ${plain.length} checks, ${plain.filter((c) => c.outcome === 'fail').length} failed`,
+    );
     expect(plain.filter((c) => c.outcome === 'fail').length).toBeGreaterThanOrEqual(3);
     expect(retried.length).toBeGreaterThanOrEqual(4);
-    expect(retried.filter((c) => c.outcome === 'fail'), 'failed checks of the retried plugin').toEqual([]);
+    expect(
+      retried.filter((c) => c.outcome === 'fail'),
+      'failed checks of the retried plugin',
+    ).toEqual([]);
     // The failed attempt was retried within the check, and the message says so.
-    expect(retried.some((c) => c.outcome === 'pass' && c.message.endsWith('(2 attempts)')), JSON.stringify(retried.slice(0, 4))).toBe(true);
+    expect(
+      retried.some((c) => c.outcome === 'pass' && c.message.endsWith('(2 attempts)')),
+      JSON.stringify(retried.slice(0, 4)),
+    ).toBe(true);
     const left = hale.lines.filter((l) => l.event === 'transition' && l.plugin === 'retried' && l.from === 'healthy');
     expect(left, 'transitions of the retried plugin out of healthy').toEqual([]);
     expect(hale.lines.filter((l) => l.event === 'spawned' && l.plugin === 'retried')).toHaveLength(1);

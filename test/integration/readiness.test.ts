@@ -89,9 +89,15 @@ describe('readiness of a real hale during start-up', () => {
     // The slow plugins were spawned after the first sample: nothing can be ready sooner than their handshake.
     const early = samples.filter((s) => s.atMs < handshakeMs);
     expect(early.length).toBeGreaterThan(0);
-    expect(early.filter((s) => s.readiness === 200), JSON.stringify(early)).toEqual([]);
+    expect(
+      early.filter((s) => s.readiness === 200),
+      JSON.stringify(early),
+    ).toEqual([]);
     expect(early.every((s) => !s.initialized)).toBe(true);
-    expect(early.every((s) => /^starting: \d of 4 plugins have had their first start tried/.test(s.reason)), JSON.stringify(early.map((s) => s.reason))).toBe(true);
+    expect(
+      early.every((s) => /^starting: \d of 4 plugins have had their first start tried/.test(s.reason)),
+      JSON.stringify(early.map((s) => s.reason)),
+    ).toBe(true);
     expect(early.every((s) => s.starting !== undefined)).toBe(true);
     // Whatever moment shows no plugin listed yet is not ready, and not healthy either.
     for (const s of samples.filter((x) => x.listed === 0)) expect([s.readiness, s.health]).toEqual([503, 503]);
@@ -109,7 +115,10 @@ describe('the snapshot while start() is under way', () => {
     const snapshot = supervisor.snapshot();
     expect(snapshot.plugins).toEqual([]);
     expect(snapshot.phase).toBe('starting');
-    expect(readinessAnswer(snapshot)).toMatchObject({ status: 503, body: { ready: false, reason: 'starting: 0 of 2 plugins have had their first start tried' } });
+    expect(readinessAnswer(snapshot)).toMatchObject({
+      status: 503,
+      body: { ready: false, reason: 'starting: 0 of 2 plugins have had their first start tried' },
+    });
     expect(healthAnswer(snapshot)).toMatchObject({ status: 503, body: { status: 'unhealthy', starting: { tried: 0, total: 2 } } });
     await starting;
     await supervisor.stop('test');

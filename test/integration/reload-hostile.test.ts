@@ -19,7 +19,11 @@ const hostile = [
   { name: '10k nested defaults', text: nested(10_000), says: 'plugins[0].command: environment variable MISSING is not set' },
   { name: '100k nested defaults', text: nested(100_000), says: 'plugins[0].command: environment variable MISSING is not set' },
   { name: '1 MB value aliased 19000 times', text: aliasBomb(1_000_000, 19_000), says: 'hale reads at most 1 MiB' },
-  { name: '256 KiB value aliased 19000 times', text: aliasBomb(256 * 1024, 19_000), says: 'the document expands to more than 4 MiB of text' },
+  {
+    name: '256 KiB value aliased 19000 times',
+    text: aliasBomb(256 * 1024, 19_000),
+    says: 'the document expands to more than 4 MiB of text',
+  },
   { name: '2 MiB file', text: `plugins: []\n${'#'.repeat(2 * 1024 * 1024)}\n`, says: 'hale reads at most 1 MiB' },
 ];
 
@@ -31,11 +35,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The longest loop stall the probe wrote to stderr after `from`, in ms (0 when none passed 5 ms). */
 const longestStall = (hale: HaleProcess, from: number): number =>
-  Math.max(0, ...[...hale.stderr().slice(from).matchAll(/loop-stall ([\d.]+)/g)].map((match) => Number(match[1])));
+  Math.max(
+    0,
+    ...[
+      ...hale
+        .stderr()
+        .slice(from)
+        .matchAll(/loop-stall ([\d.]+)/g),
+    ].map((match) => Number(match[1])),
+  );
 
 /** The built reader: from the TypeScript sources there is no worker file, and it reads on the calling thread. */
-const builtReader = async () =>
-  (await import(pathToFileURL(join(repoRoot, 'dist/config/load-off-thread.js')).href)) as typeof OffThread;
+const builtReader = async () => (await import(pathToFileURL(join(repoRoot, 'dist/config/load-off-thread.js')).href)) as typeof OffThread;
 
 describe('reading a config off the event loop', () => {
   test('gives what loadConfig gives', async () => {

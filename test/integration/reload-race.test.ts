@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { findHiddenProcesses, type ProcessRow } from '../../soak/invariant.js';
 import { isLive, listProcesses, readCommandLine } from '../../soak/proc.js';
-import { readInstanceMark } from '../../src/plugin/instance-mark.js';
+import { readInstanceMark } from '../../src/containment/instance-mark.js';
 import { startHale, stopAllHale, type HaleProcess } from '../helpers/hale-process.js';
 import { fixture, requireBuilt } from '../helpers/paths.js';
 
@@ -98,14 +98,17 @@ describe('a reload racing POST /plugins/racer/start and /restart', () => {
     const deadline = Date.now() + raceBudgetMs;
     for (let round = 1; round <= rounds && Date.now() < deadline; round += 1) {
       writeConfig(file, round);
-      const stopsBefore = hale.lines.filter((l) => l.event === 'transition' && l.plugin === 'racer' && l.reason === 'its config changed').length;
+      const stopsBefore = hale.lines.filter(
+        (l) => l.event === 'transition' && l.plugin === 'racer' && l.reason === 'its config changed',
+      ).length;
       const reloading = post(url, '/config/reload');
       // Into the window where the reload stops the old racer: once that stop is logged, or after a short random wait.
       if (round % 2 === 0) {
         await hale.line(
           (() => {
             let seen = 0;
-            return (l) => l.event === 'transition' && l.plugin === 'racer' && l.reason === 'its config changed' && (seen += 1) > stopsBefore;
+            return (l) =>
+              l.event === 'transition' && l.plugin === 'racer' && l.reason === 'its config changed' && (seen += 1) > stopsBefore;
           })(),
           10_000,
         );
@@ -123,7 +126,10 @@ describe('a reload racing POST /plugins/racer/start and /restart', () => {
     expect(hidden, JSON.stringify(hidden, null, 2)).toEqual([]);
     expect(hiddenDuring).toEqual([]);
     expect(settled, JSON.stringify(await readRows(url))).toBe(true);
-    expect(statuses.every((status) => [200, 202, 409].includes(status)), JSON.stringify(statuses)).toBe(true);
+    expect(
+      statuses.every((status) => [200, 202, 409].includes(status)),
+      JSON.stringify(statuses),
+    ).toBe(true);
     // Where hale marks its plugins, the scan judged them by their marks: the current ones carry this run's.
     const runId = hale.lines.find((l) => typeof l.runId === 'string')?.runId;
     if (typeof runId === 'string') {
@@ -132,7 +138,9 @@ describe('a reload racing POST /plugins/racer/start and /restart', () => {
     }
     // Exactly the two plugins' current processes are hale's group-leading children.
     const rows = await readRows(url);
-    const leaders = listProcesses().filter((s) => isLive(s) && s.ppid === hale.child.pid && s.pgrp === s.pid && readCommandLine(s.pid).includes(dir));
+    const leaders = listProcesses().filter(
+      (s) => isLive(s) && s.ppid === hale.child.pid && s.pgrp === s.pid && readCommandLine(s.pid).includes(dir),
+    );
     expect(leaders.map((s) => s.pid).sort()).toEqual(rows.map((r) => r.pid).sort());
     hale.child.kill('SIGTERM');
     expect((await hale.exited).code).toBe(0);

@@ -2,15 +2,17 @@ import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { alive } from '../helpers/alive.js';
 import { startHale, stopAllHale } from '../helpers/hale-process.js';
 import { greeterMain, requireBuilt } from '../helpers/paths.js';
 import { useSupervisedSuite } from '../helpers/supervised-suite.js';
 
 type Transition = Extract<SupervisorEvent, { type: 'transition' }>;
-const becomes = (plugin: string, to: Transition['to']) => (event: SupervisorEvent): event is Transition =>
-  event.type === 'transition' && event.plugin === plugin && event.to === to;
+const becomes =
+  (plugin: string, to: Transition['to']) =>
+  (event: SupervisorEvent): event is Transition =>
+    event.type === 'transition' && event.plugin === plugin && event.to === to;
 
 const { superviseConfig, serveApi, scratchDir } = useSupervisedSuite();
 
@@ -26,7 +28,10 @@ const configText = (stateDir: string, plugins: string[], extra: Record<string, s
     'log: {level: debug}',
     'defaults: {checkInterval: 100ms, checkTimeout: 500ms, startInterval: 50ms, successThreshold: 1, stopTimeout: 1s}',
     'plugins:',
-    ...plugins.map((name) => `  - {name: ${name}, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(greeterMain)}]${extra[name] ?? ''}}`),
+    ...plugins.map(
+      (name) =>
+        `  - {name: ${name}, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(greeterMain)}]${extra[name] ?? ''}}`,
+    ),
     '',
   ].join('\n');
 
@@ -105,7 +110,11 @@ describe('reload', () => {
     writeFileSync(file, configText(join(dir, 'state'), ['greeter', 'second']));
     hale.child.kill('SIGHUP');
     const reloaded = await hale.line((l) => l.event === 'reloaded');
-    expect(reloaded).toMatchObject({ added: ['second'], unchanged: ['greeter'], msg: 'config reloaded: 1 added, 0 removed, 0 changed, 1 unchanged' });
+    expect(reloaded).toMatchObject({
+      added: ['second'],
+      unchanged: ['greeter'],
+      msg: 'config reloaded: 1 added, 0 removed, 0 changed, 1 unchanged',
+    });
     await hale.line((l) => l.event === 'transition' && l.plugin === 'second' && l['to'] === 'healthy');
     hale.child.kill('SIGTERM');
     expect(await hale.exited).toEqual({ code: 0, signal: null });

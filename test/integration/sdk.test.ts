@@ -134,8 +134,14 @@ describe('a serving plugin', () => {
     });
 
     const Greeter = greeterService();
-    expect(await callUnary(Greeter, address, 'sayHello', { name: 'Ada' })).toEqual({ ok: true, value: { message: 'Hello, Ada!', count: 1 } });
-    expect(await callUnary(Greeter, address, 'sayHello', { name: '' })).toEqual({ ok: true, value: { message: 'Hello, world!', count: 2 } });
+    expect(await callUnary(Greeter, address, 'sayHello', { name: 'Ada' })).toEqual({
+      ok: true,
+      value: { message: 'Hello, Ada!', count: 1 },
+    });
+    expect(await callUnary(Greeter, address, 'sayHello', { name: '' })).toEqual({
+      ok: true,
+      value: { message: 'Hello, world!', count: 2 },
+    });
     const after = await client.healthCheck(5_000);
     expect(after.ok && after.value.components[0]?.message).toBe('2 greetings served');
   });
@@ -229,8 +235,18 @@ describe('the server side, in process', () => {
     await expect(
       startPluginServer({
         listen: [{ network: 'tcp', address: '127.0.0.1:0' }],
-        handlers: { healthCheck: () => readHealth(undefined), getInfo: () => ({ name: 'x', version: '0', description: '' }), shutdown: () => undefined },
-        services: [{ protoFile: 'hale/example/greeter/v1/greeter.proto', service: 'hale.example.greeter.v1.Greeter', handlers: { SayGoodbye: () => ({}) } }],
+        handlers: {
+          healthCheck: () => readHealth(undefined),
+          getInfo: () => ({ name: 'x', version: '0', description: '' }),
+          shutdown: () => undefined,
+        },
+        services: [
+          {
+            protoFile: 'hale/example/greeter/v1/greeter.proto',
+            service: 'hale.example.greeter.v1.Greeter',
+            handlers: { SayGoodbye: () => ({}) },
+          },
+        ],
       }),
     ).rejects.toThrow(/no method SayGoodbye \(it has: SayHello\)/);
   });
@@ -241,12 +257,19 @@ describe('the server side, in process', () => {
         { network: 'unix', address: join(makeSocketDir(), 'missing', 'p.sock') },
         { network: 'tcp', address: '127.0.0.1:0' },
       ],
-      handlers: { healthCheck: () => readHealth(undefined), getInfo: () => ({ name: 'x', version: '0', description: '' }), shutdown: () => undefined },
+      handlers: {
+        healthCheck: () => readHealth(undefined),
+        getInfo: () => ({ name: 'x', version: '0', description: '' }),
+        shutdown: () => undefined,
+      },
     });
     servers.push(server);
     expect(server.address.network).toBe('tcp');
     expect(server.bindFailures).toHaveLength(1);
     server.setServing(false);
-    expect(await callUnary(healthService(), server.address, 'check', { service: 'plugin' })).toEqual({ ok: true, value: { status: 'NOT_SERVING' } });
+    expect(await callUnary(healthService(), server.address, 'check', { service: 'plugin' })).toEqual({
+      ok: true,
+      value: { status: 'NOT_SERVING' },
+    });
   });
 });

@@ -61,8 +61,13 @@ const writeConfig = ({ stateDir, apiPort, grpcAddress }: ConfigOptions): string 
 const listening = (line: LogLine): boolean => typeof line.api === 'string';
 const spawnedAny = (hale: HaleProcess): boolean => hale.lines.some((line) => /spawned pid/.test(String(line.msg)));
 /** Every line the process wrote, on either stream, as text. */
-const allOutput = (hale: HaleProcess): string => `${hale.lines.map((line) => (line.unparsed === true ? String(line.msg) : JSON.stringify(line))).join('\n')}\n${hale.stderr()}`;
-const stderrLines = (hale: HaleProcess): string[] => hale.stderr().split('\n').filter((line) => line.trim() !== '');
+const allOutput = (hale: HaleProcess): string =>
+  `${hale.lines.map((line) => (line.unparsed === true ? String(line.msg) : JSON.stringify(line))).join('\n')}\n${hale.stderr()}`;
+const stderrLines = (hale: HaleProcess): string[] =>
+  hale
+    .stderr()
+    .split('\n')
+    .filter((line) => line.trim() !== '');
 
 beforeAll(() => requireBuilt());
 
@@ -142,7 +147,13 @@ describe('a second hale on the same machine', () => {
     expect((await hale.line(listening, 20_000)).api).toBe(`http://127.0.0.1:${optionPort}`);
 
     const taken = await holdPort();
-    const refused = startHale(['run', '-c', writeConfig({ stateDir: freshDir('state'), apiPort: 0, grpcAddress: '127.0.0.1:0' }), '--port', String(taken)]);
+    const refused = startHale([
+      'run',
+      '-c',
+      writeConfig({ stateDir: freshDir('state'), apiPort: 0, grpcAddress: '127.0.0.1:0' }),
+      '--port',
+      String(taken),
+    ]);
     expect((await refused.exited).code).toBe(1);
     expect(stderrLines(refused)).toEqual([
       `hale: port ${taken} (--port) is in use by another process; run with --port N, HALE_API_PORT=N, or change api.port`,
@@ -156,7 +167,9 @@ describe('a second hale on the same machine', () => {
       const hale = startHale(['run', '-c', config], { HALE_API_PORT: bad });
       const { code } = await hale.exited;
       expect(code, bad).toBe(2);
-      expect(stderrLines(hale), bad).toEqual([`hale: HALE_API_PORT=${JSON.stringify(bad)} is not a port: give a whole number from 0 to 65535; nothing was started`]);
+      expect(stderrLines(hale), bad).toEqual([
+        `hale: HALE_API_PORT=${JSON.stringify(bad)} is not a port: give a whole number from 0 to 65535; nothing was started`,
+      ]);
       expect(spawnedAny(hale)).toBe(false);
     }
   }, 60_000);

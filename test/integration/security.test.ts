@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type ApiSecurity } from '../../src/api/app.js';
 import type { ApiBackend } from '../../src/api/backend.js';
-import { createProbeLane } from '../../src/api/probe-lane.js';
+import { createFastLane } from '../../src/api/fast-lane.js';
 import { startApiServer, type ApiServer } from '../../src/api/serve.js';
 import { buildPluginStatus, buildSnapshot, createRecordingBackend, type RecordingBackend } from '../helpers/status-builder.js';
 
@@ -30,7 +30,12 @@ const serve = async (options: { token?: string | null; security?: ApiSecurity; b
     logger: { error: () => {}, info: (obj) => audit.push(obj as Record<string, unknown>) },
     ...(options.security === undefined ? {} : { security: options.security }),
   });
-  const server = await startApiServer({ app, host: '127.0.0.1', port: 0, lane: createProbeLane(used, { protectReads: options.security?.protectReads === true }) });
+  const server = await startApiServer({
+    app,
+    host: '127.0.0.1',
+    port: 0,
+    lane: createFastLane(used, { protectReads: options.security?.protectReads === true }),
+  });
   servers.push(server);
   return { server, backend, audit };
 };
@@ -52,36 +57,47 @@ const managementRoutes: Array<[string, number, Record<string, string>?, string?]
 ];
 
 describe('the management routes', () => {
-  it.each(managementRoutes)('%s: no token 401, a wrong one 401, the right one %i; refused ones change nothing', async (path, allowed, headers = {}, body) => {
-    const { server, backend, audit } = await serve();
-    const none = await post(server, path, headers, body);
-    expect(none.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="hale"');
-    const wrong = await post(server, path, { ...headers, ...bearer('guess') }, body);
-    expect(wrong.status).toBe(401);
-    expect(wrong.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
-    expect(backend.requests).toEqual([]);
-    const right = await post(server, path, { ...headers, ...bearer(token) }, body);
-    expect(right.status).toBe(allowed);
+  it.each(managementRoutes)(
+    '%s: no token 401, a wrong one 401, the right one %i; refused ones change nothing',
+    async (path, allowed, headers = {}, body) => {
+      const { server, backend, audit } = await serve();
+      const none = await post(server, path, headers, body);
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="hale"');
+      const wrong = await post(server, path, { ...headers, ...bearer('guess') }, body);
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+      expect(backend.requests).toEqual([]);
+      const right = await post(server, path, { ...headers, ...bearer(token) }, body);
+      expect(right.status).toBe(allowed);
 
-    // One audit line each: the route, the plugin, the client, the outcome, a fingerprint and never the token.
-    expect(audit).toHaveLength(3);
-    expect(audit.map((line) => [line['outcome'], line['status'], line['reason'] ?? null])).toEqual([
-      ['refused', 401, 'unauthorized'],
-      ['refused', 401, 'unauthorized'],
-      ['allowed', allowed, null],
-    ]);
-    for (const line of audit) {
-      expect(line).toMatchObject({ audit: true, method: 'POST', client: '127.0.0.1' });
-      expect(String(line['route'])).toMatch(/^\/(plugins|config)\//);
-    }
-    // The plugin is named by the path or query; one named only in a body is known once the body is read.
-    const named = path.startsWith('/config') ? [null, null, null] : body === undefined ? ['greeter', 'greeter', 'greeter'] : [null, null, 'greeter'];
-    expect(audit.map((line) => line['plugin'])).toEqual(named);
-    expect(audit.map((line) => line['tokenFingerprint'])).toEqual([null, expect.stringMatching(/^sha256:[0-9a-f]{12}$/), expect.stringMatching(/^sha256:[0-9a-f]{12}$/)]);
-    expect(audit[1]?.['tokenFingerprint']).not.toBe(audit[2]?.['tokenFingerprint']);
-    expect(JSON.stringify(audit)).not.toContain(token);
-  });
+      // One audit line each: the route, the plugin, the client, the outcome, a fingerprint and never the token.
+      expect(audit).toHaveLength(3);
+      expect(audit.map((line) => [line['outcome'], line['status'], line['reason'] ?? null])).toEqual([
+        ['refused', 401, 'unauthorized'],
+        ['refused', 401, 'unauthorized'],
+        ['allowed', allowed, null],
+      ]);
+      for (const line of audit) {
+        expect(line).toMatchObject({ audit: true, method: 'POST', client: '127.0.0.1' });
+        expect(String(line['route'])).toMatch(/^\/(plugins|config)\//);
+      }
+      // The plugin is named by the path or query; one named only in a body is known once the body is read.
+      const named = path.startsWith('/config')
+        ? [null, null, null]
+        : body === undefined
+          ? ['greeter', 'greeter', 'greeter']
+          : [null, null, 'greeter'];
+      expect(audit.map((line) => line['plugin'])).toEqual(named);
+      expect(audit.map((line) => line['tokenFingerprint'])).toEqual([
+        null,
+        expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
+        expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
+      ]);
+      expect(audit[1]?.['tokenFingerprint']).not.toBe(audit[2]?.['tokenFingerprint']);
+      expect(JSON.stringify(audit)).not.toContain(token);
+    },
+  );
 
   it('limits each client, then each plugin, with 429 and Retry-After, and audits the refusals', async () => {
     const { server, audit } = await serve({ security: { rateLimit: { perClient: 3, perPlugin: 2, windowMs: 60_000 } } });
@@ -126,7 +142,12 @@ describe('the management routes', () => {
         controller.close();
       },
     });
-    const unsaid = await fetch(`${server.url}/plugins/restart`, { method: 'POST', headers: { ...bearer(token), 'Content-Type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const unsaid = await fetch(`${server.url}/plugins/restart`, {
+      method: 'POST',
+      headers: { ...bearer(token), 'Content-Type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    });
     expect(unsaid.status).toBe(413);
     expect(audit.map((line) => [line['status'], line['reason']])).toEqual([
       [413, 'payload_too_large'],
@@ -139,13 +160,24 @@ describe('the management routes', () => {
 describe('reads', () => {
   it('are open by default, and the env values of a plugin never leave, only its names', async () => {
     const { server } = await serve();
-    const status = (await (await fetch(`${server.url}/plugins/status`)).json()) as { plugins: Array<{ name: string; env: Record<string, string> }> };
+    const status = (await (await fetch(`${server.url}/plugins/status`)).json()) as {
+      plugins: Array<{ name: string; env: Record<string, string> }>;
+    };
     expect(status.plugins.find((p) => p.name === 'greeter')?.env).toEqual({ DB_PASSWORD: '[redacted]' });
   });
 
   it('need the token with protectReads, but liveness and readiness stay open for probes', async () => {
     const { server } = await serve({ security: { protectReads: true } });
-    for (const path of ['/health', '/health/greeter', '/plugins/status', '/plugins/health', '/plugins/greeter/logs', '/plugins/greeter/history', '/events', '/operations/x']) {
+    for (const path of [
+      '/health',
+      '/health/greeter',
+      '/plugins/status',
+      '/plugins/health',
+      '/plugins/greeter/logs',
+      '/plugins/greeter/history',
+      '/events',
+      '/operations/x',
+    ]) {
       const response = await fetch(`${server.url}${path}`);
       expect([path, response.status]).toEqual([path, 401]);
     }
@@ -177,7 +209,11 @@ describe('browsers', () => {
     const { server } = await serve({ security: { corsOrigins: ['https://dash.example.com'] } });
     const preflight = await fetch(`${server.url}/plugins/greeter/restart`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://dash.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' },
+      headers: {
+        Origin: 'https://dash.example.com',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://dash.example.com');

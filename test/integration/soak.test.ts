@@ -16,30 +16,26 @@ import { requireBuilt } from '../helpers/paths.js';
 const seed = 87;
 
 describe('chaos soak, the short version of `npm run soak`', () => {
-  it(
-    '8 flaky plugins under 20 s of random faults, reloads racing restarts among them: no hidden process (checked every second), no orphan, no lingering zombie, all healthy, restarts as the faults imply, exit 0 on SIGTERM',
-    async () => {
-      requireBuilt();
-      const report = await runSoak({ plugins: 8, durationMs: 20_000, seed, concurrency: null, verbose: false });
-      expect(report.violations, formatReport(report)).toEqual([]);
-      expect(new Set(report.faults.map((f) => f.kind))).toEqual(new Set(faultKinds));
-      expect(report.orphans).toEqual([]);
-      expect(report.invariant.violations).toBe(0);
-      expect(report.invariant.checks).toBeGreaterThanOrEqual(15);
-      expect(report.haleExit?.code).toBe(0);
-      expect(report.finalRows.map((r) => r.state)).toEqual(Array(8).fill('healthy'));
-      // Every restart during the run is one a fault explains (counted from a plugin's last reload, which began its count again).
-      const during = report.restarts.reduce((sum, r) => sum + (r.actual ?? 0) - r.before, 0);
-      const counted = report.restarts.flatMap((r) => {
-        const mine = report.faults.filter((f) => f.plugin === r.plugin);
-        const from = mine.findLastIndex((f) => f.rebase === true);
-        return from === -1 ? mine : mine.slice(from);
-      });
-      expect(during).toBe(counted.reduce((sum, f) => sum + (f.actual ?? 0), 0));
-      expect(report.faults.reduce((sum, f) => sum + (f.actual ?? 0), 0)).toBeGreaterThan(0);
-    },
-    60_000,
-  );
+  it('8 flaky plugins under 20 s of random faults, reloads racing restarts among them: no hidden process (checked every second), no orphan, no lingering zombie, all healthy, restarts as the faults imply, exit 0 on SIGTERM', async () => {
+    requireBuilt();
+    const report = await runSoak({ plugins: 8, durationMs: 20_000, seed, concurrency: null, verbose: false });
+    expect(report.violations, formatReport(report)).toEqual([]);
+    expect(new Set(report.faults.map((f) => f.kind))).toEqual(new Set(faultKinds));
+    expect(report.orphans).toEqual([]);
+    expect(report.invariant.violations).toBe(0);
+    expect(report.invariant.checks).toBeGreaterThanOrEqual(15);
+    expect(report.haleExit?.code).toBe(0);
+    expect(report.finalRows.map((r) => r.state)).toEqual(Array(8).fill('healthy'));
+    // Every restart during the run is one a fault explains (counted from a plugin's last reload, which began its count again).
+    const during = report.restarts.reduce((sum, r) => sum + (r.actual ?? 0) - r.before, 0);
+    const counted = report.restarts.flatMap((r) => {
+      const mine = report.faults.filter((f) => f.plugin === r.plugin);
+      const from = mine.findLastIndex((f) => f.rebase === true);
+      return from === -1 ? mine : mine.slice(from);
+    });
+    expect(during).toBe(counted.reduce((sum, f) => sum + (f.actual ?? 0), 0));
+    expect(report.faults.reduce((sum, f) => sum + (f.actual ?? 0), 0)).toBeGreaterThan(0);
+  }, 60_000);
 });
 
 // The soak is only worth its "violations: none" if its detectors see what they look for.
@@ -111,7 +107,15 @@ describe('the invariant: no plugin process that GET /plugins/status does not acc
     [105, { runId: 'ffffffffffffffff', plugin: 'a', generation: 1 }],
   ]);
   const scan = (rows: Parameters<typeof findHiddenProcesses>[0]['before'], processes: ReturnType<typeof stat>[]) =>
-    findHiddenProcesses({ runId, halePid: 1, before: rows, after: [], knownGroups: new Set([101, 200]), processes, readMark: (pid) => marks.get(pid) ?? null });
+    findHiddenProcesses({
+      runId,
+      halePid: 1,
+      before: rows,
+      after: [],
+      knownGroups: new Set([101, 200]),
+      processes,
+      readMark: (pid) => marks.get(pid) ?? null,
+    });
 
   it('accepts the current generation, its forks, and an earlier one listed as stopping', () => {
     const rows = [{ name: 'a', pid: 101, generation: 3, stopping: [{ pid: 103, generation: 2 }] }];
@@ -161,15 +165,34 @@ describe('findViolations', () => {
   it.each([
     [{ orphans: [{ pid: 7, pgrp: 7, commandLine: 'node flaky', because: 'seen pid' as const }] }, 'orphan: pid 7'],
     [{ zombies: { scans: 3, zombiesSeen: 1, lingering: [{ pid: 8, firstSeenMs: 1_200 }] } }, 'zombie: pid 8'],
-    [{ allHealthyAtEnd: false, finalRows: [{ name: 'flaky-01', pid: null, state: 'restarting', restartCount: 1, generation: 2, stopping: [] }] }, 'not healthy at the end: flaky-01 restarting'],
     [
-      { invariant: { checks: 20, skipped: 0, violations: 2, samples: [{ pid: 9, pgrp: 9, mark: null, commandLine: 'node flaky', why: 'in process group 9', atMs: 1_500 }] } },
+      {
+        allHealthyAtEnd: false,
+        finalRows: [{ name: 'flaky-01', pid: null, state: 'restarting', restartCount: 1, generation: 2, stopping: [] }],
+      },
+      'not healthy at the end: flaky-01 restarting',
+    ],
+    [
+      {
+        invariant: {
+          checks: 20,
+          skipped: 0,
+          violations: 2,
+          samples: [{ pid: 9, pgrp: 9, mark: null, commandLine: 'node flaky', why: 'in process group 9', atMs: 1_500 }],
+        },
+      },
       'invariant: 2 hidden process sightings in 20 checks: pid 9 at 1500 ms',
     ],
     [{ invariant: { checks: 0, skipped: 3, violations: 0, samples: [] } }, 'invariant: never checked'],
-    [{ restarts: [{ plugin: 'flaky-01', before: 0, expectedMin: 1, expectedMax: 1, actual: 2 }] }, 'flaky-01 has restartCount 2, its faults imply 1'],
+    [
+      { restarts: [{ plugin: 'flaky-01', before: 0, expectedMin: 1, expectedMax: 1, actual: 2 }] },
+      'flaky-01 has restartCount 2, its faults imply 1',
+    ],
     [{ faults: [{ ...kill, actual: 2 }] }, 'sigkill on flaky-01 at 100 ms caused 2, expected 1'],
-    [{ faults: [{ ...kill, kind: 'slow-answers' as const, expected: { min: 0, max: 0 }, actual: 0, degradedSeen: false }] }, 'never seen degraded'],
+    [
+      { faults: [{ ...kill, kind: 'slow-answers' as const, expected: { min: 0, max: 0 }, actual: 0, degradedSeen: false }] },
+      'never seen degraded',
+    ],
     [{ api: { requests: 10, errors: 1, errorSamples: ['refused'], p50Ms: 2, p99Ms: 9, maxMs: 9 } }, '1 of 10 status requests failed'],
     [{ api: { requests: 10, errors: 0, errorSamples: [], p50Ms: 2, p99Ms: soakLimits.apiP99Ms + 1, maxMs: 900 } }, 'p99 latency'],
     [{ rss: { startKib: 90_000, endKib: 90_000 + soakLimits.rssGrowthKib + 1, maxKib: null } }, 'RSS: hale grew'],
@@ -181,7 +204,11 @@ describe('findViolations', () => {
   });
 
   it('does not judge the restarts of a plugin a fault could not reach', () => {
-    const report = { ...cleanReport(), unjudged: ['flaky-01'], restarts: [{ plugin: 'flaky-01', before: 0, expectedMin: 0, expectedMax: 0, actual: 3 }] };
+    const report = {
+      ...cleanReport(),
+      unjudged: ['flaky-01'],
+      restarts: [{ plugin: 'flaky-01', before: 0, expectedMin: 0, expectedMax: 0, actual: 3 }],
+    };
     expect(findViolations(report)).toEqual([]);
   });
 });
@@ -192,7 +219,10 @@ describe('parseSoakArgs', () => {
       ok: true,
       options: { plugins: 8, durationMs: 20_000, seed: 9, concurrency: null, verbose: false },
     });
-    expect(parseSoakArgs([], 5)).toEqual({ ok: true, options: { plugins: 20, durationMs: 60_000, seed: 5, concurrency: null, verbose: false } });
+    expect(parseSoakArgs([], 5)).toEqual({
+      ok: true,
+      options: { plugins: 20, durationMs: 60_000, seed: 5, concurrency: null, verbose: false },
+    });
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readBootId } from '../../src/state/proc-stat.js';
+import { readBootId } from '../../src/process/proc-stat.js';
 import { startHale, stopAllHale, type LogLine } from '../helpers/hale-process.js';
 import { greeterMain, requireBuilt } from '../helpers/paths.js';
 
@@ -41,7 +41,7 @@ const deadMark = (pid: number): string => `${JSON.stringify({ pid, startTime: '1
 const makeFolder = (path: string, mode: number, mark: string | null): void => {
   mkdirSync(path);
   if (mark !== null) writeFileSync(join(path, '.hale-owner'), mark);
-  writeFileSync(join(path, 'keep'), 'not hale\'s to remove\n');
+  writeFileSync(join(path, 'keep'), "not hale's to remove\n");
   chmodSync(path, mode);
 };
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { greeterMain, requireBuilt } from '../helpers/paths.js';
 import { pluginConfig } from '../helpers/supervised.js';
 import { useSupervisedSuite } from '../helpers/supervised-suite.js';
@@ -11,7 +11,10 @@ type Check = Extract<SupervisorEvent, { type: 'check' }>;
 
 /** The times of the first checks of a plugin that turned healthy at its first verdict, checked every `interval`. */
 const firstChecks = async (random: () => number, interval: number): Promise<number[]> => {
-  const { first, events } = await suite.supervise([pluginConfig('greeter', [greeterMain], { checkInterval: interval, startInterval: 20 })], { random });
+  const { first, events } = await suite.supervise(
+    [pluginConfig('greeter', [greeterMain], { checkInterval: interval, startInterval: 20 })],
+    { random },
+  );
   await first((e) => e.type === 'check' && events.filter((x) => x.type === 'check').length >= 4);
   return events.filter((e): e is Check => e.type === 'check').map((e) => e.check.at);
 };

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { isLive, listProcesses, readCommandLine } from '../../soak/proc.js';
-import { readInstanceMark } from '../../src/plugin/instance-mark.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import { readInstanceMark } from '../../src/containment/instance-mark.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { createSupervisor } from '../../src/supervisor/supervisor.js';
 import { alive } from '../helpers/alive.js';
 import { startHale, stopAllHale, type HaleProcess, type LogLine } from '../helpers/hale-process.js';
@@ -91,8 +91,7 @@ const spawnedCount = (n: number) => {
   return (line: LogLine) => line.event === 'spawned' && (seen += 1) >= n;
 };
 
-const exitWithin = async (hale: HaleProcess, ms: number) =>
-  Promise.race([hale.exited, delay(ms).then(() => null)]);
+const exitWithin = async (hale: HaleProcess, ms: number) => Promise.race([hale.exited, delay(ms).then(() => null)]);
 
 describe('hale run stopped by SIGTERM during start-up', () => {
   // Each moment: what to wait for before SIGTERM.
@@ -103,23 +102,30 @@ describe('hale run stopped by SIGTERM during start-up', () => {
     ['mid-way through 10 plugins (5 spawned)', (hale) => hale.line(spawnedCount(5), 15_000)],
   ];
 
-  test.each(moments)('%s: every plugin process is gone, nothing is spawned after, exit 0', async (_label, before) => {
-    const home = freshDir('run');
-    const hale = startHale(['run', '-c', writeConfig(home, 10, 1_500)]);
-    await before?.(hale);
-    hale.child.kill('SIGTERM');
-    const exit = await exitWithin(hale, 30_000);
-    expect(exit, `hale did not exit in 30 s; its last lines: ${JSON.stringify(hale.lines.slice(-5))}`).not.toBeNull();
-    // Plugins spawned after "stopped" may take a moment to show: look a little while.
-    await delay(500);
-    const spawned = spawnedPids(hale);
-    expect(await leftAfter(spawned, home, 1_000), 'plugin processes left running').toEqual([]);
-    expect(markedBy(hale), 'processes with this run\'s mark left running').toEqual([]);
-    expect(exit?.code, hale.stderr()).toBe(0);
-    const stoppedAt = hale.lines.findIndex((l) => l.msg === 'stopped');
-    expect(stoppedAt).toBeGreaterThanOrEqual(0);
-    expect(hale.lines.slice(stoppedAt).filter((l) => l.event === 'spawned'), 'spawned after "stopped"').toEqual([]);
-  }, 60_000);
+  test.each(moments)(
+    '%s: every plugin process is gone, nothing is spawned after, exit 0',
+    async (_label, before) => {
+      const home = freshDir('run');
+      const hale = startHale(['run', '-c', writeConfig(home, 10, 1_500)]);
+      await before?.(hale);
+      hale.child.kill('SIGTERM');
+      const exit = await exitWithin(hale, 30_000);
+      expect(exit, `hale did not exit in 30 s; its last lines: ${JSON.stringify(hale.lines.slice(-5))}`).not.toBeNull();
+      // Plugins spawned after "stopped" may take a moment to show: look a little while.
+      await delay(500);
+      const spawned = spawnedPids(hale);
+      expect(await leftAfter(spawned, home, 1_000), 'plugin processes left running').toEqual([]);
+      expect(markedBy(hale), "processes with this run's mark left running").toEqual([]);
+      expect(exit?.code, hale.stderr()).toBe(0);
+      const stoppedAt = hale.lines.findIndex((l) => l.msg === 'stopped');
+      expect(stoppedAt).toBeGreaterThanOrEqual(0);
+      expect(
+        hale.lines.slice(stoppedAt).filter((l) => l.event === 'spawned'),
+        'spawned after "stopped"',
+      ).toEqual([]);
+    },
+    60_000,
+  );
 
   test('right at spawn: nothing is left whenever the signal lands; exit 0 once hale has its handlers', async () => {
     const home = freshDir('at-spawn');
@@ -153,27 +159,38 @@ describe('hale run sent SIGHUP during start-up', () => {
   test.each([
     ['at its first log line', (l: LogLine) => typeof l.api === 'string'],
     ['once the watchdog has started', (l: LogLine) => l.msg === 'watchdog started'],
-  ])('%s: the reload waits for the start, then applies; hale runs on', async (_label, moment) => {
-    const home = freshDir('hup');
-    const hale = startHale(['run', '-c', writeConfig(home, 3, 200)]);
-    await hale.line(moment, 15_000);
-    hale.child.kill('SIGHUP');
-    const reloaded = await hale.line((l) => l.event === 'reloaded' || (typeof l.msg === 'string' && l.msg.startsWith('reload refused')), 15_000);
-    expect(reloaded).toMatchObject({ event: 'reloaded', unchanged: ['slow-1', 'slow-2', 'slow-3'] });
-    await hale.line(spawnedCount(3), 15_000);
-    expect(hale.child.exitCode).toBeNull();
-    hale.child.kill('SIGTERM');
-    expect((await exitWithin(hale, 30_000))?.code).toBe(0);
-    await delay(300);
-    expect(await leftAfter(spawnedPids(hale), home, 1_000)).toEqual([]);
-    expect(spawnedPids(hale)).toHaveLength(3);
-  }, 60_000);
+  ])(
+    '%s: the reload waits for the start, then applies; hale runs on',
+    async (_label, moment) => {
+      const home = freshDir('hup');
+      const hale = startHale(['run', '-c', writeConfig(home, 3, 200)]);
+      await hale.line(moment, 15_000);
+      hale.child.kill('SIGHUP');
+      const reloaded = await hale.line(
+        (l) => l.event === 'reloaded' || (typeof l.msg === 'string' && l.msg.startsWith('reload refused')),
+        15_000,
+      );
+      expect(reloaded).toMatchObject({ event: 'reloaded', unchanged: ['slow-1', 'slow-2', 'slow-3'] });
+      await hale.line(spawnedCount(3), 15_000);
+      expect(hale.child.exitCode).toBeNull();
+      hale.child.kill('SIGTERM');
+      expect((await exitWithin(hale, 30_000))?.code).toBe(0);
+      await delay(300);
+      expect(await leftAfter(spawnedPids(hale), home, 1_000)).toEqual([]);
+      expect(spawnedPids(hale)).toHaveLength(3);
+    },
+    60_000,
+  );
 });
 
 describe('the library: stop() called while start() is under way', () => {
   const supervised = (home: string, plugins: number) => {
     const configs = Array.from({ length: plugins }, (_, i) =>
-      pluginConfig(`slow-${i + 1}`, [slowPlugin, '--handshake-after', '300', home], { startTimeout: 30_000, stopTimeout: 2_000, checkInterval: 60_000 }),
+      pluginConfig(`slow-${i + 1}`, [slowPlugin, '--handshake-after', '300', home], {
+        startTimeout: 30_000,
+        stopTimeout: 2_000,
+        checkInterval: 60_000,
+      }),
     );
     const { log } = createMemoryLogger('debug');
     const supervisor = createSupervisor(supervisorConfig(configs, join(home, 'state')), { log });
@@ -183,21 +200,25 @@ describe('the library: stop() called while start() is under way', () => {
   };
   const pidsOf = (events: SupervisorEvent[]): number[] => events.flatMap((e) => (e.type === 'spawned' ? [e.pid] : []));
 
-  test.each([0, 1, 5, 20, 60])('stop() %i ms after start(), start not awaited: nothing runs once both have settled', async (afterMs) => {
-    const home = freshDir('library');
-    const { supervisor, events } = supervised(home, 6);
-    const starting = supervisor.start();
-    if (afterMs > 0) await delay(afterMs);
-    const stopping = supervisor.stop('test');
-    const [started] = await Promise.allSettled([starting, stopping]);
-    expect(started.status).toBe('fulfilled');
-    const stoppedAt = events.length;
-    // Anything a late start step might still spawn would show within this while.
-    await delay(800);
-    expect(events.slice(stoppedAt).filter((e) => e.type === 'spawned')).toEqual([]);
-    expect(await leftAfter(pidsOf(events), home, 1_000)).toEqual([]);
-    expect(supervisor.snapshot().shuttingDown).toBe(true);
-  }, 30_000);
+  test.each([0, 1, 5, 20, 60])(
+    'stop() %i ms after start(), start not awaited: nothing runs once both have settled',
+    async (afterMs) => {
+      const home = freshDir('library');
+      const { supervisor, events } = supervised(home, 6);
+      const starting = supervisor.start();
+      if (afterMs > 0) await delay(afterMs);
+      const stopping = supervisor.stop('test');
+      const [started] = await Promise.allSettled([starting, stopping]);
+      expect(started.status).toBe('fulfilled');
+      const stoppedAt = events.length;
+      // Anything a late start step might still spawn would show within this while.
+      await delay(800);
+      expect(events.slice(stoppedAt).filter((e) => e.type === 'spawned')).toEqual([]);
+      expect(await leftAfter(pidsOf(events), home, 1_000)).toEqual([]);
+      expect(supervisor.snapshot().shuttingDown).toBe(true);
+    },
+    30_000,
+  );
 
   test('start() after stop() starts nothing', async () => {
     const home = freshDir('library-late');

@@ -1,4 +1,16 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,32 +134,41 @@ describe('a state dir holding what hale did not put there', () => {
   test.each([
     ['group-writable', 0o770, 'mode 0770'],
     ['world-writable', 0o777, 'mode 0777'],
-  ])('a %s state dir is refused, naming the dir, its mode, and chmod 700', async (_label, mode, said) => {
-    const stateDir = freshDir('state');
-    chmodSync(stateDir, mode);
-    const hale = startHale(['run', '-c', writeConfig(stateDir)]);
-    expect(await exitWithin(hale, 15_000)).toEqual({ code: 1, signal: null });
-    const text = hale.stderr();
-    expect(text).toContain(stateDir);
-    expect(text).toContain(said);
-    expect(text).toContain(`chmod 700 ${stateDir}`);
-    expect(readdirSync(stateDir)).toEqual([]);
-  }, 60_000);
+  ])(
+    'a %s state dir is refused, naming the dir, its mode, and chmod 700',
+    async (_label, mode, said) => {
+      const stateDir = freshDir('state');
+      chmodSync(stateDir, mode);
+      const hale = startHale(['run', '-c', writeConfig(stateDir)]);
+      expect(await exitWithin(hale, 15_000)).toEqual({ code: 1, signal: null });
+      const text = hale.stderr();
+      expect(text).toContain(stateDir);
+      expect(text).toContain(said);
+      expect(text).toContain(`chmod 700 ${stateDir}`);
+      expect(readdirSync(stateDir)).toEqual([]);
+    },
+    60_000,
+  );
 
   // Only root can give a dir away.
-  test.skipIf(process.getuid?.() !== 0)('a state dir owned by another user is refused, naming its owner', async () => {
-    const stateDir = freshDir('state');
-    const other = 65534;
-    chownSync(stateDir, other, other);
-    const hale = startHale(['run', '-c', writeConfig(stateDir)]);
-    expect(await exitWithin(hale, 15_000)).toEqual({ code: 1, signal: null });
-    const text = hale.stderr();
-    expect(text).toContain(`${stateDir} is owned by uid ${other}`);
-  }, 60_000);
+  test.skipIf(process.getuid?.() !== 0)(
+    'a state dir owned by another user is refused, naming its owner',
+    async () => {
+      const stateDir = freshDir('state');
+      const other = 65534;
+      chownSync(stateDir, other, other);
+      const hale = startHale(['run', '-c', writeConfig(stateDir)]);
+      expect(await exitWithin(hale, 15_000)).toEqual({ code: 1, signal: null });
+      const text = hale.stderr();
+      expect(text).toContain(`${stateDir} is owned by uid ${other}`);
+    },
+    60_000,
+  );
 
   test('a 50 MB journal of valid records: start is quick and the newest history is restored', async () => {
     const stateDir = freshDir('state');
-    const line = (n: number) => `${JSON.stringify({ at: 1_700_000_000_000 + n, type: 'transition', plugin: 'greeter', from: 'healthy', to: 'unhealthy', reason: `old ${n}`, restarts: 0, restartCount: 0 })}\n`;
+    const line = (n: number) =>
+      `${JSON.stringify({ at: 1_700_000_000_000 + n, type: 'transition', plugin: 'greeter', from: 'healthy', to: 'unhealthy', reason: `old ${n}`, restarts: 0, restartCount: 0 })}\n`;
     const perLine = Buffer.byteLength(line(0));
     const lines = Math.ceil((50 * 1024 * 1024) / perLine);
     const chunk: string[] = [];

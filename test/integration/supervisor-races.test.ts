@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { isLive, listProcesses, readCommandLine } from '../../soak/proc.js';
 import type { PluginConfig } from '../../src/config/types.js';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { createSupervisor, type Supervisor } from '../../src/supervisor/supervisor.js';
 import { createMemoryLogger } from '../helpers/memory-log.js';
 import { fixture, flakyMain, requireBuilt } from '../helpers/paths.js';
@@ -28,7 +28,11 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const slow = (name: string, ms: number, overrides: Partial<PluginConfig> = {}): PluginConfig =>
-  pluginConfig(name, [fixture('stubborn-plugin.mjs'), '--handshake-after', String(ms), dir], { critical: false, checkInterval: 200, ...overrides });
+  pluginConfig(name, [fixture('stubborn-plugin.mjs'), '--handshake-after', String(ms), dir], {
+    critical: false,
+    checkInterval: 200,
+    ...overrides,
+  });
 
 const create = (plugins: PluginConfig[]) => {
   count += 1;
@@ -62,7 +66,7 @@ describe('races around start, stop and reload', () => {
     const reloaded = supervisor.reload('test', { ...config, plugins: [slow('a', 0, { env: { CHANGED: '1' } }), slow('c', 0)] });
     await starting;
     expect(await reloaded).toMatchObject({ ok: true, added: ['c'], removed: ['b'], changed: ['a'] });
-    const healthy = () => (supervisor.snapshot().plugins.every((p) => p.state === 'healthy'));
+    const healthy = () => supervisor.snapshot().plugins.every((p) => p.state === 'healthy');
     expect(await until(healthy, 20_000)).toBe(true);
     const pids = supervisor.snapshot().plugins.map((p) => p.pid);
     expect(running().sort()).toEqual([...pids].sort());
@@ -87,7 +91,11 @@ describe('races around start, stop and reload', () => {
   }, 40_000);
 
   test('a restart scheduled after a crash never fires once the stop has begun', async () => {
-    const crashing = pluginConfig('crashing', [flakyMain, '--crash-after', '300ms', '--fault-dir', dir], { critical: false, restartBackoff: 600, maxRestartBackoff: 600 });
+    const crashing = pluginConfig('crashing', [flakyMain, '--crash-after', '300ms', '--fault-dir', dir], {
+      critical: false,
+      restartBackoff: 600,
+      maxRestartBackoff: 600,
+    });
     const { supervisor, events } = create([crashing]);
     await supervisor.start();
     const scheduled = () => events.some((e) => e.type === 'restartScheduled');
@@ -105,10 +113,16 @@ describe('races around start, stop and reload', () => {
     await supervisor.start();
     expect(await until(() => supervisor.plugin('a')?.state === 'healthy', 20_000)).toBe(true);
     for (let round = 1; round <= 4; round += 1) {
-      const reloading = supervisor.reload('test', { ...config, plugins: [slow('a', 0, { stopTimeout: 600, env: { ROUND: String(round) } })] });
+      const reloading = supervisor.reload('test', {
+        ...config,
+        plugins: [slow('a', 0, { stopTimeout: 600, env: { ROUND: String(round) } })],
+      });
       // The reload retires the old runner at once, before any wait: these reach it retired.
       await delay(round * 5);
-      const [started, restarted] = await Promise.all([supervisor.control('a', 'start', 'test'), supervisor.control('a', 'restart', 'test')]);
+      const [started, restarted] = await Promise.all([
+        supervisor.control('a', 'start', 'test'),
+        supervisor.control('a', 'restart', 'test'),
+      ]);
       expect(started.ok && restarted.ok).toBe(true);
       expect(await reloading).toMatchObject({ ok: true, changed: ['a'] });
     }

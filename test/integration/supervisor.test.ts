@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { SupervisorEvent } from '../../src/supervisor/events.js';
+import type { SupervisorEvent } from '../../src/model/events.js';
 import { alive } from '../helpers/alive.js';
 import { fixture, flakyMain, greeterMain, requireBuilt } from '../helpers/paths.js';
 import { pluginConfig } from '../helpers/supervised.js';
@@ -10,15 +10,20 @@ import { waitForEvent } from '../helpers/wait-for-event.js';
 
 type Transition = Extract<SupervisorEvent, { type: 'transition' }>;
 const isTransition = (event: SupervisorEvent): event is Transition => event.type === 'transition';
-const becomes = (plugin: string, to: Transition['to']) => (event: SupervisorEvent): event is Transition =>
-  isTransition(event) && event.plugin === plugin && event.to === to;
+const becomes =
+  (plugin: string, to: Transition['to']) =>
+  (event: SupervisorEvent): event is Transition =>
+    isTransition(event) && event.plugin === plugin && event.to === to;
 
 const { supervise, serveApi, scratchDir } = useSupervisedSuite();
 
 beforeAll(requireBuilt);
 
 const transitionsOf = (events: SupervisorEvent[], plugin: string) =>
-  events.filter(isTransition).filter((e) => e.plugin === plugin).map((e) => e.to);
+  events
+    .filter(isTransition)
+    .filter((e) => e.plugin === plugin)
+    .map((e) => e.to);
 
 describe('a supervised plugin', () => {
   test('starts healthy: connected, named by GetInfo, checked, nothing restarted', async () => {
@@ -79,7 +84,15 @@ describe('a supervised plugin', () => {
     expect(failed.reason).toMatch(/^gave up after 3 restarts; the last failure: exit code 3 before the handshake/);
     const steps = events.filter(isTransition).filter((e) => e.plugin === 'crashes');
     expect(steps.map((e) => e.to)).toEqual([
-      'unknown', 'unhealthy', 'restarting', 'unhealthy', 'restarting', 'unhealthy', 'restarting', 'unhealthy', 'failed',
+      'unknown',
+      'unhealthy',
+      'restarting',
+      'unhealthy',
+      'restarting',
+      'unhealthy',
+      'restarting',
+      'unhealthy',
+      'failed',
     ]);
     const waits = steps.flatMap((step, i) => (step.to === 'restarting' ? [step.at - (steps[i - 1]?.at ?? 0)] : []));
     expect(waits).toHaveLength(3);
@@ -138,9 +151,7 @@ describe('a supervised plugin', () => {
   });
 
   test('a command that does not exist is a failed start that says so', async () => {
-    const { first } = await supervise([
-      { ...pluginConfig('missing', []), command: '/nonexistent/plugin-binary', maxRestarts: 0 },
-    ]);
+    const { first } = await supervise([{ ...pluginConfig('missing', []), command: '/nonexistent/plugin-binary', maxRestarts: 0 }]);
     const failed = await first((e) => e.type === 'startFailed' && e.plugin === 'missing');
     expect(failed.type === 'startFailed' && failed.reason).toBe('command not found: /nonexistent/plugin-binary (not on PATH)');
     await first(becomes('missing', 'failed'));
@@ -212,7 +223,11 @@ describe('a supervised plugin', () => {
     await first(becomes('greeter', 'healthy'));
     const pid = supervisor.plugin('greeter')?.pid ?? 0;
     const stopping = supervisor.stop('test');
-    expect(await supervisor.control('greeter', 'restart', 'late')).toEqual({ ok: false, code: 'shutting_down', message: 'the supervisor is shutting down' });
+    expect(await supervisor.control('greeter', 'restart', 'late')).toEqual({
+      ok: false,
+      code: 'shutting_down',
+      message: 'the supervisor is shutting down',
+    });
     await stopping;
     expect(supervisor.plugin('greeter')).toMatchObject({ state: 'stopped', pid: null, generation: 1 });
     expect(alive(pid)).toBe(false);

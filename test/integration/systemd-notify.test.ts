@@ -87,7 +87,11 @@ describe('hale run under systemd (Type=notify)', () => {
     expect(Date.parse(String(ready['time'])) - Date.parse(String(spawned['time']))).toBeGreaterThanOrEqual(handshakeMs - 200);
     // The plugins do not inherit it: a plugin's own READY=1 cannot speak for hale.
     const pluginPid = Number(ready['pluginPid']);
-    expect(readFileSync(`/proc/${pluginPid}/environ`, 'utf8').split('\0').filter((v) => v.startsWith('NOTIFY_SOCKET='))).toEqual([]);
+    expect(
+      readFileSync(`/proc/${pluginPid}/environ`, 'utf8')
+        .split('\0')
+        .filter((v) => v.startsWith('NOTIFY_SOCKET=')),
+    ).toEqual([]);
 
     hale.child.kill('SIGTERM');
     expect((await hale.exited).code).toBe(0);
@@ -99,7 +103,10 @@ describe('hale run under systemd (Type=notify)', () => {
   test('without NOTIFY_SOCKET says nothing to systemd', async () => {
     const notes = join(dir, 'unset.log');
     expect(process.env['NOTIFY_SOCKET']).toBeUndefined();
-    const hale = startHale(['run', '-c', writeConfig('unset')], { HALE_TEST_NOTIFY_LOG: notes, PATH: `${fakeSystemd}:${process.env['PATH'] ?? ''}` });
+    const hale = startHale(['run', '-c', writeConfig('unset')], {
+      HALE_TEST_NOTIFY_LOG: notes,
+      PATH: `${fakeSystemd}:${process.env['PATH'] ?? ''}`,
+    });
     await hale.line(isLine({ plugin: 'slow', event: 'ready' }), 20_000);
     await hale.line((line) => line.event === 'transition' && line.plugin === 'slow' && line['to'] === 'healthy', 20_000);
     hale.child.kill('SIGTERM');

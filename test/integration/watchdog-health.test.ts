@@ -60,7 +60,9 @@ describe('the watchdog in /health', () => {
     expect(first?.components?.watchdog).toMatchObject({ status: 'healthy', kind: 'watchdog', critical: false, restarts: 0 });
     expect(['cgroup', 'process-group']).toContain(first?.containment);
 
-    const watchdogPid = Number((await hale.line((l) => l.msg === 'watchdog started' && typeof l.watchdogPid === 'number', 10_000)).watchdogPid);
+    const watchdogPid = Number(
+      (await hale.line((l) => l.msg === 'watchdog started' && typeof l.watchdogPid === 'number', 10_000)).watchdogPid,
+    );
     expect(alive(watchdogPid)).toBe(true);
     process.kill(watchdogPid, 'SIGKILL');
     // Bounded: another watchdog runs again within 20 s; every answer meanwhile is healthy or degraded, never unhealthy.

@@ -102,6 +102,98 @@ const findCycles = (graph: Graph): string[][] => {
   return cycles;
 };
 
+/**
+ * The layers of src/, lowest first; docs/architecture.md describes each. A
+ * folder (or a file at the src/ root, named without `.ts`) may import its own
+ * files and anything on a lower layer: never a layer above, never a neighbour
+ * on its own layer. Type-only imports count as much as any other, so no two
+ * folders can import each other.
+ */
+const layers: readonly (readonly string[])[] = [
+  // The shared vocabulary (statuses, checks, events, operations): types and tiny pure helpers.
+  ['model'],
+  // Leaves: the one error type, the logger, the version, the plugin protocol's constants, text and small helpers.
+  ['errors', 'log', 'version', 'protocol', 'text', 'util'],
+  // Pure or nearly: reading supervisor.yaml, the lifecycle as a pure function, reading /proc and running a command.
+  ['config', 'lifecycle', 'process'],
+  // The one home of grpc-js; what hale keeps on disk in its state dir.
+  ['grpc', 'state'],
+  // No plugin outlives hale: process groups, cgroups, the process guard, the watchdog.
+  ['containment'],
+  // One plugin process: spawn, handshake, output, stop.
+  ['plugin'],
+  // Checks on a schedule, each protocol, one verdict.
+  ['checks'],
+  // Every plugin together: runners, events, history, operations, reload.
+  ['supervisor'],
+  // Publishing health to NATS, hearing other hubs.
+  ['nats'],
+  ['metrics'],
+  // The HTTP API and the dashboard it serves.
+  ['api'],
+  // The HTTP client the CLI talks to the API with.
+  ['client'],
+  ['commands'],
+  // Entry points: the CLI, the library (index), the plugin SDK.
+  ['cli', 'index', 'sdk'],
+];
+
+/** The folder a file of src/ belongs to, or the root file's own name. */
+const unitOf = (file: string): string => {
+  const slash = file.indexOf('/');
+  return slash === -1 ? file.replace(/\.ts$/, '') : file.slice(0, slash);
+};
+
+const layerIndex = (order: readonly (readonly string[])[]): Map<string, number> =>
+  new Map(order.flatMap((units, rank) => units.map((unit): [string, number] => [unit, rank])));
+
+/** Every import from one folder into another, as `a → b` with the files that make it. */
+const folderEdges = (graph: Graph): Map<string, string[]> => {
+  const edges = new Map<string, string[]>();
+  for (const [from, targets] of graph) {
+    for (const to of targets) {
+      const fromUnit = unitOf(from);
+      const toUnit = unitOf(to);
+      if (fromUnit === toUnit) continue;
+      const key = `${fromUnit} → ${toUnit}`;
+      edges.set(key, [...(edges.get(key) ?? []), `${from} → ${to}`]);
+    }
+  }
+  return edges;
+};
+
+/** Pairs of folders that import each other, as `a ↔ b` (a before b) with the files of both ways. */
+const findMutualPairs = (graph: Graph): Map<string, string[]> => {
+  const edges = folderEdges(graph);
+  const pairs = new Map<string, string[]>();
+  for (const [key, files] of edges) {
+    const [a = '', b = ''] = key.split(' → ');
+    const back = edges.get(`${b} → ${a}`);
+    if (back !== undefined && a < b) pairs.set(`${a} ↔ ${b}`, [...files, ...back].sort());
+  }
+  return pairs;
+};
+
+/** Every import of a unit on the same layer or above, and every unit with no layer. */
+const findLayerBreaks = (graph: Graph, order: readonly (readonly string[])[]): string[] => {
+  const rank = layerIndex(order);
+  const breaks: string[] = [];
+  for (const [from, targets] of graph) {
+    const fromRank = rank.get(unitOf(from));
+    if (fromRank === undefined) {
+      breaks.push(`${from}: ${unitOf(from)} has no layer`);
+      continue;
+    }
+    for (const to of targets) {
+      const toRank = rank.get(unitOf(to));
+      if (unitOf(to) === unitOf(from) || toRank === undefined || toRank < fromRank) continue;
+      const where = toRank === fromRank ? 'its own layer' : 'a layer above';
+      breaks.push(`${from} → ${to} (${unitOf(from)} imports ${unitOf(to)}, on ${where})`);
+    }
+  }
+  return breaks.sort();
+};
+
 const importersOf = (packages: Map<string, string[]>, name: string): string[] =>
   [...packages]
     .filter(([, named]) => named.some((specifier) => specifier === name || specifier.startsWith(`${name}/`)))
@@ -165,13 +257,57 @@ describe('the import graph of src/', () => {
     expect(cycles, `import cycles:\n${cycles.map((cycle) => cycle.join(' → ')).join('\n')}`).toEqual([]);
   });
 
+  test('the layer checker finds an import upward, one across a layer and a folder with no layer', () => {
+    const planted: Graph = new Map([
+      ['low/a.ts', new Set(['high/b.ts'])],
+      ['high/b.ts', new Set(['low/a.ts', 'high/c.ts'])],
+      ['high/c.ts', new Set(['side/d.ts'])],
+      ['side/d.ts', new Set<string>()],
+      ['root.ts', new Set(['low/a.ts'])],
+      ['stray/e.ts', new Set<string>()],
+    ]);
+    expect(findLayerBreaks(planted, [['low'], ['high', 'side'], ['root']])).toEqual([
+      'high/c.ts → side/d.ts (high imports side, on its own layer)',
+      'low/a.ts → high/b.ts (low imports high, on a layer above)',
+      'stray/e.ts: stray has no layer',
+    ]);
+    expect([...findMutualPairs(planted)]).toEqual([['high ↔ low', ['high/b.ts → low/a.ts', 'low/a.ts → high/b.ts']]]);
+  });
+
+  test('every layer is named once, and every named unit exists', () => {
+    const named = layers.flat();
+    expect(new Set(named).size).toBe(named.length);
+    const units = new Set([...scan.graph.keys()].map(unitOf));
+    expect(named.filter((unit) => !units.has(unit))).toEqual([]);
+  });
+
+  test('no two folders of src/ import each other (type imports included)', () => {
+    const pairs = [...findMutualPairs(scan.graph)];
+    const shown = pairs.map(([pair, files]) => `${pair}\n  ${files.join('\n  ')}`).join('\n');
+    expect(
+      pairs.map(([pair]) => pair),
+      `folders importing each other:\n${shown}`,
+    ).toEqual([]);
+  });
+
+  test('no file imports a folder on its own layer or above (the layers run one way)', () => {
+    const breaks = findLayerBreaks(scan.graph, layers);
+    expect(breaks, `imports against the layers:\n${breaks.join('\n')}`).toEqual([]);
+  });
+
+  test('src/model/ imports no package and no other folder: it is vocabulary only', () => {
+    const model = [...scan.packages].filter(([file]) => unitOf(file) === 'model');
+    expect(model.length).toBeGreaterThan(5);
+    expect(model.filter(([, named]) => named.length > 0)).toEqual([]);
+  });
+
   test('@grpc/grpc-js is imported only under src/grpc/', () => {
     const importers = importersOf(scan.packages, '@grpc/grpc-js');
     expect(importers.length).toBeGreaterThan(0);
     expect(importers.filter((file) => !file.startsWith('grpc/'))).toEqual([]);
   });
 
-  test('execa is imported only by src/plugin/process.ts', () => {
-    expect(importersOf(scan.packages, 'execa')).toEqual(['plugin/process.ts']);
+  test('execa is imported only by src/process/run-process.ts', () => {
+    expect(importersOf(scan.packages, 'execa')).toEqual(['process/run-process.ts']);
   });
 });

@@ -66,9 +66,15 @@ export const createAuthGate = (options: AuthGateOptions): AuthGate => {
   const tooMany = (c: Context, address: string, decision: Extract<RateDecision, { ok: false }>): AuthOutcome => ({
     ok: false,
     reason: 'rate_limited_failures',
-    response: answerError(c, 429, 'rate_limited', `too many refused requests from ${address} or from everyone; try again in ${decision.retryAfterSeconds} s`, {
-      'Retry-After': String(decision.retryAfterSeconds),
-    }),
+    response: answerError(
+      c,
+      429,
+      'rate_limited',
+      `too many refused requests from ${address} or from everyone; try again in ${decision.retryAfterSeconds} s`,
+      {
+        'Retry-After': String(decision.retryAfterSeconds),
+      },
+    ),
   });
   const refuse = (c: Context, message: string, mismatch: boolean): AuthOutcome => ({
     ok: false,

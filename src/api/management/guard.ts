@@ -57,7 +57,12 @@ export const createManagementGuard = (options: ManagementOptions): ManagementGua
   const perPlugin = createRateLimiter({ ...limiterOptions, limit: rateLimit.perPlugin });
   const gate =
     options.gate ??
-    createAuthGate({ token: options.token, perClient: rateLimit.perClient, windowMs: rateLimit.windowMs, ...(options.now === undefined ? {} : { now: options.now }) });
+    createAuthGate({
+      token: options.token,
+      perClient: rateLimit.perClient,
+      windowMs: rateLimit.windowMs,
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
   const body = limitBody();
 
   const audited: MiddlewareHandler = async (c, next) => {

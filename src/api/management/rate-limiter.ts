@@ -1,3 +1,5 @@
+import { createTokenBucket, type TokenBucket } from '../../util/token-bucket.js';
+
 /** Whether one more request fits, and if not, how long until one will. */
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -27,26 +29,22 @@ export interface RateLimiterOptions {
  * if (!decision.ok) answer429(decision.retryAfterSeconds);
  */
 export const createRateLimiter = ({ limit, windowMs, maxKeys = 10_000, now = Date.now }: RateLimiterOptions): RateLimiter => {
-  const msPerToken = windowMs / limit;
+  const rate = (limit * 1_000) / windowMs;
   // Insertion order is use order: a key is moved to the end whenever it is taken from.
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const decide = (tokens: number): RateDecision =>
-    tokens >= 1 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((1 - tokens) * msPerToken) / 1_000)) };
+  const buckets = new Map<string, TokenBucket>();
+  const decide = (waitMs: number): RateDecision =>
+    waitMs === 0 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1_000)) };
   return {
     peek: (key) => {
       const bucket = buckets.get(key);
-      return bucket === undefined ? { ok: true } : decide(Math.min(limit, bucket.tokens + (now() - bucket.at) / msPerToken));
+      return bucket === undefined ? { ok: true } : decide(bucket.waitMs(now()));
     },
     take: (key) => {
       const time = now();
-      const bucket = buckets.get(key) ?? { tokens: limit, at: time };
+      const bucket = buckets.get(key) ?? createTokenBucket({ rate, burst: limit });
       buckets.delete(key);
-      const tokens = Math.min(limit, bucket.tokens + (time - bucket.at) / msPerToken);
-      if (tokens < 1) {
-        buckets.set(key, { tokens, at: time });
-        return decide(tokens);
-      }
-      buckets.set(key, { tokens: tokens - 1, at: time });
+      buckets.set(key, bucket);
+      if (!bucket.take(time)) return decide(bucket.waitMs(time));
       if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value as string);
       return { ok: true };
     },

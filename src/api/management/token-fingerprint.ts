@@ -11,5 +11,8 @@ import { createHash } from 'node:crypto';
 export const tokenFingerprint = (header: string | undefined): string | null => {
   const match = header === undefined ? null : /^Bearer[ \t]+(\S+)/i.exec(header.trim());
   if (match === null) return header === undefined || header.trim() === '' ? null : 'malformed';
-  return `sha256:${createHash('sha256').update(match[1] ?? '', 'utf8').digest('hex').slice(0, 12)}`;
+  return `sha256:${createHash('sha256')
+    .update(match[1] ?? '', 'utf8')
+    .digest('hex')
+    .slice(0, 12)}`;
 };

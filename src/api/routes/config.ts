@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { ApiBackend } from '../backend.js';
+import type { ApiErrorBody } from '../bodies.js';
 import { answerRefusal } from '../control-answer.js';
 import { rejectMethod } from '../errors.js';
 import type { ManagementGuard } from '../management/guard.js';
@@ -15,14 +16,18 @@ import type { ManagementGuard } from '../management/guard.js';
  */
 export const createConfigRoutes = (options: { backend: ApiBackend; management: ManagementGuard }): Hono => {
   const routes = new Hono();
-  routes.post('/reload', options.management.guard(() => null), async (c) => {
-    const result = await options.backend.reload('POST /config/reload');
-    if (result.ok) return c.json(result);
-    if (result.code === 'invalid_config') {
-      return c.json({ error: { code: result.code, message: result.message, issues: result.issues } }, 422);
-    }
-    return answerRefusal(c, { code: result.code, message: result.message });
-  });
+  routes.post(
+    '/reload',
+    options.management.guard(() => null),
+    async (c) => {
+      const result = await options.backend.reload('POST /config/reload');
+      if (result.ok) return c.json(result);
+      if (result.code === 'invalid_config') {
+        return c.json({ error: { code: result.code, message: result.message, issues: result.issues } } satisfies ApiErrorBody, 422);
+      }
+      return answerRefusal(c, { code: result.code, message: result.message });
+    },
+  );
   routes.all('/reload', rejectMethod('POST'));
   return routes;
 };

@@ -1,8 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { LoggedEvent } from '../../supervisor/event-log.js';
-import type { OutputEntry } from '../../supervisor/events.js';
+import type { OutputEntry } from '../../model/events.js';
 import type { ApiBackend } from '../backend.js';
+import type { EventBody, OutputEventBody } from '../bodies.js';
 import { answerError, rejectMethod } from '../errors.js';
 import { readEventFilter, type EventFilter } from '../event-filter.js';
 import { clientAddressOf, clientKeyOf } from '../management/client-address.js';
@@ -44,14 +45,20 @@ interface Message {
 const toMessage = ({ id, event }: LoggedEvent): Message => ({
   id: String(id),
   event: event.type,
-  data: JSON.stringify({ id, ...event }),
+  data: JSON.stringify({ id, ...event } satisfies EventBody),
   last: event.type === 'supervisor' && event.phase === 'stopping',
 });
 
 // An output line has no id: it is not kept, so there is nothing to resume from.
 const toOutputMessage = ({ plugin, line }: OutputEntry): Message => ({
   event: 'output',
-  data: JSON.stringify({ plugin, at: new Date(line.at).toISOString(), stream: line.stream, line: line.line, truncated: line.truncated }),
+  data: JSON.stringify({
+    plugin,
+    at: new Date(line.at).toISOString(),
+    stream: line.stream,
+    line: line.line,
+    truncated: line.truncated,
+  } satisfies OutputEventBody),
 });
 
 /**
@@ -77,7 +84,8 @@ export const createEventRoutes = (options: EventRouteOptions): Hono => {
     const lastEventId = readLastEventId(c);
     if (Number.isNaN(lastEventId)) return answerError(c, 400, 'invalid_event_id', 'Last-Event-ID must be the decimal id of an event');
     // On node, the response under the stream: a client that stopped reading is cut off there.
-    const outgoing = (c.env as { outgoing?: { destroy(): void; writableFinished: boolean; socket: WatchedSocket | null } } | undefined)?.outgoing;
+    const outgoing = (c.env as { outgoing?: { destroy(): void; writableFinished: boolean; socket: WatchedSocket | null } } | undefined)
+      ?.outgoing;
     let abort: () => void = () => {};
     const cutOff = () => {
       abort();
@@ -91,7 +99,16 @@ export const createEventRoutes = (options: EventRouteOptions): Hono => {
     return streamSSE(c, async (stream) => {
       abort = () => stream.abort();
       try {
-        await serveStream(stream, { backend, filter: filter.filter, lastEventId, heartbeatMs, maxQueue, overflowGraceMs, cutOff, onOverflow: place.markEnding });
+        await serveStream(stream, {
+          backend,
+          filter: filter.filter,
+          lastEventId,
+          heartbeatMs,
+          maxQueue,
+          overflowGraceMs,
+          cutOff,
+          onOverflow: place.markEnding,
+        });
       } finally {
         place.release();
       }
@@ -175,7 +192,9 @@ const serveStream = async (stream: SSEStreamingApi, job: StreamJob): Promise<voi
       if (overflowed) {
         await stream.writeSSE({
           event: 'overflow',
-          data: JSON.stringify({ message: `this client fell ${job.maxQueue} events behind and is dropped; reconnect with Last-Event-ID to catch up` }),
+          data: JSON.stringify({
+            message: `this client fell ${job.maxQueue} events behind and is dropped; reconnect with Last-Event-ID to catch up`,
+          }),
         });
         return;
       }

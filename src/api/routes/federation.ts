@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { ApiBackend } from '../backend.js';
+import type { FederatedServicesBody, FederationBody, HubsBody } from '../bodies.js';
 import { answerError, rejectMethod } from '../errors.js';
 
 const disabledMessage =
@@ -23,18 +24,26 @@ export const createFederationRoutes = (backend: ApiBackend): Hono => {
   const routes = new Hono();
   routes.get('/', (c) => {
     const federation = backend.federation;
-    if (federation === undefined) return c.json({ enabled: false, hub_id: null, stale_after_seconds: null });
-    return c.json({ enabled: true, hub_id: federation.hubId, stale_after_seconds: federation.staleAfterMs / 1_000 });
+    if (federation === undefined) return c.json({ enabled: false, hub_id: null, stale_after_seconds: null } satisfies FederationBody);
+    return c.json({
+      enabled: true,
+      hub_id: federation.hubId,
+      stale_after_seconds: federation.staleAfterMs / 1_000,
+    } satisfies FederationBody);
   });
   routes.get('/hubs', (c) => {
     const federation = backend.federation;
     if (federation === undefined) return answerDisabled(c);
-    return c.json({ hub_id: federation.hubId, stale_after_seconds: federation.staleAfterMs / 1_000, hubs: federation.hubs() });
+    return c.json({
+      hub_id: federation.hubId,
+      stale_after_seconds: federation.staleAfterMs / 1_000,
+      hubs: federation.hubs(),
+    } satisfies HubsBody);
   });
   routes.get('/services', (c) => {
     const federation = backend.federation;
     if (federation === undefined) return answerDisabled(c);
-    return c.json({ services: federation.services() });
+    return c.json({ services: federation.services() } satisfies FederatedServicesBody);
   });
   routes.all('/', rejectMethod('GET, HEAD'));
   routes.all('/hubs', rejectMethod('GET, HEAD'));

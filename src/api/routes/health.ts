@@ -2,32 +2,30 @@ import { Hono, type Context } from 'hono';
 import { createAnswerCache, type EncodedAnswer } from '../answer-cache.js';
 import type { ApiBackend } from '../backend.js';
 import { answerError, quoteName, rejectMethod } from '../errors.js';
+import { healthPaths } from '../health-routes-table.js';
 import { toPluginBody } from '../plugin-body.js';
 import { isServing } from '../../supervisor/overall.js';
 
 const readMethods = 'GET, HEAD';
 
-const send = (c: Context, { status, json }: EncodedAnswer): Response =>
-  c.body(json, status, { 'Content-Type': 'application/json' });
+const send = (c: Context, { status, json }: EncodedAnswer): Response => c.body(json, status, { 'Content-Type': 'application/json' });
 
 /**
- * GET /health, /health/liveness, /health/readiness and /health/:plugin.
- * Every answer comes from one snapshot; no check is run to make it.
+ * GET of every path of the health routes table (/health, /health/liveness,
+ * /health/readiness, /health/ready, /liveness) and /health/:plugin, at their
+ * full paths. Every answer comes from one snapshot; no check is run to make it.
  *
  * @example
- * app.route('/health', createHealthRoutes(supervisor));
+ * app.route('/', createHealthRoutes(supervisor));
  */
 export const createHealthRoutes = (backend: ApiBackend): Hono => {
   const routes = new Hono();
   const answer = createAnswerCache(backend);
 
-  routes.get('/', (c) => send(c, answer('health')));
-  routes.get('/liveness', (c) => send(c, answer('liveness')));
-  routes.get('/readiness', (c) => send(c, answer('readiness')));
-  // The short name some probes are configured with.
-  routes.get('/ready', (c) => send(c, answer('readiness')));
+  // Before /health/:plugin, so a path of the table is never taken for a plugin's name.
+  for (const { path, answer: route } of healthPaths) routes.get(path, (c) => send(c, answer(route)));
 
-  routes.get('/:plugin', (c) => {
+  routes.get('/health/:plugin', (c) => {
     const name = c.req.param('plugin');
     const snapshot = backend.snapshot();
     const plugin = snapshot.plugins.find((p) => p.name === name);
@@ -35,21 +33,7 @@ export const createHealthRoutes = (backend: ApiBackend): Hono => {
     return c.json({ name: plugin.name, ...toPluginBody(plugin, snapshot.now) }, isServing(plugin.state) ? 200 : 503);
   });
 
-  routes.all('/', rejectMethod(readMethods));
-  routes.all('/:plugin', rejectMethod(readMethods));
-  return routes;
-};
-
-/**
- * GET /liveness, the short path for /health/liveness.
- *
- * @example
- * app.route('/liveness', createLivenessRoute(supervisor));
- */
-export const createLivenessRoute = (backend: ApiBackend): Hono => {
-  const routes = new Hono();
-  const answer = createAnswerCache(backend);
-  routes.get('/', (c) => send(c, answer('liveness')));
-  routes.all('/', rejectMethod(readMethods));
+  for (const { path } of healthPaths) routes.all(path, rejectMethod(readMethods));
+  routes.all('/health/:plugin', rejectMethod(readMethods));
   return routes;
 };

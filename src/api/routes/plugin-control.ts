@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono';
-import type { ControlAction } from '../../supervisor/operation.js';
-import type { ApiBackend, DrillSignal } from '../backend.js';
+import type { ControlAction } from '../../model/operation.js';
+import type { ApiBackend } from '../backend.js';
+import type { SignalBody } from '../bodies.js';
+import type { DrillSignal } from '../../model/control.js';
 import { answerControl, answerRefusal } from '../control-answer.js';
 import { answerError, quoteName, rejectMethod } from '../errors.js';
 import type { ManagementGuard } from '../management/guard.js';
@@ -19,7 +21,12 @@ const readSignal = (text: string | undefined): DrillSignal | null => {
 const badName = (c: Context, name: string): Response | null =>
   pluginNamePattern.test(name)
     ? null
-    : answerError(c, 400, 'invalid_plugin_name', `invalid plugin name ${quoteName(name)}: 1 to 63 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`);
+    : answerError(
+        c,
+        400,
+        'invalid_plugin_name',
+        `invalid plugin name ${quoteName(name)}: 1 to 63 characters of a-z, 0-9, ".", "_" and "-", starting with a letter or digit`,
+      );
 
 /**
  * POST /plugins/:name/restart, /stop and /start (202 with an operation to
@@ -58,7 +65,7 @@ export const createPluginControlRoutes = (options: { backend: ApiBackend; manage
     }
     const result = backend.signal(name, signal);
     if (!result.ok) return answerRefusal(c, result);
-    return c.json({ plugin: result.plugin, pid: result.pid, signal: result.signal });
+    return c.json({ plugin: result.plugin, pid: result.pid, signal: result.signal } satisfies SignalBody);
   });
   routes.all('/:name/signal', rejectMethod('POST'));
   return routes;

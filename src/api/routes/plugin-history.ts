@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { ApiBackend } from '../backend.js';
+import type { HistoryBody } from '../bodies.js';
 import { answerError, quoteName, rejectMethod } from '../errors.js';
 import { toCheckBody } from '../plugin-body.js';
 import { pluginNamePattern } from '../restart-target.js';
@@ -42,7 +43,7 @@ export const createPluginHistoryRoutes = (options: { backend: ApiBackend }): Hon
         restarts: t.restarts,
         restartCount: t.restartCount,
       })),
-    });
+    } satisfies HistoryBody);
   });
   routes.all('/:name/history', rejectMethod('GET, HEAD'));
   return routes;

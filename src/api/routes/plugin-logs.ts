@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { tailLineCapacity } from '../../plugin/output.js';
 import type { ApiBackend } from '../backend.js';
+import type { LogsBody } from '../bodies.js';
 import { answerError, quoteName, rejectMethod } from '../errors.js';
 import { pluginNamePattern } from '../restart-target.js';
 
@@ -52,7 +53,7 @@ export const createPluginLogRoutes = (options: { backend: ApiBackend }): Hono =>
       plugin: logs.plugin,
       lines: logs.lines.map((l) => ({ at: new Date(l.at).toISOString(), stream: l.stream, line: l.line, truncated: l.truncated })),
       stats: { lines: logs.stats.lines, dropped: logs.stats.dropped, truncated: logs.stats.truncated },
-    });
+    } satisfies LogsBody);
   });
 
   routes.all('/:name/logs', rejectMethod('GET, HEAD'));

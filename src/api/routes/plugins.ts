@@ -1,9 +1,11 @@
 import { Hono, type Context } from 'hono';
 import type { ApiBackend } from '../backend.js';
+import type { PluginProcessBody, PluginsHealthBody, PluginsStatusBody } from '../bodies.js';
 import { answerControl } from '../control-answer.js';
 import { answerError, rejectMethod } from '../errors.js';
 import type { ManagementGuard } from '../management/guard.js';
-import { toPluginDetailBody, uptimeSecondsOf } from '../plugin-body.js';
+import { toPluginDetailBody } from '../plugin-body.js';
+import { uptimeSecondsOf } from '../../model/uptime.js';
 import { readRestartTarget } from '../restart-target.js';
 import { snapshotStatus, summarize } from '../../supervisor/overall.js';
 
@@ -22,7 +24,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
 
   routes.get('/status', (c) => {
     const snapshot = backend.snapshot();
-    const plugins = snapshot.plugins.map((p) => ({
+    const plugins = snapshot.plugins.map((p): PluginProcessBody => ({
       name: p.name,
       version: p.info?.version ?? '',
       description: p.info?.description ?? '',
@@ -49,7 +51,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
       total: plugins.length,
       connected: plugins.filter((p) => p.connected).length,
       plugins,
-    });
+    } satisfies PluginsStatusBody);
   });
 
   routes.get('/health', (c) => {
@@ -59,7 +61,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
       timestamp: new Date(snapshot.now).toISOString(),
       plugins: Object.fromEntries(snapshot.plugins.map((p) => [p.name, toPluginDetailBody(p, snapshot.now)])),
       summary: summarize(snapshot.plugins),
-    });
+    } satisfies PluginsHealthBody);
   });
 
   const readTarget = async (c: Context) => {
@@ -69,14 +71,18 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
     return readRestartTarget({ query, body, contentType: c.req.header('Content-Type') ?? '' });
   };
 
-  routes.post('/restart', options.management.guard(async (c) => {
-    const target = await readTarget(c);
-    return target.ok ? target.name : null;
-  }), async (c) => {
-    const target = await readTarget(c);
-    if (!target.ok) return answerError(c, 400, target.code, target.message);
-    return answerControl(c, await backend.control(target.name, 'restart', 'restart requested over the HTTP API'));
-  });
+  routes.post(
+    '/restart',
+    options.management.guard(async (c) => {
+      const target = await readTarget(c);
+      return target.ok ? target.name : null;
+    }),
+    async (c) => {
+      const target = await readTarget(c);
+      if (!target.ok) return answerError(c, 400, target.code, target.message);
+      return answerControl(c, await backend.control(target.name, 'restart', 'restart requested over the HTTP API'));
+    },
+  );
 
   routes.all('/status', rejectMethod(readMethods));
   routes.all('/health', rejectMethod(readMethods));

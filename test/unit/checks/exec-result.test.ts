@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { judgeCommandResult, readFirstLine } from '../../../src/checks/exec-probe.js';
-import type { CommandResult } from '../../../src/plugin/process.js';
+import type { CommandResult } from '../../../src/process/run-process.js';
 
 const ran = (code: number | null, stdout = '', stderr = '', extra: Partial<CommandResult & { ok: true }> = {}): CommandResult => ({
   ok: true,
@@ -33,7 +33,11 @@ describe('readFirstLine', () => {
 
 describe('judgeCommandResult', () => {
   test('exit 0 passes with the first line of stdout', () => {
-    expect(judgeCommandResult(ran(0, 'all good\nsecond', 'noise'), 1_000)).toEqual({ outcome: 'pass', status: 'healthy', message: 'all good' });
+    expect(judgeCommandResult(ran(0, 'all good\nsecond', 'noise'), 1_000)).toEqual({
+      outcome: 'pass',
+      status: 'healthy',
+      message: 'all good',
+    });
   });
 
   test('exit 0 with nothing on stdout takes the first line of stderr, and with nothing at all says its exit', () => {

@@ -6,9 +6,13 @@ import { HaleError } from '../../../src/errors.js';
 import { resolveListenAddresses } from '../../../src/commands/listen-addresses.js';
 import { describeApiListenFailure, describeGrpcListenFailure, locateConfigKey } from '../../../src/commands/listen-failure.js';
 
-const config = { api: { host: '127.0.0.1', port: 8080 }, grpc: { enabled: true, address: '127.0.0.1:50051' } } as Parameters<typeof resolveListenAddresses>[0];
+const config = { api: { host: '127.0.0.1', port: 8080 }, grpc: { enabled: true, address: '127.0.0.1:50051' } } as Parameters<
+  typeof resolveListenAddresses
+>[0];
 const inUse = (message: string): HaleError =>
-  new HaleError('listen_failed', message, { cause: Object.assign(new Error('listen EADDRINUSE: address already in use'), { code: 'EADDRINUSE' }) });
+  new HaleError('listen_failed', message, {
+    cause: Object.assign(new Error('listen EADDRINUSE: address already in use'), { code: 'EADDRINUSE' }),
+  });
 
 describe('resolveListenAddresses', () => {
   it('takes the API port from --port, else HALE_API_PORT, else api.port', () => {
@@ -21,7 +25,8 @@ describe('resolveListenAddresses', () => {
     expect(resolve(undefined, { HALE_API_PORT: '' })).toEqual({ host: '127.0.0.1', port: 8080, source: 'config' });
     expect(resolve(0, {})).toEqual({ host: '127.0.0.1', port: 0, source: 'option' });
     // A bad variable is refused even when --port would win: it is a mistake all the same.
-    for (const bad of ['x', '65536', '-1', '1e3', ' 80', '0x50']) expect(resolve(9001, { HALE_API_PORT: bad })).toMatch(/^HALE_API_PORT=".*" is not a port: give a whole number from 0 to 65535$/);
+    for (const bad of ['x', '65536', '-1', '1e3', ' 80', '0x50'])
+      expect(resolve(9001, { HALE_API_PORT: bad })).toMatch(/^HALE_API_PORT=".*" is not a port: give a whole number from 0 to 65535$/);
   });
 
   it('takes the gRPC health address from HALE_GRPC_ADDRESS, else grpc.address, and refuses one that is not an address', () => {
@@ -46,15 +51,25 @@ describe('the one line a refused listen gets', () => {
     expect(await locateConfigKey(file, ['grpc', 'address'])).toBeNull();
     const fix = 'run with --port N, HALE_API_PORT=N, or change api.port';
     const api = { host: '127.0.0.1', port: 8080 };
-    expect(describeApiListenFailure(inUse('x'), { ...api, source: 'config' }, { file, line: 3 })).toBe(`port 8080 (api.port in ${file}:3) is in use by another process; ${fix}`);
-    expect(describeApiListenFailure(inUse('x'), { ...api, source: 'config' }, { file, line: null })).toBe(`port 8080 (the default api.port) is in use by another process; ${fix}`);
-    expect(describeApiListenFailure(inUse('x'), { ...api, source: 'env' }, { file, line: 3 })).toBe(`port 8080 (HALE_API_PORT) is in use by another process; ${fix}`);
+    expect(describeApiListenFailure(inUse('x'), { ...api, source: 'config' }, { file, line: 3 })).toBe(
+      `port 8080 (api.port in ${file}:3) is in use by another process; ${fix}`,
+    );
+    expect(describeApiListenFailure(inUse('x'), { ...api, source: 'config' }, { file, line: null })).toBe(
+      `port 8080 (the default api.port) is in use by another process; ${fix}`,
+    );
+    expect(describeApiListenFailure(inUse('x'), { ...api, source: 'env' }, { file, line: 3 })).toBe(
+      `port 8080 (HALE_API_PORT) is in use by another process; ${fix}`,
+    );
     const denied = new HaleError('listen_failed', 'x', { cause: Object.assign(new Error('listen EACCES'), { code: 'EACCES' }) });
     expect(describeApiListenFailure(denied, { host: '127.0.0.1', port: 80, source: 'option' }, { file, line: null })).toBe(
       `cannot listen on 127.0.0.1:80 (--port): permission denied (ports below 1024 need privileges); ${fix}`,
     );
     // grpc-js wraps the system's reason in its own message, with no code of its own.
-    const grpcInUse = new HaleError('listen_failed', 'x', { cause: new Error('No address added out of total 1 resolved errors: [Error: listen EADDRINUSE: address already in use 127.0.0.1:50051]') });
+    const grpcInUse = new HaleError('listen_failed', 'x', {
+      cause: new Error(
+        'No address added out of total 1 resolved errors: [Error: listen EADDRINUSE: address already in use 127.0.0.1:50051]',
+      ),
+    });
     expect(describeGrpcListenFailure(grpcInUse, { address: '127.0.0.1:50051', source: 'config' }, { file, line: null })).toBe(
       'port 50051 (the default grpc.address, the gRPC health server) is in use by another process; run with HALE_GRPC_ADDRESS=127.0.0.1:N, change grpc.address, or set grpc.enabled: false',
     );

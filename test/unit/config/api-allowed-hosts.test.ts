@@ -10,7 +10,13 @@ describe('api.allowedHosts', () => {
     const none = parse('  port: 8080');
     expect(none.ok && none.config.api.allowedHosts).toEqual([]);
     const some = parse('  allowedHosts: [hale.internal, hale-0.hale.ns.svc.cluster.local, 10.0.0.5, "[fd00::2]", "fd00::3"]');
-    expect(some.ok && some.config.api.allowedHosts).toEqual(['hale.internal', 'hale-0.hale.ns.svc.cluster.local', '10.0.0.5', '[fd00::2]', 'fd00::3']);
+    expect(some.ok && some.config.api.allowedHosts).toEqual([
+      'hale.internal',
+      'hale-0.hale.ns.svc.cluster.local',
+      '10.0.0.5',
+      '[fd00::2]',
+      'fd00::3',
+    ]);
   });
 
   test('refuses a scheme, a port, a path or a wildcard, saying where and what', () => {

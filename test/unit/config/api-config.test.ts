@@ -53,7 +53,9 @@ describe('the API token', () => {
 
   test('api.token and api.tokenFile together are refused', () => {
     tokenFile('both.txt', 'x');
-    expect(issuesOf('  token: a\n  tokenFile: both.txt')).toEqual([expect.stringMatching(/api\.tokenFile: set api\.token or api\.tokenFile, not both/)]);
+    expect(issuesOf('  token: a\n  tokenFile: both.txt')).toEqual([
+      expect.stringMatching(/api\.tokenFile: set api\.token or api\.tokenFile, not both/),
+    ]);
   });
 });
 

@@ -66,7 +66,9 @@ describe('each kind of error points at its file:line:col and path', () => {
     expect(issuesOf('plugins:\n  - name: My Plugin\n    command: x\n')).toEqual([
       'supervisor.yaml:2:11: plugins[0].name: invalid name "My Plugin": use up to 63 lowercase letters, digits, ".", "_" and "-", starting with a letter or digit',
     ]);
-    expect(issuesOf(`plugins:\n  - name: ${'a'.repeat(64)}\n    command: x\n`)[0]).toMatch(/^supervisor\.yaml:2:11: plugins\[0\]\.name: invalid name/);
+    expect(issuesOf(`plugins:\n  - name: ${'a'.repeat(64)}\n    command: x\n`)[0]).toMatch(
+      /^supervisor\.yaml:2:11: plugins\[0\]\.name: invalid name/,
+    );
   });
 
   test('a name that one of the API probes takes', () => {
@@ -76,8 +78,12 @@ describe('each kind of error points at its file:line:col and path', () => {
   });
 
   test('a YAML syntax error, at its position, without the noise that follows it', () => {
-    expect(issuesOf('plugins:\n  - name: a\n   command: x\n')).toEqual(['supervisor.yaml:3:1: invalid YAML: Sequence item without - indicator']);
-    expect(issuesOf('api:\n  port: 1\n  port: 2\nplugins: []\n')).toEqual(['supervisor.yaml:3:3: api.port: duplicate key "port" (a mapping holds each key once)']);
+    expect(issuesOf('plugins:\n  - name: a\n   command: x\n')).toEqual([
+      'supervisor.yaml:3:1: invalid YAML: Sequence item without - indicator',
+    ]);
+    expect(issuesOf('api:\n  port: 1\n  port: 2\nplugins: []\n')).toEqual([
+      'supervisor.yaml:3:3: api.port: duplicate key "port" (a mapping holds each key once)',
+    ]);
     const flow = issuesOf('plugins:\n  - name: a\n    command: x\n    env: { A: ${B} }\n    args: [x]\n');
     expect(flow).toHaveLength(1);
     expect(flow[0]).toMatch(/^supervisor\.yaml:4:16: invalid YAML: .*quote a value that holds \$\{\.\.\.\}/);
@@ -96,7 +102,11 @@ describe('each kind of error points at its file:line:col and path', () => {
   });
 
   test('bad addresses and enums', () => {
-    expect(issuesOf('grpc:\n  address: localhost\nlog:\n  level: verbose\n' + plugin('    address: 127.0.0.1:0\n').replace(/^plugins/, 'plugins'))).toEqual([
+    expect(
+      issuesOf(
+        'grpc:\n  address: localhost\nlog:\n  level: verbose\n' + plugin('    address: 127.0.0.1:0\n').replace(/^plugins/, 'plugins'),
+      ),
+    ).toEqual([
       'supervisor.yaml:2:12: grpc.address: invalid address "localhost": no port (write unix:/absolute/path or host:port, e.g. 127.0.0.1:50051 or [::1]:50051)',
       'supervisor.yaml:4:10: log.level: expected one of trace, debug, info, warn, error, fatal, silent, got "verbose"',
       'supervisor.yaml:8:14: plugins[0].address: invalid address "127.0.0.1:0": port 0 cannot be connected to (write unix:/absolute/path or host:port, e.g. 127.0.0.1:50051 or [::1]:50051)',

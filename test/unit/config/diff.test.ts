@@ -19,7 +19,13 @@ plugins:
 describe('diffConfigs', () => {
   test('the same file is all unchanged, whatever the order of env keys', () => {
     const reordered = base.replace('{ONE: "1", TWO: "2"}', '{TWO: "2", ONE: "1"}');
-    expect(diffConfigs(parse(base), parse(reordered))).toEqual({ added: [], removed: [], changed: [], unchanged: ['a', 'b', 'c'], ignored: [] });
+    expect(diffConfigs(parse(base), parse(reordered))).toEqual({
+      added: [],
+      removed: [],
+      changed: [],
+      unchanged: ['a', 'b', 'c'],
+      ignored: [],
+    });
   });
 
   test('added, removed and changed by name; a changed default changes the plugins that use it', () => {
@@ -40,11 +46,15 @@ plugins:
   test('an args order or noRestartExitCodes change is a change', () => {
     const before = parse('plugins: [{name: a, command: x, args: [one, two]}]');
     expect(diffConfigs(before, parse('plugins: [{name: a, command: x, args: [two, one]}]')).changed).toHaveLength(1);
-    expect(diffConfigs(before, parse('plugins: [{name: a, command: x, args: [one, two], noRestartExitCodes: []}]')).changed).toHaveLength(1);
+    expect(diffConfigs(before, parse('plugins: [{name: a, command: x, args: [one, two], noRestartExitCodes: []}]')).changed).toHaveLength(
+      1,
+    );
   });
 
   test('settings only a restart applies are listed as ignored', () => {
-    const next = parse(`api: {port: 9090, token: t}\ngrpc: {address: "127.0.0.1:6000"}\nlog: {level: debug}\nstateDir: /var/lib/hale\n${base}`);
+    const next = parse(
+      `api: {port: 9090, token: t}\ngrpc: {address: "127.0.0.1:6000"}\nlog: {level: debug}\nstateDir: /var/lib/hale\n${base}`,
+    );
     expect(diffConfigs(parse(base), next).ignored).toEqual(['api.port', 'api.token', 'grpc.address', 'log.level', 'stateDir']);
   });
 });

@@ -80,7 +80,13 @@ const interpolateByRecursion = (text: string, env: Env): InterpolateResult => {
 };
 
 const kindOf = (message: string): string =>
-  message.startsWith('unterminated') ? 'unterminated' : message.startsWith('invalid') ? 'invalid' : message.startsWith('environment') ? 'unset' : message;
+  message.startsWith('unterminated')
+    ? 'unterminated'
+    : message.startsWith('invalid')
+      ? 'invalid'
+      : message.startsWith('environment')
+        ? 'unset'
+        : message;
 
 describe('interpolation is iterative and linear', () => {
   test.each([10_000, 100_000])('%i nested defaults give the innermost default, quickly', async (depth) => {
@@ -179,7 +185,10 @@ describe('a config never crashes or stalls the reader', () => {
 
   test('the 1 MB anchored value aliased 19000 times is refused, cheaply', async () => {
     const file = join(dir, 'supervisor.yaml');
-    await writeFile(file, `x-big: &big "${'x'.repeat(1_000_000)}"\nplugins:\n  - name: a\n    command: node\n    args: [${Array(19_000).fill('*big').join(', ')}]\n`);
+    await writeFile(
+      file,
+      `x-big: &big "${'x'.repeat(1_000_000)}"\nplugins:\n  - name: a\n    command: node\n    args: [${Array(19_000).fill('*big').join(', ')}]\n`,
+    );
     const { value, cpuMs } = await measure(() => loadConfig(file, {}));
     expect(value.ok).toBe(false);
     expect(cpuMs).toBeLessThan(cpuBudgetMs);

@@ -8,7 +8,8 @@ import { defaultHubId } from '../../../src/config/nats-schema.js';
 const dir = mkdtempSync(join(tmpdir(), 'hale-nats-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const parse = (text: string, plugins = 'plugins: []') => parseConfigText(`${text}\n${plugins}\n`, { file: join(dir, 'supervisor.yaml'), env: {} });
+const parse = (text: string, plugins = 'plugins: []') =>
+  parseConfigText(`${text}\n${plugins}\n`, { file: join(dir, 'supervisor.yaml'), env: {} });
 
 const configOf = (text: string, plugins?: string) => {
   const result = parse(text, plugins);
@@ -71,13 +72,17 @@ describe('the nats: section', () => {
     writeFileSync(join(dir, 'hale.creds'), 'creds');
     expect(configOf('nats:\n  credentials: hale.creds').nats?.auth).toEqual({ kind: 'credentials', file: join(dir, 'hale.creds') });
     expect(issuesOf('nats:\n  credentials: nope.creds').join('\n')).toMatch(/nats\.credentials: no credentials file at .*nope\.creds/);
-    expect(issuesOf('nats:\n  credentials: hale.creds\n  token: t').join('\n')).toMatch(/nats\.credentials: give nats\.token or nats\.credentials, not both/);
+    expect(issuesOf('nats:\n  credentials: hale.creds\n  token: t').join('\n')).toMatch(
+      /nats\.credentials: give nats\.token or nats\.credentials, not both/,
+    );
   });
 
   test('says where and what for a bad hub id, prefix, server or key, and federation without nats', () => {
     expect(issuesOf('nats:\n  hubId: eu.west').join('\n')).toMatch(/nats\.hubId: a subject token is 1 to 64/);
     expect(issuesOf('nats:\n  hubId: "hub*"').join('\n')).toMatch(/nats\.hubId/);
-    expect(issuesOf('nats:\n  subjectPrefix: "hale.>"').join('\n')).toMatch(/nats\.subjectPrefix: a subject prefix is dot-separated tokens/);
+    expect(issuesOf('nats:\n  subjectPrefix: "hale.>"').join('\n')).toMatch(
+      /nats\.subjectPrefix: a subject prefix is dot-separated tokens/,
+    );
     expect(issuesOf('nats:\n  servers: ["http://x/y"]').join('\n')).toMatch(/nats\.servers.*a server is nats:\/\/host:port/);
     expect(issuesOf('nats:\n  summaryIntervl: 5s').join('\n')).toMatch(/unknown key "summaryIntervl" \(did you mean summaryInterval\?\)/);
     expect(issuesOf('federation:\n  enabled: true').join('\n')).toMatch(/federation\.enabled: federation needs a nats: section/);
@@ -86,7 +91,9 @@ describe('the nats: section', () => {
   test('refuses plugin names that would publish on the summary subject or share one subject', () => {
     const plugins = (names: string[]) => `plugins:\n${names.map((n) => `  - { name: ${n}, command: node }`).join('\n')}`;
     expect(issuesOf('nats: {}', plugins(['summary'])).join('\n')).toMatch(/plugins\[0\]\.name: with nats: a plugin named "summary"/);
-    expect(issuesOf('nats: {}', plugins(['a.b', 'a_b'])).join('\n')).toMatch(/plugins\[1\]\.name: with nats: "a\.b" and "a_b" would share one health subject/);
+    expect(issuesOf('nats: {}', plugins(['a.b', 'a_b'])).join('\n')).toMatch(
+      /plugins\[1\]\.name: with nats: "a\.b" and "a_b" would share one health subject/,
+    );
     // Without nats the names are fine.
     expect(issuesOf('', plugins(['summary']))).toEqual([]);
   });

@@ -14,7 +14,7 @@ const parseOk = (text: string, env: Record<string, string> = {}): SupervisorConf
 };
 
 // A full example config, every section set.
-const designExample = `# supervisor.yaml
+const spelledOutExample = `# supervisor.yaml
 api:
   host: 127.0.0.1              # loopback by default
   port: 8080
@@ -46,7 +46,7 @@ plugins:
     checkInterval: 5s
 `;
 
-const designDefaults = {
+const spelledOutDefaults = {
   checkInterval: 30_000,
   checkTimeout: 10_000,
   failureThreshold: 3,
@@ -64,7 +64,7 @@ const designDefaults = {
 };
 
 describe('a minimal config', () => {
-  test('gets every default of DESIGN §3', () => {
+  test("gets every default of the README's Config reference", () => {
     const config = parseOk('plugins:\n  - name: echo\n    command: /bin/echo\n');
     expect(config).toEqual({
       source: '/etc/hale/supervisor.yaml',
@@ -83,10 +83,10 @@ describe('a minimal config', () => {
       grpc: { enabled: true, address: '127.0.0.1:50051' },
       log: { level: 'info' },
       stateDir: defaultStateDir('/etc/hale/supervisor.yaml'),
-      defaults: designDefaults,
+      defaults: spelledOutDefaults,
       plugins: [
         {
-          ...designDefaults,
+          ...spelledOutDefaults,
           name: 'echo',
           command: '/bin/echo',
           args: [],
@@ -94,7 +94,13 @@ describe('a minimal config', () => {
           cwd: '/etc/hale',
           critical: true,
           address: null,
-          handshake: { cookieKey: defaultCookie.key, cookieValue: defaultCookie.value, protocolVersions: [1], minPort: 10_000, maxPort: 25_000 },
+          handshake: {
+            cookieKey: defaultCookie.key,
+            cookieValue: defaultCookie.value,
+            protocolVersions: [1],
+            minPort: 10_000,
+            maxPort: 25_000,
+          },
           health: { protocol: 'plugin', retries: 0, retryDelayMs: 100 },
         },
       ],
@@ -117,16 +123,21 @@ describe('a minimal config', () => {
     expect(parseOk('plugins: [{name: a, command: x}]').plugins[0]?.noRestartExitCodes).toEqual([78]);
   });
 
-  test('keeps its state beside the user\'s state, one folder per config file, unless stateDir says', () => {
+  test("keeps its state beside the user's state, one folder per config file, unless stateDir says", () => {
     const config = parseOk('plugins: []');
     expect(config.stateDir).toBe(defaultStateDir('/etc/hale/supervisor.yaml'));
-    expect(defaultStateDir('/etc/hale/supervisor.yaml', { XDG_STATE_HOME: '/var/state' })).toMatch(/^\/var\/state\/hale\/hale-[0-9a-f]{12}$/);
+    expect(defaultStateDir('/etc/hale/supervisor.yaml', { XDG_STATE_HOME: '/var/state' })).toMatch(
+      /^\/var\/state\/hale\/hale-[0-9a-f]{12}$/,
+    );
     expect(defaultStateDir('/srv/hale/supervisor.yaml')).not.toBe(config.stateDir);
     expect(parseOk('stateDir: run/state\nplugins: []').stateDir).toBe('/etc/hale/run/state');
   });
 
   test('reads noRestartExitCodes as a list of exit codes', () => {
-    expect(parseOk('defaults: {noRestartExitCodes: [78, 3]}\nplugins: [{name: a, command: x, noRestartExitCodes: []}]').plugins[0]?.noRestartExitCodes).toEqual([]);
+    expect(
+      parseOk('defaults: {noRestartExitCodes: [78, 3]}\nplugins: [{name: a, command: x, noRestartExitCodes: []}]').plugins[0]
+        ?.noRestartExitCodes,
+    ).toEqual([]);
     expect(parse('plugins: [{name: a, command: x, noRestartExitCodes: [256]}]')).toMatchObject({
       ok: false,
       issues: [{ path: 'plugins[0].noRestartExitCodes[0]', message: 'expected a whole number from 0 to 255, got the number 256' }],
@@ -187,11 +198,11 @@ plugins:
   });
 });
 
-describe('the DESIGN §7 example', () => {
+describe('a config that spells out every default (as the Config reference lists them)', () => {
   test('parses, with the token off when HALE_API_TOKEN is unset', () => {
-    const config = parseOk(designExample);
+    const config = parseOk(spelledOutExample);
     expect(config.api).toMatchObject({ host: '127.0.0.1', port: 8080, token: null });
-    expect(config.defaults).toEqual(designDefaults);
+    expect(config.defaults).toEqual(spelledOutDefaults);
     expect(config.plugins.map((plugin) => plugin.name)).toEqual(['greeter', 'flaky']);
     expect(config.plugins[1]).toMatchObject({
       args: ['dist/plugins/flaky/main.js', '--degrade-after', '60s'],
@@ -203,7 +214,7 @@ describe('the DESIGN §7 example', () => {
   });
 
   test('takes the token from the environment', () => {
-    expect(parseOk(designExample, { HALE_API_TOKEN: 's3cret' }).api.token).toBe('s3cret');
+    expect(parseOk(spelledOutExample, { HALE_API_TOKEN: 's3cret' }).api.token).toBe('s3cret');
   });
 });
 

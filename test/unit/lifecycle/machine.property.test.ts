@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { initialLifecycle, next } from '../../../src/lifecycle/machine.js';
-import { pluginStates } from '../../../src/lifecycle/state.js';
+import { pluginStates } from '../../../src/model/plugin-state.js';
 import type { Lifecycle, LifecycleEvent, LifecyclePolicy, Transition } from '../../../src/lifecycle/state.js';
 
 const reason = fc.constantFrom('deadline exceeded', 'exit code 1', 'SIGKILL', 'bad handshake');
@@ -87,7 +87,11 @@ describe('lifecycle properties over random event sequences', () => {
         for (const step of replay(policy, steps)) {
           if (step.after.lifecycle.state !== 'failed' || step.before.state === 'failed') continue;
           const { event } = step;
-          if ((event.type === 'exited' || event.type === 'startFailed') && event.code !== null && policy.noRestartExitCodes.includes(event.code)) {
+          if (
+            (event.type === 'exited' || event.type === 'startFailed') &&
+            event.code !== null &&
+            policy.noRestartExitCodes.includes(event.code)
+          ) {
             expect(step.after.effects).toContainEqual({ type: 'cancelRestart' });
             continue;
           }

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { restartDelay } from '../../../src/lifecycle/backoff.js';
 import { initialLifecycle, next } from '../../../src/lifecycle/machine.js';
-import type { Lifecycle, LifecycleEvent, LifecyclePolicy, PluginState } from '../../../src/lifecycle/state.js';
+import type { Lifecycle, LifecycleEvent, LifecyclePolicy } from '../../../src/lifecycle/state.js';
+import type { PluginState } from '../../../src/model/plugin-state.js';
 
 const policy: LifecyclePolicy = {
   failureThreshold: 3,
@@ -48,7 +49,7 @@ describe('restartDelay: linear, capped, the first immediate', () => {
   });
 });
 
-describe('the lifecycle table of DESIGN §3, row by row', () => {
+describe('the lifecycle table of docs/architecture.md, row by row', () => {
   test('a new plugin is stopped; start spawns it and it is unknown', () => {
     const { lifecycle, effects } = next(initialLifecycle(0), { type: 'startRequested', reason: 'boot' }, policy, 5);
     expect(lifecycle.state).toBe('unknown');
@@ -87,20 +88,17 @@ describe('the lifecycle table of DESIGN §3, row by row', () => {
     expect(toHealthy?.lifecycle.stableSince).toBe(0);
   });
 
-  test.each(['unknown', 'healthy', 'degraded'] as const)(
-    '%s → unhealthy after failureThreshold consecutive failed checks',
-    (state) => {
-      const transitions = run(at(state), [fail, fail, fail]);
-      expect(transitions.map((t) => t.lifecycle.state)).toEqual([state, state, 'unhealthy']);
-      const last = transitions[2];
-      expect(last?.lifecycle.reason).toContain('3 consecutive failed health checks');
-      expect(last?.lifecycle.reason).toContain('deadline exceeded');
-      expect(last?.effects).toEqual([
-        { type: 'stop', reason: last?.lifecycle.reason },
-        { type: 'scheduleRestart', delayMs: 0 },
-      ]);
-    },
-  );
+  test.each(['unknown', 'healthy', 'degraded'] as const)('%s → unhealthy after failureThreshold consecutive failed checks', (state) => {
+    const transitions = run(at(state), [fail, fail, fail]);
+    expect(transitions.map((t) => t.lifecycle.state)).toEqual([state, state, 'unhealthy']);
+    const last = transitions[2];
+    expect(last?.lifecycle.reason).toContain('3 consecutive failed health checks');
+    expect(last?.lifecycle.reason).toContain('deadline exceeded');
+    expect(last?.effects).toEqual([
+      { type: 'stop', reason: last?.lifecycle.reason },
+      { type: 'scheduleRestart', delayMs: 0 },
+    ]);
+  });
 
   test('a passing check in between resets the failure count', () => {
     const states = run(at('healthy'), [fail, fail, pass, fail, fail]).map((t) => t.lifecycle.state);
@@ -127,7 +125,12 @@ describe('the lifecycle table of DESIGN §3, row by row', () => {
   });
 
   test('an exit code not in noRestartExitCodes restarts as usual', () => {
-    const { lifecycle } = next(at('healthy'), { type: 'exited', reason: 'exit code 77', code: 77 }, { ...policy, noRestartExitCodes: [78] }, 5);
+    const { lifecycle } = next(
+      at('healthy'),
+      { type: 'exited', reason: 'exit code 77', code: 77 },
+      { ...policy, noRestartExitCodes: [78] },
+      5,
+    );
     expect(lifecycle.state).toBe('unhealthy');
   });
 

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { createMetrics } from '../../../src/metrics/create-metrics.js';
-import { createEventBus } from '../../../src/supervisor/event-bus.js';
-import type { SupervisorEvent } from '../../../src/supervisor/events.js';
+import { createEventBus } from '../../../src/util/event-bus.js';
+import type { SupervisorEvent } from '../../../src/model/events.js';
 import { buildPluginStatus, buildSnapshot } from '../../helpers/status-builder.js';
 
 const examples = new URL('../../../examples/prometheus/', import.meta.url);

@@ -1,10 +1,11 @@
 import { register as globalRegister } from 'prom-client';
 import { afterEach, describe, expect, test } from 'vitest';
-import { pluginStates, type PluginState } from '../../../src/lifecycle/state.js';
+import { pluginStates, type PluginState } from '../../../src/model/plugin-state.js';
 import { createMetrics, type HaleMetrics } from '../../../src/metrics/create-metrics.js';
-import { createEventBus } from '../../../src/supervisor/event-bus.js';
-import type { SupervisorEvent } from '../../../src/supervisor/events.js';
-import type { CheckRecord, PluginStatus, SupervisorSnapshot } from '../../../src/supervisor/status.js';
+import { createEventBus } from '../../../src/util/event-bus.js';
+import type { SupervisorEvent } from '../../../src/model/events.js';
+import type { PluginStatus, SupervisorSnapshot } from '../../../src/model/status.js';
+import type { CheckRecord } from '../../../src/model/check-record.js';
 import { buildPluginStatus, buildSnapshot, snapshotNow } from '../../helpers/status-builder.js';
 
 interface Sample {
@@ -13,8 +14,7 @@ interface Sample {
   value: number;
 }
 
-const unescapeLabel = (raw: string): string =>
-  raw.replace(/\\(.)/g, (_match, char: string) => (char === 'n' ? '\n' : char));
+const unescapeLabel = (raw: string): string => raw.replace(/\\(.)/g, (_match, char: string) => (char === 'n' ? '\n' : char));
 
 const parseValue = (raw: string): number => {
   if (raw === '+Inf') return Number.POSITIVE_INFINITY;
@@ -171,12 +171,11 @@ describe('createMetrics: gauges read from the snapshot', () => {
     expect(valueOf(samples, 'hale_plugin_uptime_seconds', { plugin: 'down' })).toBe(0);
   });
 
-  test("hale's event-loop lag in seconds, by stat", async () => {
-    const { scrape } = setup([], { eventLoopLag: { meanMs: 0.5, p99Ms: 2, maxMs: 40 } });
-    const samples = await scrape();
-    expect(valueOf(samples, 'hale_event_loop_lag_seconds', { stat: 'mean' })).toBe(0.0005);
-    expect(valueOf(samples, 'hale_event_loop_lag_seconds', { stat: 'p99' })).toBe(0.002);
-    expect(valueOf(samples, 'hale_event_loop_lag_seconds', { stat: 'max' })).toBe(0.04);
+  test("hale's event-loop lag is prom-client's default nodejs_eventloop_lag_* only, not a hale_ gauge beside it", async () => {
+    const { scrape } = setup([]);
+    const names = new Set((await scrape()).map((s) => s.name));
+    for (const stat of ['mean', 'p99', 'max']) expect(names).toContain(`nodejs_eventloop_lag_${stat}_seconds`);
+    expect(names).not.toContain('hale_event_loop_lag_seconds');
   });
 
   test('a scrape follows the snapshot: a state change shows at the next scrape', async () => {
@@ -231,7 +230,9 @@ describe('createMetrics: counters and histograms fed by events', () => {
     const samples = await scrape();
     const bucket = (le: string) => valueOf(samples, 'hale_health_check_duration_seconds_bucket', { plugin: 'greeter', le });
     expect(
-      samples.filter((s) => s.name === 'hale_health_check_duration_seconds_bucket' && s.labels['plugin'] === 'greeter').map((s) => s.labels['le']),
+      samples
+        .filter((s) => s.name === 'hale_health_check_duration_seconds_bucket' && s.labels['plugin'] === 'greeter')
+        .map((s) => s.labels['le']),
     ).toEqual(['0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']);
     expect(bucket('0.01')).toBe(0);
     expect(bucket('0.025')).toBe(1);
@@ -314,10 +315,13 @@ describe('createMetrics: the registry', () => {
     const { metrics } = setup([buildPluginStatus('greeter', { lastExit: { at: 0, code: 1, signal: null, stderr: '' } })]);
     const { contentType, text } = await metrics.render();
     expect(contentType).toBe(metrics.registry.contentType);
-    const haleNames = new Set(parseExposition(text).map((s) => s.name).filter((name) => name.startsWith('hale_')));
+    const haleNames = new Set(
+      parseExposition(text)
+        .map((s) => s.name)
+        .filter((name) => name.startsWith('hale_')),
+    );
     expect([...haleNames].sort()).toEqual(
       [
-        'hale_event_loop_lag_seconds',
         'hale_health_check_duration_seconds_bucket',
         'hale_health_check_duration_seconds_count',
         'hale_health_check_duration_seconds_sum',

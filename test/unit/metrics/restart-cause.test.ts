@@ -1,12 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import type { PluginState } from '../../../src/lifecycle/state.js';
-import {
-  initialRestartMemory,
-  observeRestartEvent,
-  type RestartCause,
-  type RestartMemory,
-} from '../../../src/metrics/restart-cause.js';
-import type { SupervisorEvent } from '../../../src/supervisor/events.js';
+import type { PluginState } from '../../../src/model/plugin-state.js';
+import { initialRestartMemory, observeRestartEvent, type RestartCause, type RestartMemory } from '../../../src/metrics/restart-cause.js';
+import type { SupervisorEvent } from '../../../src/model/events.js';
 
 const plugin = 'greeter';
 
@@ -58,9 +53,9 @@ const restartsOf = (events: SupervisorEvent[], start: RestartMemory = initialRes
 
 describe('observeRestartEvent', () => {
   test('an unasked exit that took the plugin down makes its automatic restart a crash', () => {
-    expect(restartsOf([exited(false), transition('healthy', 'unhealthy', 0), scheduled, transition('unhealthy', 'restarting', 1)])).toEqual([
-      'crash',
-    ]);
+    expect(restartsOf([exited(false), transition('healthy', 'unhealthy', 0), scheduled, transition('unhealthy', 'restarting', 1)])).toEqual(
+      ['crash'],
+    );
   });
 
   test('failed checks that took the plugin down make its restart unhealthy', () => {
@@ -82,15 +77,15 @@ describe('observeRestartEvent', () => {
   });
 
   test('an exit hale asked for is not a crash', () => {
-    expect(restartsOf([exited(true), failedCheck, transition('degraded', 'unhealthy', 0), transition('unhealthy', 'restarting', 1)])).toEqual([
-      'unhealthy',
-    ]);
+    expect(
+      restartsOf([exited(true), failedCheck, transition('degraded', 'unhealthy', 0), transition('unhealthy', 'restarting', 1)]),
+    ).toEqual(['unhealthy']);
   });
 
   test('a crash hint that a check came after does not explain the transition', () => {
-    expect(restartsOf([exited(false), failedCheck, transition('healthy', 'unhealthy', 0), transition('unhealthy', 'restarting', 1)])).toEqual([
-      'unhealthy',
-    ]);
+    expect(
+      restartsOf([exited(false), failedCheck, transition('healthy', 'unhealthy', 0), transition('unhealthy', 'restarting', 1)]),
+    ).toEqual(['unhealthy']);
   });
 
   test('a hint left over from before a transition does not carry to the next one', () => {
@@ -117,7 +112,9 @@ describe('observeRestartEvent', () => {
   });
 
   test('a restart by hand of an unhealthy plugin (the automatic count unchanged) is manual', () => {
-    expect(restartsOf([exited(false), transition('healthy', 'unhealthy', 2), transition('unhealthy', 'restarting', 2)])).toEqual(['manual']);
+    expect(restartsOf([exited(false), transition('healthy', 'unhealthy', 2), transition('unhealthy', 'restarting', 2)])).toEqual([
+      'manual',
+    ]);
   });
 
   test('a restart from unhealthy with nothing seen before counts as automatic, for the failed checks', () => {

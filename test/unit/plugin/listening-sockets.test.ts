@@ -7,8 +7,16 @@ import { parseTcpLine, parseUnixLine, readListeningTcpSockets, readListeningUnix
 
 describe('parseUnixLine', () => {
   test('a listening socket bound to a path', () => {
-    expect(parseUnixLine('0000000000000000: 00000002 00000000 00010000 0001 01 23456 /run/p.sock')).toEqual({ inode: 23456, address: '/run/p.sock', port: 0 });
-    expect(parseUnixLine('ffff8c1e4b2a4400: 00000002 00000000 00010000 0001 01 99 /tmp/a dir/p.sock')).toEqual({ inode: 99, address: '/tmp/a dir/p.sock', port: 0 });
+    expect(parseUnixLine('0000000000000000: 00000002 00000000 00010000 0001 01 23456 /run/p.sock')).toEqual({
+      inode: 23456,
+      address: '/run/p.sock',
+      port: 0,
+    });
+    expect(parseUnixLine('ffff8c1e4b2a4400: 00000002 00000000 00010000 0001 01 99 /tmp/a dir/p.sock')).toEqual({
+      inode: 99,
+      address: '/tmp/a dir/p.sock',
+      port: 0,
+    });
   });
 
   test.each([
@@ -26,12 +34,20 @@ describe('parseTcpLine', () => {
   const le = endianness() === 'LE';
   test('IPv4 listeners, in the byte order of this machine', () => {
     const loopback = le ? '0100007F' : '7F000001';
-    expect(parseTcpLine(`   1: ${loopback}:A235 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 153557 1 00000000bfda861f 100 0 0 10 0`)).toEqual({
+    expect(
+      parseTcpLine(
+        `   1: ${loopback}:A235 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 153557 1 00000000bfda861f 100 0 0 10 0`,
+      ),
+    ).toEqual({
       inode: 153557,
       address: '127.0.0.1',
       port: 0xa235,
     });
-    expect(parseTcpLine('   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1060 1 000000004ef12f02 100 0 0 10 0')).toEqual({
+    expect(
+      parseTcpLine(
+        '   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1060 1 000000004ef12f02 100 0 0 10 0',
+      ),
+    ).toEqual({
       inode: 1060,
       address: '0.0.0.0',
       port: 2024,
@@ -39,7 +55,8 @@ describe('parseTcpLine', () => {
   });
 
   test.runIf(le)('IPv6 listeners: ::, ::1 and an IPv4-mapped address', () => {
-    const line = (hex: string) => `   0: ${hex}:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0 100 0 0 10 0`;
+    const line = (hex: string) =>
+      `   0: ${hex}:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0 100 0 0 10 0`;
     expect(parseTcpLine(line('00000000000000000000000000000000'))).toMatchObject({ address: '::', port: 8080 });
     expect(parseTcpLine(line('00000000000000000000000001000000'))).toMatchObject({ address: '::1', port: 8080 });
     expect(parseTcpLine(line('0000000000000000FFFF00000100007F'))).toMatchObject({ address: '::ffff:7f00:1', port: 8080 });
@@ -47,7 +64,9 @@ describe('parseTcpLine', () => {
   });
 
   test('a socket not in LISTEN (0A) is not one', () => {
-    expect(parseTcpLine('   2: 0100007F:A235 0100007F:C350 01 00000000:00000000 00:00000000 00000000  1000        0 5555 1 0 20 4 30 10 -1')).toBeNull();
+    expect(
+      parseTcpLine('   2: 0100007F:A235 0100007F:C350 01 00000000:00000000 00:00000000 00000000  1000        0 5555 1 0 20 4 30 10 -1'),
+    ).toBeNull();
     expect(parseTcpLine('  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode')).toBeNull();
   });
 });

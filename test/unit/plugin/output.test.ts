@@ -2,7 +2,6 @@ import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { createLogger } from '../../../src/log.js';
 import { createPluginOutput, tailByteCapacity, tailLineCapacity, type PluginOutputOptions } from '../../../src/plugin/output.js';
-import { createTokenBucket } from '../../../src/plugin/rate-limit.js';
 
 type Record = { [key: string]: unknown; level?: string; msg?: string; plugin?: string; dropped?: number; loggedAt: number };
 
@@ -43,34 +42,6 @@ const createHarness = (options: Partial<PluginOutputOptions> = {}) => {
   const pluginLines = () => records.filter((r) => r.stream !== undefined);
   return { output, records, timers, advance, warnings, pluginLines, now: () => clock };
 };
-
-describe('createTokenBucket', () => {
-  test('gives the burst at once, then the rate a second, never more than the burst', () => {
-    let now = 0;
-    const bucket = createTokenBucket({ rate: 10, burst: 5 });
-    const takeAll = () => {
-      let taken = 0;
-      while (taken < 1_000 && bucket.take(now)) taken += 1;
-      return taken;
-    };
-    expect(takeAll()).toBe(5);
-    now += 100;
-    expect(takeAll()).toBe(1);
-    now += 1_000;
-    expect(takeAll()).toBe(5);
-    now += 60_000;
-    expect(takeAll()).toBe(5);
-  });
-
-  test('a clock that steps back adds no tokens and takes none away', () => {
-    const bucket = createTokenBucket({ rate: 10, burst: 2 });
-    expect(bucket.take(10_000)).toBe(true);
-    expect(bucket.take(10_000)).toBe(true);
-    expect(bucket.take(5_000)).toBe(false);
-    expect(bucket.take(5_100)).toBe(true);
-    expect(bucket.take(5_100)).toBe(false);
-  });
-});
 
 describe('createPluginOutput', () => {
   test('keeps every line in the tail with its time, stream and flag; tail(n) is the last n, oldest first', () => {

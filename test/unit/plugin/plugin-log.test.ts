@@ -107,7 +107,12 @@ const createCapture = (): { log: Logger; raw: string[]; records: () => Record<st
   const raw: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
-      raw.push(...chunk.toString().split('\n').filter((line) => line !== ''));
+      raw.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
       callback();
     },
   });
@@ -189,9 +194,7 @@ describe('logPluginLine', () => {
     const { log, raw, records } = createCapture();
     const cut = '{"level":50,"msg":"boom"}';
     logPluginLine(log.child({ plugin: 'greeter' }), 'stderr', cut, true);
-    expect(records()).toEqual([
-      expect.objectContaining({ level: 'info', msg: cut, truncated: true, plugin: 'greeter', stream: 'stderr' }),
-    ]);
+    expect(records()).toEqual([expect.objectContaining({ level: 'info', msg: cut, truncated: true, plugin: 'greeter', stream: 'stderr' })]);
     expect(occurrences(raw[0] ?? '', '"plugin"')).toBe(1);
   });
 

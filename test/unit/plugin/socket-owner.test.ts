@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { instanceMarkVariable } from '../../../src/plugin/instance-mark.js';
+import { instanceMarkVariable } from '../../../src/containment/instance-mark.js';
 import { awaitAddressOwner, checkAddressOwner } from '../../../src/plugin/socket-owner.js';
 
 // A process that listens where LISTEN says (`unix:/path` or `host:0`) and prints `listening <address>` once it does.
@@ -34,10 +34,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A process in a session and group of its own (setsid), as hale's plugins and their daemonized forks are. */
 const start = async (script: string, env: Record<string, string> = {}): Promise<{ pid: number; address: string }> => {
-  const child = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, ['-e', script], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
   children.push(child);
   if (script === idleScript) return { pid: child.pid ?? 0, address: '' };
-  const [chunk] = (await once(child.stdout!.setEncoding('utf8'), 'data')) as [string];
+  const [chunk] = (await once(child.stdout.setEncoding('utf8'), 'data')) as [string];
   return { pid: child.pid ?? 0, address: chunk.trim().replace(/^listening /, '') };
 };
 
@@ -52,11 +56,15 @@ describe.runIf(process.platform === 'linux')('checkAddressOwner', () => {
   test('the leader listening on TCP owns it; localhost is pinned to the address checked', async () => {
     const leader = await start(listenerScript, { LISTEN: '127.0.0.1:0' });
     const port = leader.address.split(':')[1] ?? '';
-    expect(await checkAddressOwner({ plugin: 'p', leader: leader.pid, address: { network: 'tcp', address: leader.address } })).toMatchObject({
+    expect(
+      await checkAddressOwner({ plugin: 'p', leader: leader.pid, address: { network: 'tcp', address: leader.address } }),
+    ).toMatchObject({
       kind: 'owned',
       address: { network: 'tcp', address: leader.address },
     });
-    expect(await checkAddressOwner({ plugin: 'p', leader: leader.pid, address: { network: 'tcp', address: `localhost:${port}` } })).toMatchObject({
+    expect(
+      await checkAddressOwner({ plugin: 'p', leader: leader.pid, address: { network: 'tcp', address: `localhost:${port}` } }),
+    ).toMatchObject({
       kind: 'owned',
       address: { network: 'tcp', address: `127.0.0.1:${port}` },
     });
@@ -78,7 +86,10 @@ describe.runIf(process.platform === 'linux')('checkAddressOwner', () => {
     const leader = await start(idleScript, { [instanceMarkVariable]: mark });
     const fork = await start(listenerScript, { LISTEN: `unix:${path}`, [instanceMarkVariable]: mark });
     const address = { network: 'unix', address: path } as const;
-    expect(await checkAddressOwner({ plugin: 'owner-test', leader: leader.pid, address, mark })).toMatchObject({ kind: 'owned', pid: fork.pid });
+    expect(await checkAddressOwner({ plugin: 'owner-test', leader: leader.pid, address, mark })).toMatchObject({
+      kind: 'owned',
+      pid: fork.pid,
+    });
     expect(await checkAddressOwner({ plugin: 'owner-test', leader: leader.pid, address, mark: null })).toMatchObject({ kind: 'refused' });
     // A mark is what hale gave, not what the leader's environ says now.
     const other = '0123456789abcdef/owner-test/2';
@@ -94,7 +105,11 @@ describe.runIf(process.platform === 'linux')('checkAddressOwner', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     const leader = await start(idleScript);
-    const ownership = await checkAddressOwner({ plugin: 'p', leader: leader.pid, address: { network: 'tcp', address: `127.0.0.1:${port}` } });
+    const ownership = await checkAddressOwner({
+      plugin: 'p',
+      leader: leader.pid,
+      address: { network: 'tcp', address: `127.0.0.1:${port}` },
+    });
     expect(ownership).toMatchObject({ kind: 'refused', reason: expect.stringContaining(`(pid ${process.pid}, hale itself, `) as unknown });
   });
 
@@ -107,14 +122,19 @@ describe.runIf(process.platform === 'linux')('checkAddressOwner', () => {
     });
     expect(await checkAddressOwner({ plugin: 'p', leader: leader.pid, address: { network: 'tcp', address: '192.0.2.7:80' } })).toEqual({
       kind: 'refused',
-      reason: 'the handshake named 192.0.2.7:80, but 192.0.2.7 is not an address of this machine: a plugin must listen where hale can see who serves it',
+      reason:
+        'the handshake named 192.0.2.7:80, but 192.0.2.7 is not an address of this machine: a plugin must listen where hale can see who serves it',
     });
   });
 
   test('awaitAddressOwner waits for a listener that comes a moment after the handshake', async () => {
     const path = join(dir, 'late.sock');
     const leader = await start(`setTimeout(() => { ${listenerScript} }, 300); setInterval(() => {}, 1 << 30);`, { LISTEN: `unix:${path}` });
-    const ownership = await awaitAddressOwner({ plugin: 'p', leader: leader.pid, address: { network: 'unix', address: path } }, Date.now() + 10_000, new AbortController().signal);
+    const ownership = await awaitAddressOwner(
+      { plugin: 'p', leader: leader.pid, address: { network: 'unix', address: path } },
+      Date.now() + 10_000,
+      new AbortController().signal,
+    );
     expect(ownership).toMatchObject({ kind: 'owned', pid: leader.pid });
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { writeFileAtomically } from '../../../src/state/atomic-write.js';
-import { createRecordWriter } from '../../../src/state/record-writer.js';
+import { createRecordWriter } from '../../../src/containment/record-writer.js';
 
 const dirs: string[] = [];
 const scratch = (): string => {

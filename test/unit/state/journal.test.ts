@@ -14,7 +14,14 @@ const makeDir = () => {
   return dir;
 };
 
-const record = (n: number) => ({ at: 1_700_000_000_000 + n, type: 'transition', plugin: 'greeter', from: 'healthy', to: 'unhealthy', reason: `r${n}` });
+const record = (n: number) => ({
+  at: 1_700_000_000_000 + n,
+  type: 'transition',
+  plugin: 'greeter',
+  from: 'healthy',
+  to: 'unhealthy',
+  reason: `r${n}`,
+});
 
 describe('the journal', () => {
   it('appends one JSON line a record, and reads them back in order', async () => {
@@ -49,7 +56,10 @@ describe('the journal', () => {
 
   it('skips and counts lines that are not records: a torn write, a hand edit', async () => {
     const dir = makeDir();
-    writeFileSync(join(dir, journalFile), `${JSON.stringify(record(1))}\nnot json\n{"at":"soon","type":"x"}\n${JSON.stringify(record(2))}\n{"at":1,"ty`);
+    writeFileSync(
+      join(dir, journalFile),
+      `${JSON.stringify(record(1))}\nnot json\n{"at":"soon","type":"x"}\n${JSON.stringify(record(2))}\n{"at":1,"ty`,
+    );
     const { records, unreadable } = await readJournal(dir);
     expect(records.map((r) => r.reason)).toEqual(['r1', 'r2']);
     expect(unreadable).toBe(3);

@@ -23,19 +23,25 @@ afterEach(() => {
 const oddities: Array<[string, (path: string) => Promise<string>]> = [
   ['a FIFO', async (path) => (makeFifo(path), 'a FIFO')],
   ['a directory', async (path) => (mkdirSync(path), 'a directory')],
-  ['a symlink to a file', async (path) => {
-    const target = join(scratch(), 'target');
-    writeFileSync(target, 'x');
-    symlinkSync(target, path);
-    return `a symlink to ${target}`;
-  }],
+  [
+    'a symlink to a file',
+    async (path) => {
+      const target = join(scratch(), 'target');
+      writeFileSync(target, 'x');
+      symlinkSync(target, path);
+      return `a symlink to ${target}`;
+    },
+  ],
   ['a dangling symlink', async (path) => (symlinkSync('/nowhere/at/all', path), 'a symlink to /nowhere/at/all')],
-  ['a unix socket', async (path) => {
-    const server = createServer();
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(path, resolve));
-    return 'a socket';
-  }],
+  [
+    'a unix socket',
+    async (path) => {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      return 'a socket';
+    },
+  ],
 ];
 
 describe('openStateFile', () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBootId } from '../../../src/state/proc-stat.js';
+import { readBootId } from '../../../src/process/proc-stat.js';
 import { formatOwnMark } from '../../../src/state/process-mark.js';
 import { createSocketRoot, reclaimSocketRoots, socketRootMark } from '../../../src/state/socket-root.js';
 
@@ -27,7 +27,7 @@ const folder = (parent: string, name: string, mark: string | null): string => {
 };
 
 describe('reclaimSocketRoots', () => {
-  it('removes a dead hale\'s folder without following the links in it', async () => {
+  it("removes a dead hale's folder without following the links in it", async () => {
     const parent = freshDir();
     const outside = folder(freshDir(), 'precious', null);
     writeFileSync(join(outside, 'file'), 'kept');
@@ -39,7 +39,7 @@ describe('reclaimSocketRoots', () => {
     expect(readdirSync(outside)).toEqual(['file']);
   });
 
-  it('leaves what it cannot prove a dead hale\'s: a live mark, no mark, a mark that is a link, a file, another name', async () => {
+  it("leaves what it cannot prove a dead hale's: a live mark, no mark, a mark that is a link, a file, another name", async () => {
     const parent = freshDir();
     folder(parent, 'hale-live01', formatOwnMark());
     folder(parent, 'hale-nomark', null);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { isHaleError } from '../../../src/errors.js';
-import { openProcessGuard } from '../../../src/state/process-guard.js';
+import { openProcessGuard } from '../../../src/containment/process-guard.js';
 import { checkStateDir, judgeStateDir } from '../../../src/state/state-dir-check.js';
 import { createMemoryLogger } from '../../helpers/memory-log.js';
 
@@ -17,7 +17,11 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const refusal = (dir: string) => checkStateDir(dir).then(() => null, (error: unknown) => error);
+const refusal = (dir: string) =>
+  checkStateDir(dir).then(
+    () => null,
+    (error: unknown) => error,
+  );
 
 describe('judgeStateDir', () => {
   test.each([
@@ -58,21 +62,27 @@ describe('checkStateDir', () => {
     symlinkSync(real, link);
     expect(await refusal(link)).toBeNull();
     chmodSync(real, 0o777);
-    expect((await refusal(link) as Error).message).toContain('has mode 0777');
+    expect(((await refusal(link)) as Error).message).toContain('has mode 0777');
   });
 
   test('a file where the dir should be is refused', async () => {
     const file = join(scratch(), 'state');
     writeFileSync(file, '');
-    expect((await refusal(file) as Error).message).toBe(`the state dir ${file} is not a directory`);
+    expect(((await refusal(file)) as Error).message).toBe(`the state dir ${file} is not a directory`);
   });
 
-  test.skipIf(process.getuid?.() !== 0)('opening the process guard refuses a dir of another user before writing anything in it', async () => {
-    const dir = join(scratch(), 'state');
-    mkdirSync(dir, { mode: 0o700 });
-    chownSync(dir, 65534, 65534);
-    const { log } = createMemoryLogger();
-    const error = await openProcessGuard({ stateDir: dir, log }).then(() => null, (e: unknown) => e);
-    expect((error as Error).message).toContain(`${dir} is owned by uid 65534`);
-  });
+  test.skipIf(process.getuid?.() !== 0)(
+    'opening the process guard refuses a dir of another user before writing anything in it',
+    async () => {
+      const dir = join(scratch(), 'state');
+      mkdirSync(dir, { mode: 0o700 });
+      chownSync(dir, 65534, 65534);
+      const { log } = createMemoryLogger();
+      const error = await openProcessGuard({ stateDir: dir, log }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect((error as Error).message).toContain(`${dir} is owned by uid 65534`);
+    },
+  );
 });

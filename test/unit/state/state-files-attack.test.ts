@@ -1,4 +1,15 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -20,7 +31,14 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const record = (n: number, reason = `r${n}`) => ({ at: 1_700_000_000_000 + n, type: 'transition', plugin: 'greeter', from: 'healthy', to: 'unhealthy', reason });
+const record = (n: number, reason = `r${n}`) => ({
+  at: 1_700_000_000_000 + n,
+  type: 'transition',
+  plugin: 'greeter',
+  from: 'healthy',
+  to: 'unhealthy',
+  reason,
+});
 const refusedIn = (dir: string, name: string): string[] => readdirSync(dir).filter((entry) => entry.startsWith(`${name}.refused-`));
 const precious = 'the user\u2019s own file, not hale\u2019s\n';
 
@@ -28,18 +46,30 @@ describe('the journal under attack', () => {
   test('a FIFO as the journal: reading does not wait; it is moved aside and the error says what it was and where it went', async () => {
     const dir = scratch();
     makeFifo(join(dir, journalFile));
-    const outcome = await within(readJournal(dir).then(() => 'read', (error: unknown) => error));
+    const outcome = await within(
+      readJournal(dir).then(
+        () => 'read',
+        (error: unknown) => error,
+      ),
+    );
     expect(outcome).not.toBe('hung');
     expect(isHaleError(outcome, 'state_unavailable')).toBe(true);
     const [kept] = refusedIn(dir, journalFile);
-    expect((outcome as Error).message).toBe(`${join(dir, journalFile)} is a FIFO, not a regular file: moved it aside as ${join(dir, kept ?? '')}`);
+    expect((outcome as Error).message).toBe(
+      `${join(dir, journalFile)} is a FIFO, not a regular file: moved it aside as ${join(dir, kept ?? '')}`,
+    );
     expect(lstatSync(join(dir, kept ?? '')).isFIFO()).toBe(true);
   });
 
   test('a FIFO as the rotated journal is refused the same way', async () => {
     const dir = scratch();
     makeFifo(join(dir, rotatedJournalFile));
-    const outcome = await within(readJournal(dir).then(() => 'read', (error: unknown) => error));
+    const outcome = await within(
+      readJournal(dir).then(
+        () => 'read',
+        (error: unknown) => error,
+      ),
+    );
     expect((outcome as Error).message).toContain(`${join(dir, rotatedJournalFile)} is a FIFO, not a regular file`);
   });
 
@@ -130,7 +160,12 @@ describe('the lock under attack', () => {
   test('a FIFO as hale.lock: refused at once, naming it; left where it is; no draft left behind', async () => {
     const dir = scratch();
     makeFifo(join(dir, 'hale.lock'));
-    const outcome = await within(acquireStateLock(dir).then(() => 'taken', (error: unknown) => error));
+    const outcome = await within(
+      acquireStateLock(dir).then(
+        () => 'taken',
+        (error: unknown) => error,
+      ),
+    );
     expect(isHaleError(outcome, 'state_unavailable')).toBe(true);
     expect((outcome as Error).message).toContain(`${join(dir, 'hale.lock')} is a FIFO, not a regular file`);
     expect(readdirSync(dir)).toEqual(['hale.lock']);
@@ -141,7 +176,10 @@ describe('the lock under attack', () => {
     const target = join(scratch(), 'notes.txt');
     writeFileSync(target, precious);
     symlinkSync(target, join(dir, 'hale.lock'));
-    const outcome = await acquireStateLock(dir).then(() => 'taken', (error: unknown) => error);
+    const outcome = await acquireStateLock(dir).then(
+      () => 'taken',
+      (error: unknown) => error,
+    );
     expect((outcome as Error).message).toContain(`is a symlink to ${target}, not a regular file`);
     expect(readFileSync(target, 'utf8')).toBe(precious);
     expect(readdirSync(dir)).toEqual(['hale.lock']);
@@ -149,7 +187,10 @@ describe('the lock under attack', () => {
 
   test('a state dir that is gone: refused as unavailable', async () => {
     const dir = join(scratch(), 'gone');
-    const outcome = await acquireStateLock(dir).then(() => 'taken', (error: unknown) => error);
+    const outcome = await acquireStateLock(dir).then(
+      () => 'taken',
+      (error: unknown) => error,
+    );
     expect(isHaleError(outcome, 'state_unavailable')).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { isHaleError } from '../../../src/errors.js';
-import { readBootId, readStartTime } from '../../../src/state/proc-stat.js';
+import { readBootId, readStartTime } from '../../../src/process/proc-stat.js';
 import { acquireStateLock } from '../../../src/state/state-lock.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hale-lock-'));
@@ -17,13 +17,21 @@ afterEach(() => {
   for (const pid of children.splice(0)) process.kill(pid, 'SIGKILL');
 });
 
-const refusal = async (dir: string): Promise<unknown> => acquireStateLock(dir).then(() => null, (error: unknown) => error);
+const refusal = async (dir: string): Promise<unknown> =>
+  acquireStateLock(dir).then(
+    () => null,
+    (error: unknown) => error,
+  );
 
 describe('acquireStateLock', () => {
   test('takes a free dir with our pid and start time; a second taker is refused and told who holds it', async () => {
     const dir = freshDir();
     const lock = await acquireStateLock(dir);
-    expect(JSON.parse(readFileSync(lockFile(dir), 'utf8'))).toEqual({ pid: process.pid, startTime: readStartTime(process.pid), bootId: readBootId() });
+    expect(JSON.parse(readFileSync(lockFile(dir), 'utf8'))).toEqual({
+      pid: process.pid,
+      startTime: readStartTime(process.pid),
+      bootId: readBootId(),
+    });
     const error = await refusal(dir);
     expect(isHaleError(error, 'state_locked')).toBe(true);
     expect((error as Error).message).toBe(
@@ -47,11 +55,14 @@ describe('acquireStateLock', () => {
   test.each([
     ['its writer is gone', () => ({ pid: spawnSync(process.execPath, ['-e', '']).pid, startTime: '1' })],
     ['its pid now belongs to another program (another start time)', () => ({ pid: process.pid, startTime: '1' })],
-    ['it was written before a reboot (same pid and start time, another boot)', () => ({
-      pid: process.pid,
-      startTime: readStartTime(process.pid),
-      bootId: 'a-previous-boot',
-    })],
+    [
+      'it was written before a reboot (same pid and start time, another boot)',
+      () => ({
+        pid: process.pid,
+        startTime: readStartTime(process.pid),
+        bootId: 'a-previous-boot',
+      }),
+    ],
     ['it is not a lock file at all', () => 'garbage'],
   ])('a stale lock is taken over: %s', async (_why, content) => {
     const dir = freshDir();

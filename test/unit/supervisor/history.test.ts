@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEventBus } from '../../../src/supervisor/event-bus.js';
-import type { SupervisorEvent } from '../../../src/supervisor/events.js';
+import { createEventBus } from '../../../src/util/event-bus.js';
+import type { SupervisorEvent } from '../../../src/model/events.js';
 import { createHistory } from '../../../src/supervisor/history.js';
 
 const transition = (plugin: string, n: number): SupervisorEvent => ({
@@ -32,7 +32,9 @@ describe('createHistory', () => {
     expect(history.of('a', 10).checks.map((c) => c.at)).toEqual([3, 4, 5]);
     expect(history.of('a', 10).transitions.map((t) => t.reason)).toEqual(['r4', 'r5']);
     expect(history.of('a', 1).checks.map((c) => c.at)).toEqual([5]);
-    expect(history.of('b', 10).transitions).toEqual([{ at: 9, from: 'healthy', to: 'degraded', reason: 'r9', restarts: 0, restartCount: 9 }]);
+    expect(history.of('b', 10).transitions).toEqual([
+      { at: 9, from: 'healthy', to: 'degraded', reason: 'r9', restarts: 0, restartCount: 9 },
+    ]);
     expect(history.of('never', 10)).toEqual({ checks: [], transitions: [] });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { PluginState } from '../../../src/lifecycle/state.js';
-import type { Operation } from '../../../src/supervisor/operation.js';
+import type { PluginState } from '../../../src/model/plugin-state.js';
+import type { Operation } from '../../../src/model/operation.js';
 import { OperationTracker, admit, settleOn } from '../../../src/supervisor/operation-tracker.js';
 
 const pending = (action: Operation['action']): Operation => ({
@@ -63,7 +63,11 @@ describe('OperationTracker', () => {
   test('reports each change, supersedes a pending restart with a stop, and finishes only once', () => {
     const seen: Array<Pick<Operation, 'action' | 'status' | 'outcome'>> = [];
     let now = 10;
-    const tracker = new OperationTracker('p', () => now, ({ action, status, outcome }) => seen.push({ action, status, outcome }));
+    const tracker = new OperationTracker(
+      'p',
+      () => now,
+      ({ action, status, outcome }) => seen.push({ action, status, outcome }),
+    );
     const restart = tracker.begin('restart', 'deploy');
     now = 20;
     const stop = tracker.begin('stop', 'maintenance');
@@ -79,7 +83,11 @@ describe('OperationTracker', () => {
   });
 
   test('a joined operation counts its requests; done operations never become pending', () => {
-    const tracker = new OperationTracker('p', () => 0, () => undefined);
+    const tracker = new OperationTracker(
+      'p',
+      () => 0,
+      () => undefined,
+    );
     const restart = tracker.begin('restart', 'a');
     tracker.join(restart);
     expect(restart.requests).toBe(2);

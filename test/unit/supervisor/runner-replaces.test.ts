@@ -1,9 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { ProcessGuard } from '../../../src/state/process-guard.js';
-import { createEventBus } from '../../../src/supervisor/event-bus.js';
-import type { SupervisorEvent } from '../../../src/supervisor/events.js';
+import type { ProcessGuard } from '../../../src/containment/process-guard.js';
+import { createEventBus } from '../../../src/util/event-bus.js';
+import type { SupervisorEvent } from '../../../src/model/events.js';
 import { PluginRunner, type RunnerDeps } from '../../../src/supervisor/runner.js';
 import { createMemoryLogger } from '../../helpers/memory-log.js';
 import { pluginConfig } from '../../helpers/supervised.js';
@@ -12,7 +12,14 @@ setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 // A runner made stopped by hand never spawns, so the guard is never asked for anything.
-const unusedGuard = new Proxy({}, { get: () => () => { throw new Error('the guard was used'); } }) as ProcessGuard;
+const unusedGuard = new Proxy(
+  {},
+  {
+    get: () => () => {
+      throw new Error('the guard was used');
+    },
+  },
+) as ProcessGuard;
 
 describe('a runner that replaces another (a reload of a changed plugin)', () => {
   it('goes on counting generations from the one it replaced, and keeps no hold on it: reload after reload, the old runners are freed', async () => {

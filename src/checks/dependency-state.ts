@@ -1,3 +1,4 @@
+import { countOutcome } from '../lifecycle/count-outcome.js';
 import type { CheckOutcome } from '../model/plugin-state.js';
 import type { DependencyState } from '../model/status.js';
 
@@ -33,9 +34,8 @@ export const judgeDependency = (
   now: number,
 ): DependencyMemory => {
   const failed = outcome === 'fail';
-  const consecutiveFailures = failed ? memory.consecutiveFailures + 1 : 0;
-  const consecutiveSuccesses = failed ? 0 : memory.consecutiveSuccesses + 1;
-  const counted = { ...memory, consecutiveFailures, consecutiveSuccesses };
+  const counted = { ...memory, ...countOutcome(memory, outcome) };
+  const { consecutiveFailures, consecutiveSuccesses } = counted;
   let next: DependencyState = memory.state;
   if (failed && consecutiveFailures >= thresholds.failureThreshold) next = 'unhealthy';
   if (!failed && (memory.state === 'healthy' || memory.state === 'degraded' || consecutiveSuccesses >= thresholds.successThreshold)) {

@@ -3,6 +3,7 @@ import { rm, rmdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
+import { createEventBus } from '../util/event-bus.js';
 import { findCgroup2Mount, isCgroupPopulated, removeCgroup, signalCgroup } from './cgroup.js';
 import { currentRunId, formatInstanceMark } from './instance-mark.js';
 import type { SpawnContainment } from './contain-plugin.js';
@@ -155,12 +156,13 @@ export const openProcessGuard = async ({ stateDir, log, lock: taken }: ProcessGu
     bootId,
     onError: (error) => log.warn({ err: error, file }, 'could not write the process records'),
   });
-  const listeners = new Set<(health: GuardHealth) => void>();
+  const healthBus = createEventBus<GuardHealth>((error) => log.warn({ err: error }, 'a guard health listener failed'));
+  let healthClosed = false;
   let lastHealth: GuardHealth | null = null;
   const publishHealth = (): void => {
-    if (lastHealth === null) return;
+    if (lastHealth === null || healthClosed) return;
     lastHealth = computeHealth();
-    for (const listener of listeners) listener(lastHealth);
+    healthBus.publish(lastHealth);
   };
   const { run, watchdog } = await (async () => {
     let opened: Awaited<ReturnType<typeof openRunCgroup>> | null = null;
@@ -216,7 +218,7 @@ export const openProcessGuard = async ({ stateDir, log, lock: taken }: ProcessGu
     await watchdog.close();
     const left = stillRunning([...tracked.values()]);
     tracked.clear();
-    listeners.clear();
+    healthClosed = true;
     if (left.length === 0) await removeRunCgroup();
     if (left.length > 0) {
       // Still there after the watchdog: the next run ends them.
@@ -269,10 +271,7 @@ export const openProcessGuard = async ({ stateDir, log, lock: taken }: ProcessGu
       }
     },
     health: () => lastHealth ?? computeHealth(),
-    onHealth: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onHealth: (listener) => healthBus.subscribe(listener),
     close: () => {
       closing ??= close();
       return closing;

@@ -1,4 +1,5 @@
 import { restartDelay } from './backoff.js';
+import { countOutcome } from './count-outcome.js';
 import type { Effect, Lifecycle, LifecycleEvent, LifecyclePolicy, Transition } from './state.js';
 import type { CheckOutcome, PluginState } from '../model/plugin-state.js';
 
@@ -94,19 +95,14 @@ const move = (
 };
 
 const judgeCheck = (lifecycle: Lifecycle, outcome: CheckOutcome, reason: string, policy: LifecyclePolicy, now: number): Transition => {
+  const counted: Lifecycle = { ...lifecycle, ...countOutcome(lifecycle, outcome) };
   if (outcome === 'fail') {
-    const consecutiveFailures = lifecycle.consecutiveFailures + 1;
-    if (consecutiveFailures >= policy.failureThreshold) {
-      const why = `${consecutiveFailures} consecutive failed health checks, the last: ${reason}`;
-      return enterUnhealthy({ ...lifecycle, consecutiveFailures }, why, policy, now);
+    if (counted.consecutiveFailures >= policy.failureThreshold) {
+      const why = `${counted.consecutiveFailures} consecutive failed health checks, the last: ${reason}`;
+      return enterUnhealthy(counted, why, policy, now);
     }
-    return { lifecycle: { ...lifecycle, consecutiveFailures, consecutiveSuccesses: 0 }, effects: [] };
+    return { lifecycle: counted, effects: [] };
   }
-  const counted: Lifecycle = {
-    ...lifecycle,
-    consecutiveFailures: 0,
-    consecutiveSuccesses: lifecycle.consecutiveSuccesses + 1,
-  };
   const verdict: PluginState = outcome === 'degraded' ? 'degraded' : 'healthy';
   if (lifecycle.state === 'unknown' && counted.consecutiveSuccesses < policy.successThreshold) {
     return { lifecycle: counted, effects: [] };

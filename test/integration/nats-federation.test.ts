@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HealthBody } from '../../src/api/bodies.js';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { stopAllHale } from '../helpers/hale-process.js';
@@ -25,19 +26,6 @@ interface HubsBody {
 }
 interface ServicesBody {
   services: Array<{ hub_id: string; name: string; type: string; status: string; stale: boolean }>;
-}
-interface NatsComponent {
-  status: string;
-  critical: boolean;
-  reason: string;
-  published: number;
-  pending: number;
-  dropped: number;
-  reconnects: number;
-}
-interface HealthBody {
-  status: string;
-  components?: { nats?: NatsComponent };
 }
 interface PluginBody {
   state: string;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { HealthBody } from '../../src/api/bodies.js';
 import { alive } from '../helpers/alive.js';
 import { startHale, stopAllHale } from '../helpers/hale-process.js';
 import { fixture, requireBuilt } from '../helpers/paths.js';
@@ -17,12 +18,6 @@ beforeAll(() => {
 });
 afterEach(() => stopAllHale());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface HealthBody {
-  status: string;
-  containment?: string;
-  components?: Record<string, { status: string; kind: string; critical: boolean; restarts?: number; reason: string }>;
-}
 
 describe('the watchdog in /health', () => {
   test('a component of kind watchdog, healthy while it runs; killed, it degrades /health (never unhealthy) until another runs', async () => {
@@ -66,7 +61,10 @@ describe('the watchdog in /health', () => {
     expect(alive(watchdogPid)).toBe(true);
     process.kill(watchdogPid, 'SIGKILL');
     // Bounded: another watchdog runs again within 20 s; every answer meanwhile is healthy or degraded, never unhealthy.
-    const during = await until((b) => (b.components?.watchdog?.restarts ?? 0) >= 1 && b.components?.watchdog?.status === 'healthy', 20_000);
+    const during = await until(
+      (b) => Number(b.components?.watchdog?.restarts ?? 0) >= 1 && b.components?.watchdog?.status === 'healthy',
+      20_000,
+    );
     expect(during.filter((b) => b.status === 'unhealthy')).toEqual([]);
     for (const body of during.filter((b) => b.components?.watchdog?.status === 'degraded')) expect(body.status).toBe('degraded');
     hale.child.kill('SIGTERM');

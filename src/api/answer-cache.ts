@@ -1,6 +1,6 @@
 import type { ApiBackend } from './backend.js';
 import type { SnapshotVersion } from '../model/status.js';
-import { probeAnswers, type ProbeRoute } from './health-answers.js';
+import { healthAnswers, type HealthRoute } from './health-answers.js';
 
 /** An answer ready to send: the status and the encoded JSON. */
 export interface EncodedAnswer {
@@ -9,7 +9,7 @@ export interface EncodedAnswer {
   bytes: Buffer;
 }
 
-export type AnswerCache = (route: ProbeRoute) => EncodedAnswer;
+export type AnswerCache = (route: HealthRoute) => EncodedAnswer;
 
 /**
  * The key of a cached answer: the backend's snapshot version and the
@@ -23,7 +23,7 @@ export const cacheKeyOf = (version: SnapshotVersion, ms: number): string =>
   `${version.lastEventId}.${version.phase}.${version.initialized ? 1 : 0}.${version.lagEpoch}.${version.droppedLogLines}.${version.linkReports}@${ms}`;
 
 /**
- * The probe answers, encoded once per state of the supervisor and per
+ * The health answers, encoded once per state of the supervisor and per
  * millisecond. Probes and dashboards ask far more often than anything
  * changes: a cached answer is the same bytes a fresh one would be, since
  * its key holds the backend's snapshot version (it moves with every event)
@@ -35,13 +35,13 @@ export const cacheKeyOf = (version: SnapshotVersion, ms: number): string =>
  * response.writeHead(answer.status).end(answer.bytes);
  */
 export const createAnswerCache = (backend: ApiBackend, now: () => number = Date.now): AnswerCache => {
-  const cached = new Map<ProbeRoute, { key: string; answer: EncodedAnswer }>();
+  const cached = new Map<HealthRoute, { key: string; answer: EncodedAnswer }>();
   return (route) => {
     const version = backend.snapshotVersion?.();
     const hit = cached.get(route);
     if (version !== undefined && hit?.key === cacheKeyOf(version, now())) return hit.answer;
     const snapshot = backend.snapshot();
-    const { status, body } = probeAnswers[route](snapshot);
+    const { status, body } = healthAnswers[route](snapshot);
     const json = JSON.stringify(body);
     const answer = { status, json, bytes: Buffer.from(json) };
     // Keyed by the snapshot's own millisecond, so a hit is always the answer that millisecond gives.

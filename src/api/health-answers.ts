@@ -11,8 +11,8 @@ export interface JsonAnswer<Body extends object = object> {
   body: Body;
 }
 
-/** The probe routes whose answers are pure functions of one snapshot. */
-export type ProbeRoute = 'health' | 'liveness' | 'readiness';
+/** The health routes whose answers are pure functions of one snapshot. */
+export type HealthRoute = 'health' | 'liveness' | 'readiness';
 
 const isoOf = (ms: number): string => new Date(ms).toISOString();
 
@@ -69,7 +69,7 @@ export const readinessAnswer = (snapshot: SupervisorSnapshot): JsonAnswer<Readin
   };
 };
 
-export const probeAnswers: Record<ProbeRoute, (snapshot: SupervisorSnapshot) => JsonAnswer> = {
+export const healthAnswers: Record<HealthRoute, (snapshot: SupervisorSnapshot) => JsonAnswer> = {
   health: healthAnswer,
   liveness: livenessAnswer,
   readiness: readinessAnswer,

@@ -1,9 +1,9 @@
-import type { ProbeRoute } from './health-answers.js';
+import type { HealthRoute } from './health-answers.js';
 
 /** One path of the health answers: which answer it gives, and whether probes reach it without a token. */
 export interface HealthPath {
   path: string;
-  answer: ProbeRoute;
+  answer: HealthRoute;
   /** Open even with `protectReads`: a kubelet or a load balancer carries no token. */
   open: boolean;
 }
@@ -26,7 +26,7 @@ export const healthPaths: readonly HealthPath[] = [
 ];
 
 /** The answer each path gives. */
-export const healthAnswerOf: ReadonlyMap<string, ProbeRoute> = new Map(healthPaths.map((p) => [p.path, p.answer]));
+export const healthAnswerOf: ReadonlyMap<string, HealthRoute> = new Map(healthPaths.map((p) => [p.path, p.answer]));
 
 /** What probes must reach without a token, whatever protectReads says. */
 export const openHealthPaths: ReadonlySet<string> = new Set(healthPaths.filter((p) => p.open).map((p) => p.path));

@@ -18,7 +18,7 @@ export interface ApiServer {
 export interface ApiServerOptions {
   /** `env` carries node's request and response (`incoming`, `outgoing`), as Hono's node adapter gives them. */
   app: { fetch: (request: Request, env?: object) => Response | Promise<Response> };
-  /** Answers what it can before the app sees the request (the probe routes). */
+  /** Answers what it can before the app sees the request (the health routes). */
   lane?: RequestLane;
   host: string;
   port: number;

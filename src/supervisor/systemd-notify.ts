@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import type { Logger } from '../log.js';
+import { runCommand } from '../process/run-process.js';
 import type { EventBus } from '../util/event-bus.js';
 import type { SupervisorEvent } from '../model/events.js';
 import { readiness } from './overall.js';
@@ -24,14 +24,14 @@ export interface SystemdNotifyOptions {
 
 const defaultTimeoutMs = 10_000;
 
-/** Runs `systemd-notify ASSIGNMENTS…`: null when it succeeded, else why not. */
-const runSystemdNotify = (assignments: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | null> =>
-  new Promise((resolve) => {
-    execFile('systemd-notify', assignments, { env, timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, _stdout, stderr) => {
-      if (error === null) resolve(null);
-      else resolve([error.message.split('\n')[0], String(stderr).trim()].filter((part) => part !== '').join(': '));
-    });
-  });
+/** Runs `systemd-notify ASSIGNMENTS…` through the one process wrapper: null when it succeeded, else why not. */
+const runSystemdNotify = async (assignments: string[], env: Record<string, string>, timeoutMs: number): Promise<string | null> => {
+  const result = await runCommand({ command: 'systemd-notify', args: assignments, cwd: '/', env, timeoutMs, maxOutputBytes: 4_096 });
+  if (!result.ok) return result.message;
+  if (result.timedOut) return `no answer within ${timeoutMs} ms`;
+  if (result.code === 0) return null;
+  return [`exit ${result.code ?? result.signal ?? '?'}`, result.stderr.trim()].filter((part) => part !== '').join(': ');
+};
 
 /**
  * Under systemd's `Type=notify` (NOTIFY_SOCKET set): tells systemd READY=1 once the supervisor is ready —
@@ -54,7 +54,8 @@ export const notifySystemd = (
   const socket = env['NOTIFY_SOCKET'];
   if (socket === undefined || socket === '') return null;
   delete env['NOTIFY_SOCKET'];
-  const childEnv: NodeJS.ProcessEnv = { ...env, NOTIFY_SOCKET: socket };
+  const childEnv: Record<string, string> = { NOTIFY_SOCKET: socket };
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && name !== 'NOTIFY_SOCKET') childEnv[name] = value;
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   let phase: NotifiedPhase = 'starting';
   // One at a time, in order: STOPPING=1 never overtakes READY=1.

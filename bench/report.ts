@@ -88,6 +88,8 @@ export const formatMarkdown = (results: BenchResults): string => {
   lines.push(
     '## Targets',
     '',
+    "Issue 18's targets, each against what this run measured (PM2's figures are from the same run).",
+    '',
     ...table(
       ['goal', 'measured', 'met'],
       results.targets.map((t) => [t.goal, t.measured, t.met ? 'yes' : '**no**']),

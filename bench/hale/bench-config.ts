@@ -14,6 +14,10 @@ export interface BenchPlugin {
   env?: Record<string, string>;
   /** Policy keys for this plugin alone, laid over the config's defaults. */
   policy?: PolicyValues;
+  /** 'none' for an ordinary server (no handshake line). */
+  handshake?: 'none';
+  /** The plugin's `health:` block, e.g. { protocol: 'http', url: 'http://127.0.0.1:4000/' }. */
+  health?: Record<string, string | number>;
 }
 
 export type BenchLogLevel = 'debug' | 'info' | 'warn';
@@ -55,12 +59,30 @@ export const benchDefaults: Readonly<PolicyValues> = {
  * @example
  * lightPlugins(100, '/tmp/hale-bench-x1'); // [{ name: 'light-000', command: '/usr/bin/node', args: [...] }, ...]
  */
-export const lightPlugins = (count: number, marker: string): BenchPlugin[] =>
+export const lightPlugins = (count: number, marker: string, { push = true }: { push?: boolean } = {}): BenchPlugin[] =>
   Array.from({ length: count }, (_, index) => ({
     name: `light-${String(index).padStart(3, '0')}`,
     command: process.execPath,
     args: [...lightNodeFlags, lightPluginMain, marker],
+    // Without push the plugin answers WatchHealth UNIMPLEMENTED, as an older one does, and hale polls it.
+    ...(push ? {} : { env: { HALE_BENCH_PUSH: '0' } }),
   }));
+
+/**
+ * bench/fixtures/http-child.mjs on `port`, supervised as an ordinary server
+ * (`handshake: none`) with an HTTP check: the very child PM2 and supervisord
+ * restart in section 1.
+ *
+ * @example
+ * httpChildPlugin('http-child', 24817, '--bench-marker=x');
+ */
+export const httpChildPlugin = (name: string, port: number, marker: string): BenchPlugin => ({
+  name,
+  command: process.execPath,
+  args: [join(repoRoot, 'bench/fixtures/http-child.mjs'), String(port), marker],
+  handshake: 'none',
+  health: { protocol: 'http', url: `http://127.0.0.1:${port}/` },
+});
 
 /**
  * The greeter example plugin (built with the SDK), under `name`.
@@ -93,11 +115,13 @@ export const writeBenchConfig = (dir: string, options: BenchConfigOptions): stri
       ...(options.checkInterval === undefined ? {} : { checkInterval: options.checkInterval }),
       ...options.defaults,
     },
-    plugins: options.plugins.map(({ name, command, args, env, policy }) => ({
+    plugins: options.plugins.map(({ name, command, args, env, policy, handshake, health }) => ({
       name,
       command,
       args,
       ...(env === undefined ? {} : { env }),
+      ...(handshake === undefined ? {} : { handshake }),
+      ...(health === undefined ? {} : { health }),
       ...policy,
     })),
   };

@@ -23,7 +23,9 @@ export const childProcesses = (parent: number): Array<{ pid: number; name: strin
 };
 
 /**
- * The pid of hale's watchdog (the child that names itself hale-watchdog), or null.
+ * The pid of hale's watchdog, or null: the child running the sh loop
+ * (`/bin/sh …/hale-watchdog.sh`), or where hale has no /bin/sh, the node
+ * program that names itself hale-watchdog.
  *
  * @example
  * const watchdog = findWatchdog(bench.pid);
@@ -32,10 +34,11 @@ export const findWatchdog = (halePid: number): number | null => {
   // The kernel keeps 15 characters of a process's name: "hale-watchdog" fits.
   const child = childProcesses(halePid).find((c) => c.name === 'hale-watchdog');
   if (child !== undefined) return child.pid;
-  // Before it names itself, its command line says what it is.
+  // The sh loop is named "sh"; its command line says what it is (and the node program's, before it names itself).
   for (const { pid } of childProcesses(halePid)) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('watchdog-main.js')) return pid;
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (args.includes('hale-watchdog.sh') || args.includes('watchdog-main.js')) return pid;
     } catch {
       // Gone while we looked.
     }

@@ -5,6 +5,7 @@ import { measureUsage, type Usage } from '../proc-usage.js';
 import { lightPlugins } from './bench-config.js';
 import { analyzeChecks, type TickStats } from './check-ticks.js';
 import { findWatchdog } from './child-pids.js';
+import { findHelpers } from './helper-pids.js';
 import { machineBusyPercent, readMachineTicks } from './machine-cpu.js';
 import { startHaleBench } from './hale-bench.js';
 import { profilerOptions, startProfile, stopProfile } from './hale-profiler.js';
@@ -24,6 +25,8 @@ export interface OverheadOptions {
   settleMs?: number;
   /** Profile hale's CPU over the idle window into this directory (the CPU figures then include the profiler's cost). */
   profileDir?: string;
+  /** false: the plugins answer WatchHealth UNIMPLEMENTED, so hale polls them (the baseline); true by default. */
+  push?: boolean;
 }
 
 export interface OverheadResult {
@@ -34,6 +37,10 @@ export interface OverheadResult {
   hale: Usage;
   /** hale's watchdog process over the same window (null if none was found). */
   watchdog: Usage | null;
+  /** hale and all its helpers together (every descendant that is not a plugin), and how many helpers. */
+  withHelpers: Usage & { helpers: number };
+  /** The cadence the checks were judged against: checkInterval, or (pushed health) the slower guard poll hale settled on. */
+  cadenceMs: number;
   /** Health checks in the window (only the last 20 per plugin are kept by hale: about 20 s at 1 s). */
   checks: TickStats;
   /** The whole machine over the window, % of one core (200 = two cores flat out): hale, the plugins, and anything else running. */
@@ -63,7 +70,8 @@ const mib = (bytes: number): number => bytes / 1024 / 1024;
 export const measureOverhead = async (options: OverheadOptions): Promise<OverheadResult> => {
   const { count, idleMs = 30_000, checkIntervalMs = 1_000, toleranceMs = 25 } = options;
   const before = mib(freemem());
-  const plugins = lightPlugins(count, `--bench-marker=${randomUUID()}`);
+  const marker = `--bench-marker=${randomUUID()}`;
+  const plugins = lightPlugins(count, marker, { push: options.push ?? true });
   const bench = await startHaleBench({
     plugins,
     checkInterval: `${checkIntervalMs}ms`,
@@ -79,25 +87,34 @@ export const measureOverhead = async (options: OverheadOptions): Promise<Overhea
     await delay(options.settleMs ?? 5_000);
     const healthy = mib(freemem());
     const watchdogPid = findWatchdog(bench.pid);
+    const helpers = findHelpers(bench.pid, marker);
     if (options.profileDir !== undefined) startProfile(bench.pid);
     const windowStart = Date.now();
     const machineBefore = readMachineTicks();
-    const [hale, watchdog] = await Promise.all([
+    const [hale, watchdog, together] = await Promise.all([
       measureUsage([bench.pid], idleMs),
       watchdogPid === null ? null : measureUsage([watchdogPid], idleMs),
+      measureUsage([bench.pid, ...helpers], idleMs),
     ]);
     const windowEnd = Date.now();
     const machineCpuPercent = machineBusyPercent(machineBefore, readMachineTicks());
     const profile = options.profileDir === undefined ? null : await stopProfile(bench.pid, options.profileDir);
     const after = mib(freemem());
     // Read after the window, so that producing these answers is not counted in hale's idle CPU.
-    const checks = analyzeChecks(await readPluginHealth(bench.url), { intervalMs: checkIntervalMs, toleranceMs, since: windowStart });
+    const recent = await readPluginHealth(bench.url);
+    const nominal = analyzeChecks(recent, { intervalMs: checkIntervalMs, toleranceMs, since: windowStart });
+    // With pushed health hale polls only now and then (its guard): late and missed are judged against the cadence it keeps.
+    const cadenceMs = nominal.gapP50Ms > 1.5 * checkIntervalMs ? nominal.gapP50Ms : checkIntervalMs;
+    const checks =
+      cadenceMs === checkIntervalMs ? nominal : analyzeChecks(recent, { intervalMs: cadenceMs, toleranceMs, since: windowStart });
     const health = (await (await fetch(`${bench.url}/health`)).json()) as { supervisor: { eventLoopLag: OverheadResult['eventLoopLag'] } };
     return {
       count,
       startupMs,
       hale,
       watchdog,
+      withHelpers: { ...together, helpers: helpers.length },
+      cadenceMs,
       checks,
       eventLoopLag: health.supervisor.eventLoopLag,
       machineCpuPercent,

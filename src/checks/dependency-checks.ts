@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { DependencyConfig } from '../config/types.js';
 import type { EventBus } from '../util/event-bus.js';
+import type { TimerWheel } from '../util/timer-wheel.js';
 import type { SupervisorEvent } from '../model/events.js';
 import type { DependencyStatus } from '../model/status.js';
 import type { CheckRecord } from '../model/check-record.js';
@@ -28,9 +29,10 @@ interface Running {
 
 /**
  * The top-level `checks:`: dependencies that are not plugins, each checked on
- * its own timer (so they run in parallel, each under its own timeout), its
- * first check at once, the next ones staggered within the interval. Every
- * check and every change of verdict is published on the bus.
+ * its own schedule (so they run in parallel, each under its own timeout) on
+ * the timer wheel the plugins' checks share, its first check at once, the
+ * next ones staggered within the interval. Every check and every change of
+ * verdict is published on the bus.
  *
  * @example
  * const dependencies = createDependencyChecks(config.checks, { bus: supervisor.events });
@@ -38,9 +40,9 @@ interface Running {
  */
 export const createDependencyChecks = (
   initial: readonly DependencyConfig[],
-  options: { bus: EventBus<SupervisorEvent>; random?: () => number; now?: () => number },
+  options: { bus: EventBus<SupervisorEvent>; random?: () => number; now?: () => number; wheel?: TimerWheel },
 ): DependencyChecks => {
-  const { bus, random = Math.random, now = Date.now } = options;
+  const { bus, random = Math.random, now = Date.now, wheel } = options;
   const running = new Map<string, Running>();
 
   const hear = (entry: Running, record: CheckRecord): void => {
@@ -76,6 +78,7 @@ export const createDependencyChecks = (
         steadyInterval: config.intervalMs,
         random,
         now,
+        ...(wheel === undefined ? {} : { wheel }),
       }),
     };
     running.set(config.name, entry);

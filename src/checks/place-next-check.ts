@@ -2,8 +2,9 @@
  * When the next check of a schedule is due, in ms from now. Checks keep their
  * cadence: a slow answer eats into the wait, never adds to it. The first wait
  * at the steady interval is a random part of it, once: checks started together
- * (500 plugins at boot, a list of dependencies) then run at spread-out
- * moments, and none waits longer than its interval.
+ * (500 plugins at boot, a list of dependencies) then spread over the slots of
+ * the timer wheel they wait on, a few to a wake-up, and none waits longer
+ * than its interval.
  *
  * @example
  * placeNextCheck({ interval: 1_000, steadyInterval: 1_000, startedAt: 0, now: 200, staggered: true, random: Math.random });

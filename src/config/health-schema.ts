@@ -26,6 +26,7 @@ export const checkTargetShape = {
   command: z.string().min(1).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
+  watch: z.boolean().optional(),
   retries: countField({ min: 0, max: 10 }).default(0),
   retryDelay: durationField().default(100),
 };
@@ -37,13 +38,13 @@ type RawTarget = z.output<z.ZodObject<typeof checkTargetShape>>;
 
 /** Which keys each protocol reads; any other one is a mistake worth saying. */
 const keysOf: Record<CheckProtocol, readonly string[]> = {
-  plugin: [],
-  grpc: ['service', 'address'],
+  plugin: ['watch'],
+  grpc: ['service', 'address', 'watch'],
   http: ['url', 'field', 'headers'],
   tcp: ['host', 'port'],
   exec: ['command', 'args', 'env'],
 };
-const targetKeys = ['service', 'address', 'url', 'field', 'headers', 'host', 'port', 'command', 'args', 'env'] as const;
+const targetKeys = ['watch', 'service', 'address', 'url', 'field', 'headers', 'host', 'port', 'command', 'args', 'env'] as const;
 
 export interface TargetIssue {
   /** The key under the check (`url`, `port`…) or '' for the check itself. */
@@ -80,9 +81,13 @@ export const resolveCheckTarget = (
   const tries = { retries: raw.retries, retryDelayMs: raw.retryDelay };
   switch (raw.protocol) {
     case 'plugin':
-      return { ok: true, check: { protocol: 'plugin', ...tries } };
+      return { ok: true, check: { protocol: 'plugin', watch: raw.watch ?? true, ...tries } };
     case 'grpc':
-      return { ok: true, check: { protocol: 'grpc', service: raw.service ?? '', address: raw.address ?? null, ...tries } };
+      return {
+        ok: true,
+        // Off unless asked: a Go server's default ping policy answers a PING each checkInterval with GOAWAY.
+        check: { protocol: 'grpc', service: raw.service ?? '', address: raw.address ?? null, watch: raw.watch ?? false, ...tries },
+      };
     case 'http':
       return { ok: true, check: { protocol: 'http', url: raw.url ?? '', field: raw.field ?? null, headers: raw.headers ?? {}, ...tries } };
     case 'tcp':

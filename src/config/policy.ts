@@ -18,6 +18,7 @@ export const defaultPolicy: Readonly<PolicyConfig> = {
   startTimeout: 30_000,
   stopTimeout: 10_000,
   resetAfter: 600_000,
+  guardInterval: null,
   degradedLatency: null,
   stopSignal: 'SIGTERM',
   // EX_CONFIG (sysexits.h): the plugin says its configuration is wrong, and a restart would not mend it.
@@ -51,6 +52,7 @@ export const policyShape = {
   startTimeout: durationField({ min: 1 }).optional(),
   stopTimeout: durationField().optional(),
   resetAfter: durationField().optional(),
+  guardInterval: optionalDurationField().optional(),
   degradedLatency: optionalDurationField().optional(),
   stopSignal: z.enum(stopSignals).optional(),
   noRestartExitCodes: z.array(countField({ min: 0, max: 255 })).optional(),
@@ -63,6 +65,15 @@ export const policyShape = {
  * @example
  * overridePolicy(defaultPolicy, { checkInterval: 5_000 }).checkInterval; // 5000
  */
+/**
+ * How often a plugin that pushes its health is still asked: guardInterval, or 10 × checkInterval.
+ *
+ * @example
+ * guardIntervalOf({ checkInterval: 1_000, guardInterval: null }); // 10000
+ */
+export const guardIntervalOf = (policy: Pick<PolicyConfig, 'checkInterval' | 'guardInterval'>): number =>
+  policy.guardInterval ?? 10 * policy.checkInterval;
+
 export const overridePolicy = (base: Readonly<PolicyConfig>, overrides: Partial<PolicyConfig>): PolicyConfig => {
   const set = Object.entries(overrides).filter(([key, value]) => value !== undefined && Object.hasOwn(base, key));
   const merged: PolicyConfig = { ...base, ...Object.fromEntries(set) };

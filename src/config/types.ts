@@ -11,6 +11,11 @@ export interface PolicyConfig {
   startTimeout: number;
   stopTimeout: number;
   resetAfter: number;
+  /**
+   * While a plugin pushes its health, how often it is still asked (its
+   * HealthCheck, or grpc.health.v1 Check); null is 10 × checkInterval.
+   */
+  guardInterval: number | null;
   /** A passing check slower than this counts as degraded; null turns it off. */
   degradedLatency: number | null;
   /** The signal of the second stop stage, sent to the plugin's process group. */
@@ -44,10 +49,14 @@ interface CheckTries {
 
 /** How a plugin (or a dependency) is checked; `plugin` is hale's own HealthCheck. */
 export type HealthCheckConfig = CheckTries &
+  /** `watch`: open WatchHealth and act on what the plugin pushes (polling where it is not served). */
   (
-    | { protocol: 'plugin' }
-    /** The standard grpc.health.v1 Check; `address` null means the plugin's own (from its handshake or `address:`). */
-    | { protocol: 'grpc'; service: string; address: string | null }
+    | { protocol: 'plugin'; watch: boolean }
+    /**
+     * The standard grpc.health.v1 Check; `address` null means the plugin's own (from its handshake or `address:`).
+     * `watch`: grpc.health.v1 Watch instead, with keepalive PINGs every checkInterval (the server must permit them).
+     */
+    | { protocol: 'grpc'; service: string; address: string | null; watch: boolean }
     | { protocol: 'http'; url: string; field: string | null; headers: Record<string, string> }
     | { protocol: 'tcp'; host: string; port: number }
     | { protocol: 'exec'; command: string; args: string[]; env: Record<string, string>; cwd: string }

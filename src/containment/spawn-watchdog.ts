@@ -20,7 +20,8 @@ export type WatchdogSpawnResult = { ok: true; process: WatchdogProcess } | Start
  * us, stdout ignored and stderr shared with ours.
  *
  * @example
- * const spawned = await spawnWatchdog({ command: process.execPath, args: ['dist/containment/watchdog-main.js'], cwd: '/', env: {} });
+ * const args = ['dist/containment/hale-watchdog.sh', process.execPath, 'dist/containment/watchdog-main.js'];
+ * const spawned = await spawnWatchdog({ command: '/bin/sh', args, cwd: '/', env: {} });
  * if (spawned.ok) spawned.process.stdin.end();
  */
 export const spawnWatchdog = async (options: {

@@ -1,11 +1,13 @@
-// The watchdog: guards hale's plugin process groups from outside hale. When
-// its stdin (a pipe only hale holds) ends, hale is gone, however it died: it
-// ends every group it still guards and exits. See src/containment/watchdog.ts.
+// The watchdog's cleanup: it reads the guard's lines on stdin, and when they end
+// it ends every group still guarded and exits. It runs once hale is gone, fed
+// the live lines by the sh loop that idled meanwhile (hale-watchdog.sh); or,
+// where there is no /bin/sh, it is itself the watchdog, its stdin the pipe
+// only hale holds. See src/containment/watchdog.ts.
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { removeCgroup } from './cgroup.js';
 import { endGroups } from './end-groups.js';
 import type { GroupRecord } from './group-records.js';
-import { readStartTime } from '../process/proc-stat.js';
 import { removeRunCgroups } from './recorded-cgroups.js';
 import { parseWatchdogMessage } from './watchdog-protocol.js';
 
@@ -20,8 +22,29 @@ process.title = 'hale-watchdog';
 process.stderr.on('error', () => undefined);
 
 const guarded = new Map<number, GroupRecord>();
-// The supervisor that started us: every plugin of its run started after it did.
-const supervisorStart = readStartTime(process.ppid);
+// The supervisor's start time, which it tells us (our parent may be the sh, or nobody by now):
+// every plugin of its run started after it did. All marked processes of the run when not told.
+let supervisorStart: string | null = null;
+// When the sh loop sent the first SIGTERM to the proven groups (seconds since boot), if it did.
+let termedAt: number | null = null;
+// A SIGTERM gets this long before SIGKILL; counted from the sh loop's, at least graceFloorMs from ours.
+const graceMs = 400;
+const graceFloorMs = 100;
+
+const readUptime = (): number | null => {
+  try {
+    return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  } catch {
+    return null;
+  }
+};
+
+/** The grace left of the one that began with the sh loop's SIGTERM: node took part of it to start. */
+const graceLeftMs = (): number => {
+  const now = readUptime();
+  if (termedAt === null || now === null || !Number.isFinite(now)) return graceMs;
+  return Math.max(graceFloorMs, Math.min(graceMs, Math.round(graceMs - (now - termedAt) * 1_000)));
+};
 // The run: every process with its mark, and everything in its cgroup, is the supervisor's.
 let run: { runId: string; cgroup: string | null } | null = null;
 
@@ -38,7 +61,7 @@ const finish = async (): Promise<void> => {
   const pluginCgroups = records.flatMap((record) => (record.cgroup === undefined ? [] : [record.cgroup]));
   const cgroups = run?.cgroup == null ? pluginCgroups : [run.cgroup];
   const { ended, survivors } = await endGroups(records, {
-    graceMs: 400,
+    graceMs: graceLeftMs(),
     killWaitMs: 1_000,
     pollMs: 10,
     runIds: run === null ? [] : [run.runId],
@@ -64,6 +87,8 @@ lines.on('line', (line) => {
     guarded.set(pid, { pid, startTime, runId, cgroup });
   } else if (message?.op === 'remove') guarded.delete(message.pid);
   else if (message?.op === 'run') run = { runId: message.runId, cgroup: message.cgroup };
+  else if (message?.op === 'since') supervisorStart = message.startTime;
+  else if (message?.op === 'termed') termedAt = Number(message.uptime);
 });
 lines.once('close', () => void finish());
 process.stdin.once('error', () => lines.close());

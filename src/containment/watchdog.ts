@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
+import { readStartTime } from '../process/proc-stat.js';
 import { describeExit } from '../process/run-process.js';
 import { settleWithin } from '../util/settle.js';
 import { spawnWatchdog, type WatchdogProcess } from './spawn-watchdog.js';
@@ -25,7 +26,10 @@ export interface Watchdog {
   add(record: GroupRecord): void;
   remove(pid: number): void;
   status(): WatchdogStatus;
-  /** Ends its stdin: it ends what it still guards, then exits. Resolves once it has (bounded). */
+  /**
+   * Ends its stdin: it ends the groups it still guards, then exits. Resolves once it has (bounded);
+   * the cleanup program it started may still be ending marked processes and removing cgroups.
+   */
   close(): Promise<void>;
 }
 
@@ -35,8 +39,12 @@ export interface WatchdogOptions {
   guarded: () => GroupRecord[];
   /** The run: its id (the plugins' mark) and its cgroup, told to every watchdog first. */
   run?: { runId: string; cgroup: string | null };
-  /** Where the watchdog's program is; found next to this file (or in dist/ under test) unless given. */
+  /** Where the watchdog's cleanup program is; found next to this file (or in dist/ under test) unless given. */
   main?: string;
+  /** Where the sh loop that idles is; found like main unless given. */
+  script?: string;
+  /** The shell that runs it; without one, the cleanup program is itself the watchdog, under node. */
+  shell?: string;
   /** Called on every change of status. */
   onStatus?: (status: WatchdogStatus) => void;
   /** The wait before the second quick retry, doubled each quick retry after, up to maxRetryMs. */
@@ -55,17 +63,44 @@ const closeTimeoutMs = 3_000;
  * @example
  * findWatchdogMain(); // '/usr/lib/node_modules/hale/dist/containment/watchdog-main.js'
  */
-export const findWatchdogMain = (): string | null => {
-  const candidates = [new URL('./watchdog-main.js', import.meta.url)];
-  if (import.meta.url.endsWith('.ts')) candidates.push(new URL('../../dist/containment/watchdog-main.js', import.meta.url));
+export const findWatchdogMain = (): string | null => findBuilt('watchdog-main.js');
+
+/**
+ * Where the watchdog's sh loop is: found like the program it runs at the end (the build copies it into dist/).
+ *
+ * @example
+ * findWatchdogScript(); // '/usr/lib/node_modules/hale/dist/containment/hale-watchdog.sh'
+ */
+export const findWatchdogScript = (): string | null => findBuilt('hale-watchdog.sh');
+
+const findBuilt = (name: string): string | null => {
+  const candidates = [new URL(`./${name}`, import.meta.url)];
+  if (import.meta.url.endsWith('.ts')) candidates.push(new URL(`../../dist/containment/${name}`, import.meta.url));
   const found = candidates.map((url) => fileURLToPath(url)).find((path) => existsSync(path));
   return found ?? null;
+};
+
+/** What runs the watchdog: the sh loop, or where it cannot, the cleanup program itself under node. */
+const chooseCommand = (
+  main: string,
+  script: string | null,
+  shell: string,
+): { command: string; args: string[]; fallback: string | null } => {
+  if (script === null)
+    return { command: process.execPath, args: [main], fallback: 'its sh loop (containment/hale-watchdog.sh) is missing' };
+  if (!existsSync(shell)) return { command: process.execPath, args: [main], fallback: `there is no ${shell}` };
+  return { command: shell, args: [script, process.execPath, main], fallback: null };
 };
 
 /**
  * Starts the watchdog: a small process in its own process group, without a
  * parent-death signal, that ends every plugin group it guards once our end
- * of its stdin closes — which happens however this process dies. If it dies
+ * of its stdin closes — which happens however this process dies. What idles
+ * is a POSIX sh loop (hale-watchdog.sh, under 2 MiB) that keeps the live
+ * lines; at the end it sends SIGTERM, then SIGKILL, to the groups it proves
+ * ours, and starts the cleanup program (watchdog-main.js, under node) on the
+ * lines for the rest: marked processes, cgroups. Without /bin/sh, that program
+ * is the watchdog itself, as a whole node process. If it dies
  * while we run (or cannot be started), another is started, and told
  * everything again: at once the first time, then after 1 s, 2 s, 4 s… up to
  * 30 s while they keep dying quickly. It never gives up; meanwhile its
@@ -80,6 +115,12 @@ export const startWatchdog = async (options: WatchdogOptions): Promise<Watchdog>
   const firstRetryMs = options.firstRetryMs ?? 1_000;
   const maxRetryMs = options.maxRetryMs ?? 30_000;
   const main = options.main ?? findWatchdogMain();
+  const script = options.script ?? findWatchdogScript();
+  const shell = options.shell ?? '/bin/sh';
+  // Ours: the watchdog's parent may be gone, or be the sh, when it needs it.
+  const since = readStartTime(process.pid);
+  let warnedFallback = false;
+  let warnedUnsendable = false;
   let helper: WatchdogProcess | null = null;
   let closing = false;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -94,7 +135,19 @@ export const startWatchdog = async (options: WatchdogOptions): Promise<Watchdog>
   };
 
   const send = (message: WatchdogMessage): void => {
-    if (helper !== null && helper.exitInfo() === null) helper.stdin.write(formatWatchdogMessage(message));
+    if (helper === null || helper.exitInfo() !== null) return;
+    const line = formatWatchdogMessage(message) ?? formatWithoutCgroup(message);
+    if (line !== null) helper.stdin.write(line);
+  };
+
+  // A cgroup path no line can carry (a space in it): the group is still guarded by its pid and mark.
+  const formatWithoutCgroup = (message: WatchdogMessage): string | null => {
+    if (!warnedUnsendable) log.warn({ message }, 'cannot tell the watchdog this on one line; told it without the cgroup');
+    warnedUnsendable = true;
+    if (message.op === 'add')
+      return formatWatchdogMessage({ op: 'add', pid: message.pid, startTime: message.startTime, runId: message.runId });
+    if (message.op === 'run') return formatWatchdogMessage({ ...message, cgroup: null });
+    return null;
   };
 
   // After a death or a failed start: a new try, later each time while they keep failing quickly.
@@ -118,7 +171,11 @@ export const startWatchdog = async (options: WatchdogOptions): Promise<Watchdog>
       retry('the watchdog program (containment/watchdog-main.js) is missing', null);
       return;
     }
-    const spawned = await spawnWatchdog({ command: process.execPath, args: [main], cwd: '/', env: {} });
+    const { command, args, fallback } = chooseCommand(main, script, shell);
+    if (fallback !== null && !warnedFallback)
+      log.warn({ reason: fallback }, 'the watchdog runs as a whole node process instead of a sh loop');
+    warnedFallback ||= fallback !== null;
+    const spawned = await spawnWatchdog({ command, args, cwd: '/', env: {} });
     if (closing) {
       if (spawned.ok) spawned.process.stdin.end();
       return;
@@ -131,6 +188,7 @@ export const startWatchdog = async (options: WatchdogOptions): Promise<Watchdog>
     const current = spawned.process;
     const startedAt = Date.now();
     helper = current;
+    if (since !== null) send({ op: 'since', startTime: since });
     if (options.run !== undefined) send({ op: 'run', ...options.run });
     for (const record of options.guarded()) send({ op: 'add', ...record });
     log.debug({ watchdogPid: current.pid }, 'watchdog started');
@@ -154,9 +212,9 @@ export const startWatchdog = async (options: WatchdogOptions): Promise<Watchdog>
       const last = helper;
       helper = null;
       if (last === null || last.exitInfo() !== null) return;
-      last.stdin.end();
-      // With nothing left to guard there is nothing to wait for: no need to let it finish booting (it ignores SIGTERM).
+      // With nothing left to guard there is nothing to wait for: killed before its stdin ends, it starts no cleanup (it ignores SIGTERM).
       if (options.guarded().length === 0) last.kill('SIGKILL');
+      last.stdin.end();
       const exited = await settleWithin(
         last.exited.then(() => true),
         closeTimeoutMs,

@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import type { CallFailure } from './plugin-client.js';
+import { toKeepaliveChannelOptions } from './keepalive.js';
+import { toStreamEnd, watchLimits, type CallFailure, type ClientOptions } from './plugin-client.js';
+import { watchStream } from './stream-watch.js';
 import { keepText } from '../text/bounded-text.js';
 
 /** What grpc.health.v1.Health/Check can answer. */
@@ -22,7 +24,19 @@ export interface HealthClient {
   readonly target: string;
   /** One Check; `signal` cancels it. A service the server does not know is an `error` naming it. */
   check(service: string, timeoutMs: number, signal?: AbortSignal): Promise<HealthCheckAnswer>;
+  /**
+   * grpc.health.v1 Watch (no deadline): the current status, then each change, at most one per
+   * `watchLimits.minGapMs` (the latest). `end` comes once, for any end (a server without Watch:
+   * kind `error`, `UNIMPLEMENTED`), unless the returned cancel was called first.
+   */
+  watch(service: string, listener: ServingStatusListener): () => void;
   close(): void;
+}
+
+/** What a grpc.health.v1 Watch stream tells its listener. */
+export interface ServingStatusListener {
+  status(status: ServingStatus): void;
+  end(failure: CallFailure): void;
 }
 
 type CheckMethod = (
@@ -54,11 +68,18 @@ const healthClientConstructor = (): grpc.ServiceClientConstructor => {
   return constructor;
 };
 
-/** Throws only for a target grpc-js cannot parse. */
-export const createHealthClient = (target: string): HealthClient => {
+/** Throws only for a target grpc-js cannot parse. With `keepalive`, the channel pings the server while a Watch is open. */
+export const createHealthClient = (target: string, options: ClientOptions = {}): HealthClient => {
   const Client = healthClientConstructor();
-  const client = new Client(target, grpc.credentials.createInsecure(), channelOptions);
+  const client = new Client(target, grpc.credentials.createInsecure(), {
+    ...channelOptions,
+    ...toKeepaliveChannelOptions(options.keepalive),
+  });
   const check = client.Check as unknown as CheckMethod;
+  const openWatch = client.Watch as unknown as (
+    request: { service: string },
+    options: grpc.CallOptions,
+  ) => grpc.ClientReadableStream<unknown>;
   return {
     target,
     check: (service, timeoutMs, signal) =>
@@ -70,6 +91,14 @@ export const createHealthClient = (target: string): HealthClient => {
         });
         if (signal?.aborted === true) cancel();
         else signal?.addEventListener('abort', cancel, { once: true });
+      }),
+    watch: (service, listener) =>
+      watchStream(openWatch.call(client, { service }, {}), {
+        map: toServingStatus,
+        deliver: (status) => listener.status(status),
+        end: (status) =>
+          listener.end(toStreamEnd(status, 'the server ended its Watch stream', options.keepalive, (error) => toFailure(error, service))),
+        minGapMs: watchLimits.minGapMs,
       }),
     close: () => client.close(),
   };

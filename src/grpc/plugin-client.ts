@@ -1,7 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from '../model/health-report.js';
 import { keepUntrustedText } from '../text/bounded-text.js';
+import { readKeepaliveEnd, toKeepaliveChannelOptions, type KeepaliveOptions } from './keepalive.js';
 import { pluginService } from './proto.js';
+import { watchStream } from './stream-watch.js';
 
 /** Where a plugin listens, as its handshake line (or the config) names it. */
 export interface PluginAddress {
@@ -17,7 +19,33 @@ export type CallFailure = {
   message: string;
   /** With kind `error`: the gRPC status name the plugin answered with, e.g. `UNIMPLEMENTED`. */
   status?: string;
+  /**
+   * `too_many_pings`: the peer closed the connection with GOAWAY ENHANCE_YOUR_CALM because of our
+   * keepalive pings (grpc-js doubles that channel's ping interval). An unanswered ping has no reason
+   * of its own: grpc-js reports it as it reports a dropped connection.
+   */
+  reason?: 'too_many_pings';
 };
+
+/** What a WatchHealth (or grpc.health.v1 Watch) stream tells its listener. */
+export interface WatchListener<T> {
+  /** A pushed value; at most one per `watchLimits.minGapMs`, the latest. */
+  report(value: T): void;
+  /** Called exactly once when the stream ends, for any reason, unless it was cancelled first. */
+  end(failure: CallFailure): void;
+}
+
+/** How a pushed stream is read. */
+export const watchLimits = {
+  /** At most one report per this many ms reaches the listener (the latest): a plugin that floods its stream costs hale a bounded amount. */
+  minGapMs: 10,
+} as const;
+
+/** Options of a client's channel. */
+export interface ClientOptions {
+  /** HTTP/2 PINGs while a call is open (a watch stream): a peer that stops answering them ends the stream. */
+  keepalive?: KeepaliveOptions;
+}
 
 /** The outcome of one RPC: a value, never an exception. */
 export type CallResult<T> = { ok: true; value: T } | CallFailure;
@@ -40,6 +68,13 @@ export interface PluginClient {
   getInfo(timeoutMs: number): Promise<CallResult<PluginInfo>>;
   /** hale's Shutdown; a plugin without it (a go-plugin one) gets go-plugin's GRPCController/Shutdown in the time left. */
   shutdown(reason: string, timeoutMs: number): Promise<CallResult<void>>;
+  /**
+   * Opens WatchHealth (no deadline): the plugin asks its health every `intervalMs` and pushes the
+   * current report, then each change. `end` comes once, for any end: UNIMPLEMENTED (poll instead)
+   * is kind `error` with status `UNIMPLEMENTED`; a clean end is kind `unavailable`. Returns cancel:
+   * after it, the listener hears nothing more.
+   */
+  watchHealth(intervalMs: number, listener: WatchListener<HealthReport>): () => void;
   close(): void;
 }
 
@@ -80,10 +115,19 @@ const passBytes = (bytes: Buffer): Buffer => bytes;
 /** The grpc-js target string for an address. */
 export const toTarget = ({ network, address }: PluginAddress): string => (network === 'unix' ? `unix:${address}` : address);
 
-export const createPluginClient = (address: PluginAddress): PluginClient => {
+/**
+ * A client of one plugin; with `keepalive`, its channel pings the plugin while a call is open.
+ *
+ * @example
+ * const client = createPluginClient(address, { keepalive: { timeMs: 1_000, timeoutMs: 500 } });
+ */
+export const createPluginClient = (address: PluginAddress, options: ClientOptions = {}): PluginClient => {
   const Client = pluginService();
   const target = toTarget(address);
-  const client = new Client(target, grpc.credentials.createInsecure(), channelOptions);
+  const client = new Client(target, grpc.credentials.createInsecure(), {
+    ...channelOptions,
+    ...toKeepaliveChannelOptions(options.keepalive),
+  });
 
   const call = <T>(method: string, request: object, timeoutMs: number, map: (raw: unknown) => T) =>
     new Promise<CallResult<T>>((resolve) => {
@@ -122,8 +166,55 @@ export const createPluginClient = (address: PluginAddress): PluginClient => {
       // A go-plugin plugin has no hale Shutdown; go-plugin's GRPCController stops it instead.
       return !asked.ok && asked.status === 'UNIMPLEMENTED' ? shutdownController(deadline - Date.now()) : asked;
     },
+    watchHealth: (intervalMs, listener) => {
+      const open = client.watchHealth as unknown as (request: object, options: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
+      const stream = open.call(client, { intervalMs: Math.max(0, Math.min(0xffffffff, Math.round(intervalMs))) }, {});
+      return watchStream(stream, {
+        map: toHealthReport,
+        deliver: (report) => listener.report(report),
+        end: (status) => listener.end(toStreamEnd(status, 'the plugin ended its health stream', options.keepalive)),
+        minGapMs: watchLimits.minGapMs,
+      });
+    },
     close: () => client.close(),
   };
+};
+
+/**
+ * How a watch stream ended, as a CallFailure: a clean end or the peer's
+ * cancel is `unavailable` (`cleanEnd` says so), a refused keepalive carries `reason`, and a dropped
+ * connection under keepalive says that an unanswered ping is one cause.
+ *
+ * @example
+ * toStreamEnd({ code: grpc.status.OK, details: '' }, 'the server ended its Watch stream', undefined);
+ * // { ok: false, kind: 'unavailable', message: 'the server ended its Watch stream' }
+ */
+export const toStreamEnd = (
+  status: Pick<grpc.StatusObject, 'code' | 'details'>,
+  cleanEnd: string,
+  keepalive: KeepaliveOptions | undefined,
+  toError: (error: grpc.ServiceError) => CallFailure = toFailure,
+): CallFailure => {
+  if (status.code === grpc.status.OK) return { ok: false, kind: 'unavailable', message: cleanEnd };
+  // Our own cancel is never reported, so a CANCELLED is the peer's (a server's forced shutdown sends one).
+  if (status.code === grpc.status.CANCELLED) return { ok: false, kind: 'unavailable', message: `${cleanEnd} (cancelled)` };
+  const end = readKeepaliveEnd(status);
+  if (end === 'too_many_pings') {
+    return {
+      ok: false,
+      kind: 'unavailable',
+      reason: 'too_many_pings',
+      message: 'the peer closed the connection for too many pings (GOAWAY ENHANCE_YOUR_CALM "too_many_pings")',
+    };
+  }
+  if (end === 'dropped' && keepalive !== undefined) {
+    return {
+      ok: false,
+      kind: 'unavailable',
+      message: `the connection dropped: no answer to a keepalive ping within ${keepalive.timeoutMs}ms, or the peer closed it`,
+    };
+  }
+  return toError(Object.assign(new Error(status.details), { code: status.code, details: status.details, metadata: new grpc.Metadata() }));
 };
 
 // grpc-js's words for an answer over grpc.max_receive_message_length.

@@ -3,7 +3,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { HaleError } from '../errors.js';
 import { addExtraService, type ExtraService } from './extra-service-server.js';
 import type { PluginAddress } from './plugin-client.js';
-import { pluginServiceImplementation, type PluginHandlers } from './plugin-service-server.js';
+import { createPluginHealthWatches, pluginServiceImplementation, type PluginHandlers } from './plugin-service-server.js';
 import { pluginService } from './proto.js';
 import { shutdownServer } from './server-shutdown.js';
 
@@ -31,7 +31,7 @@ export interface PluginServer {
   readonly bindFailures: string[];
   /** SERVING or NOT_SERVING on grpc.health.v1 for every standard service name. */
   setServing: (serving: boolean) => void;
-  /** Lets calls in flight finish for up to `graceMs`, then cuts the rest. Safe to call twice. */
+  /** Ends the WatchHealth streams, lets calls in flight finish for up to `graceMs`, then cuts the rest. Safe to call twice. */
   shutdown: (graceMs: number) => Promise<void>;
 }
 
@@ -64,7 +64,8 @@ export const startPluginServer = async (options: PluginServerOptions): Promise<P
   const server = new grpc.Server({
     'grpc.max_receive_message_length': maxReceiveMessageLength,
   });
-  server.addService(pluginService().service, pluginServiceImplementation(options.handlers));
+  const watches = createPluginHealthWatches(options.handlers);
+  server.addService(pluginService().service, pluginServiceImplementation(options.handlers, watches));
   const health = new HealthImplementation(Object.fromEntries(standardHealthServices.map((name) => [name, 'SERVING' as const])));
   health.addToServer(server);
   for (const extra of options.services ?? []) addExtraService(server, extra);
@@ -83,7 +84,11 @@ export const startPluginServer = async (options: PluginServerOptions): Promise<P
       setServing: (serving) => {
         for (const name of standardHealthServices) health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
       },
-      shutdown: (graceMs) => (stopping ??= shutdownServer(server, graceMs)),
+      shutdown: (graceMs) => {
+        // grpc-js's graceful shutdown waits for every open call, and a health stream never ends by itself.
+        watches.endAll();
+        return (stopping ??= shutdownServer(server, graceMs));
+      },
     };
   }
   server.forceShutdown();

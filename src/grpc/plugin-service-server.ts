@@ -1,9 +1,11 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from '../model/health-report.js';
+import { createHealthWatches, type HealthWatches } from './health-watch-call.js';
 import { toUnaryCall } from './unary-call.js';
 
 /** What a plugin process does for each RPC of hale.plugin.v1.Plugin. */
 export interface PluginHandlers {
+  /** Asked by HealthCheck, and by every WatchHealth stream at its interval. */
   healthCheck: () => Promise<HealthReport>;
   getInfo: () => PluginInfo;
   /** Called once the answer to Shutdown is on its way: stop after answering. */
@@ -32,14 +34,24 @@ export const toHealthCheckResponse = (report: HealthReport): object => ({
   components: report.components.map(toWireComponent),
 });
 
+/** WatchHealth's open streams over `handlers.healthCheck`, for pluginServiceImplementation. */
+export const createPluginHealthWatches = (handlers: PluginHandlers): HealthWatches =>
+  createHealthWatches(handlers.healthCheck, toHealthCheckResponse);
+
 /**
  * The grpc-js implementation of hale.plugin.v1.Plugin over our own handlers.
+ * Pass `watches` to end its WatchHealth streams yourself (a graceful stop must).
  *
  * @example
- * server.addService(pluginService().service, pluginServiceImplementation(handlers));
+ * const watches = createPluginHealthWatches(handlers);
+ * server.addService(pluginService().service, pluginServiceImplementation(handlers, watches));
  */
-export const pluginServiceImplementation = (handlers: PluginHandlers): grpc.UntypedServiceImplementation => ({
+export const pluginServiceImplementation = (
+  handlers: PluginHandlers,
+  watches: HealthWatches = createPluginHealthWatches(handlers),
+): grpc.UntypedServiceImplementation => ({
   HealthCheck: toUnaryCall(async () => toHealthCheckResponse(await handlers.healthCheck())),
+  WatchHealth: watches.handler,
   GetInfo: toUnaryCall(() => ({ ...handlers.getInfo() })),
   Shutdown: toUnaryCall((request) => {
     const reason = typeof request.reason === 'string' ? request.reason : '';

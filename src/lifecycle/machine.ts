@@ -39,7 +39,10 @@ export const next = (lifecycle: Lifecycle, event: LifecycleEvent, policy: Lifecy
           })
         : unchanged(lifecycle);
     case 'checked':
-      return checkedStates.has(state) ? judgeCheck(lifecycle, event.outcome, event.reason, policy, now) : unchanged(lifecycle);
+      if (!checkedStates.has(state)) return unchanged(lifecycle);
+      return event.pushed === true
+        ? judgePushed(lifecycle, event.outcome, event.reason, policy, now)
+        : judgeCheck(lifecycle, event.outcome, event.reason, policy, now);
     case 'exited':
       return checkedStates.has(state) || state === 'restarting'
         ? enterDown(lifecycle, event.reason, event.code, policy, now)
@@ -110,6 +113,14 @@ const judgeCheck = (lifecycle: Lifecycle, outcome: CheckOutcome, reason: string,
   const why = reason || (verdict === 'healthy' ? 'health checks pass' : 'the plugin reported DEGRADED');
   const moved = verdict === lifecycle.state ? { lifecycle: counted, effects: [] } : move(counted, verdict, why, now, []);
   return resetWhenStable(moved, policy, now);
+};
+
+// The plugin's own verdict, pushed: it stands until the next push, so one is as good as a threshold's worth.
+const judgePushed = (lifecycle: Lifecycle, outcome: CheckOutcome, reason: string, policy: LifecyclePolicy, now: number): Transition => {
+  if (outcome === 'fail') {
+    return enterUnhealthy({ ...lifecycle, ...countOutcome(lifecycle, outcome) }, `the plugin pushed: ${reason}`, policy, now);
+  }
+  return judgeCheck(lifecycle, outcome, reason, { ...policy, successThreshold: 1 }, now);
 };
 
 // A plugin that has stayed up for resetAfter earns a clean slate, so one crash a day never adds up to failed.

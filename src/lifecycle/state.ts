@@ -4,8 +4,12 @@ import type { CheckOutcome, PluginState } from '../model/plugin-state.js';
 export type LifecycleEvent =
   /** The handshake is done and the gRPC client is connected. */
   | { type: 'started' }
-  /** One health check finished. */
-  | { type: 'checked'; outcome: CheckOutcome; reason: string }
+  /**
+   * One health check finished. `pushed`: the plugin pushed this verdict on its
+   * health stream; it stands until the plugin pushes another, so it counts at
+   * once, whatever the thresholds.
+   */
+  | { type: 'checked'; outcome: CheckOutcome; reason: string; pushed?: boolean }
   /** The process ended without being asked to; `code` is null when a signal ended it. */
   | { type: 'exited'; reason: string; code: number | null }
   /**

@@ -81,8 +81,11 @@ export const registerEventMetrics = (registry: Registry, read: () => SupervisorS
     if (event.plugin === undefined) return;
     const { plugin } = event;
     if (event.type === 'check') {
-      withDurations.add(plugin);
-      durations.observe({ plugin }, event.check.latencyMs / 1000);
+      // A pushed status took no call: only polls are timed.
+      if (event.pushed !== true) {
+        withDurations.add(plugin);
+        durations.observe({ plugin }, event.check.latencyMs / 1000);
+      }
       if (event.check.outcome === 'fail') failures.inc({ plugin, reason: event.check.failure ?? 'unknown' });
     }
     const { memory, restart } = observeRestartEvent(memories.get(plugin) ?? initialRestartMemory, event);

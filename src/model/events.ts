@@ -19,7 +19,8 @@ export type SupervisorEvent =
       restarts: number;
       restartCount: number;
     }
-  | { type: 'check'; plugin: string; generation: number; check: CheckRecord }
+  /** `pushed`: the plugin pushed it on its health stream (no call was timed); absent for a poll. */
+  | { type: 'check'; plugin: string; generation: number; check: CheckRecord; pushed?: true }
   | { type: 'spawned'; plugin: string; generation: number; pid: number; at: number }
   /** The process is up: connected, or (an ordinary server, `handshake: none`) its health check passed once; `address` null then. */
   | { type: 'ready'; plugin: string; generation: number; pid: number; address: string | null; at: number; startMs: number }

@@ -141,7 +141,10 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
   if (!own.ok) return fail(own.reason);
   if (own.value.unchecked !== null) log.info(own.value.unchecked);
 
-  const client = createPluginClient(own.value.address);
+  // While its health stream is open, PINGs every checkInterval prove the connection (none while only polls run).
+  const keepalive =
+    config.health.protocol === 'plugin' && config.health.watch ? { timeMs: config.checkInterval, timeoutMs: config.checkTimeout } : null;
+  const client = createPluginClient(own.value.address, keepalive === null ? {} : { keepalive });
   const ready = await wait(
     client
       .waitReady(Math.max(0, deadline - Date.now()))

@@ -25,7 +25,10 @@ export interface ServePluginOptions {
   name: string;
   version: string;
   description?: string;
-  /** Asked on every HealthCheck; a throw or a rejection is reported as UNHEALTHY with its message. Default: healthy. */
+  /**
+   * Asked on every HealthCheck, and at the supervisor's interval for each WatchHealth stream (which
+   * sends only changes); a throw or a rejection is reported as UNHEALTHY with its message. Default: healthy.
+   */
   health?: () => HealthReportInput | Promise<HealthReportInput>;
   /** gRPC services of the plugin's own, served on the same address. */
   services?: ExtraService[];

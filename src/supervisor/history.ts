@@ -4,6 +4,7 @@ import type { JournalRecord } from '../state/journal.js';
 import type { EventBus } from '../util/event-bus.js';
 import type { SupervisorEvent } from '../model/events.js';
 import type { CheckRecord } from '../model/check-record.js';
+import { createCheckRing, type CheckRing } from '../util/check-ring.js';
 
 /** One change of a plugin's state. Times are epoch ms. */
 export interface TransitionRecord {
@@ -38,7 +39,7 @@ export interface HistoryOptions {
 }
 
 interface Rings {
-  checks: OutputRing<CheckRecord>;
+  checks: CheckRing;
   transitions: OutputRing<TransitionRecord>;
 }
 
@@ -71,9 +72,9 @@ export const createHistory = (bus: EventBus<SupervisorEvent>, options: HistoryOp
   const ringsOf = (plugin: string): Rings => {
     let rings = byPlugin.get(plugin);
     if (rings === undefined) {
-      // The byte bound is not what limits these: count does.
+      // Checks come each second and are kept in columns; transitions are rare and kept as they are (count bounds them, not bytes).
       rings = {
-        checks: createOutputRing({ maxLines: bounds.checks, maxBytes: Number.MAX_SAFE_INTEGER }),
+        checks: createCheckRing(bounds.checks),
         transitions: createOutputRing({ maxLines: bounds.transitions, maxBytes: Number.MAX_SAFE_INTEGER }),
       };
       byPlugin.set(plugin, rings);
@@ -81,7 +82,7 @@ export const createHistory = (bus: EventBus<SupervisorEvent>, options: HistoryOp
     return rings;
   };
   const unsubscribe = bus.subscribe((event) => {
-    if (event.type === 'check') ringsOf(event.plugin).checks.push(event.check, 0);
+    if (event.type === 'check') ringsOf(event.plugin).checks.push(event.check);
     else if (event.type === 'transition') {
       const { at, from, to, reason, restarts, restartCount } = event;
       ringsOf(event.plugin).transitions.push({ at, from, to, reason, restarts, restartCount }, 0);

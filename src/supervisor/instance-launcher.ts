@@ -7,6 +7,8 @@ import type { ProbeResult } from '../checks/probe-verdict.js';
 import { stopPlugin, type StopOptions } from '../plugin/stop.js';
 import type { StopStage } from '../model/events.js';
 import { createPluginProbe, type ProbeTarget } from '../checks/create-probe.js';
+import { createPluginWatch } from '../checks/create-watch.js';
+import type { HealthWatch } from '../checks/health-feed.js';
 
 /**
  * Everything a plugin instance does to the world: make its socket folder,
@@ -22,6 +24,8 @@ export interface InstanceLauncher {
   stop(process: PluginProcess, client: PluginClient | null, options: StopOptions): Promise<StopStage>;
   /** The plugin's health check against what its start connected to. */
   probe(config: PluginConfig, target: ProbeTarget, signal: AbortSignal): () => Promise<ProbeResult>;
+  /** The plugin's pushed health stream, or null when its checks are polled. */
+  watch(config: PluginConfig, target: ProbeTarget): HealthWatch | null;
 }
 
 /** The launcher that spawns real plugin processes. */
@@ -32,4 +36,5 @@ export const processLauncher: InstanceLauncher = {
   launch: launchPlugin,
   stop: stopPlugin,
   probe: createPluginProbe,
+  watch: createPluginWatch,
 };

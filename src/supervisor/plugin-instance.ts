@@ -6,7 +6,8 @@ import type { Launched } from '../plugin/launch.js';
 import type { PluginProcess } from '../plugin/spawn-plugin.js';
 import type { ExitInfo } from '../process/run-process.js';
 import type { ProbeResult } from '../checks/probe-verdict.js';
-import { scheduleChecks, type CheckSchedule } from '../checks/schedule-checks.js';
+import { createHealthFeed, type HealthFeed, type HeardBy } from '../checks/health-feed.js';
+import { guardIntervalOf } from '../config/policy.js';
 import type { PluginOutput } from '../plugin/output.js';
 import type { ProcessGuard } from '../containment/process-guard.js';
 import type { StopStage } from '../model/events.js';
@@ -34,7 +35,8 @@ export interface InstanceHooks {
    * finished its start (an exit before that also fails the start).
    */
   exited(exit: ExitInfo, details: { pid: number; stderrTail: string; expected: boolean; ready: boolean }): void;
-  checked(result: ProbeResult): void;
+  /** A verdict on its health: `pushed` by the plugin on its stream, or `polled`. */
+  checked(result: ProbeResult, by: HeardBy): void;
   stopped(pid: number, stage: StopStage, durationMs: number): void;
 }
 
@@ -51,8 +53,8 @@ export type InstanceState =
       client: PluginClient | null;
       address: string | null;
       stderrTail: () => string;
-      /** Its checks, at the cadence the runner sets. */
-      checks: CheckSchedule;
+      /** Its health, pushed or polled, at the cadence the runner sets. */
+      checks: HealthFeed;
     }
   /** A stop was asked for; `process` is null while nothing was spawned (a spawn under way still lands here). */
   | {
@@ -206,12 +208,16 @@ export class PluginInstance {
     }
     const { client, address, process, stderrTail } = result.launched;
     const target = address === null ? null : toTarget(address);
-    const probe = this.launcher.probe(this.config, { client, address: target }, signal);
+    const probeTarget = { client, address: target };
     // Leaving 'up' turns checks off first (stop, exit): an answer still in flight is then dropped.
-    const checks = scheduleChecks({
-      run: probe,
-      heard: (checked) => this.hooks.checked(checked),
-      steadyInterval: this.config.checkInterval,
+    const checks = createHealthFeed({
+      watch: this.launcher.watch(this.config, probeTarget),
+      probe: this.launcher.probe(this.config, probeTarget, signal),
+      heard: (checked, by) => this.hooks.checked(checked, by),
+      changed: (mode, why) => this.deps.log.debug({ plugin: this.config.name, generation: this.generation, healthFeed: mode }, why),
+      checkInterval: this.config.checkInterval,
+      checkTimeout: this.config.checkTimeout,
+      guardInterval: guardIntervalOf(this.config),
       random: this.deps.random ?? Math.random,
     });
     this.state = { phase: 'up', process, client, address: target, stderrTail, checks };

@@ -378,11 +378,11 @@ export class PluginRunner {
         if (!isCurrent() || expected || !ready) return;
         this.dispatch({ type: 'exited', reason: describeExit(exit), code: exit.code });
       },
-      checked: (result) => {
-        this.publish({ type: 'check', plugin, generation, check: result.check });
+      checked: (result, by) => {
+        this.publish({ type: 'check', plugin, generation, check: result.check, ...(by === 'pushed' ? { pushed: true as const } : {}) });
         if (!isCurrent()) return;
         this.history.record(result);
-        this.dispatch({ type: 'checked', outcome: result.check.outcome, reason: result.check.message });
+        this.dispatch({ type: 'checked', outcome: result.check.outcome, reason: result.check.message, pushed: by === 'pushed' });
       },
       stopped: (pid, stage, durationMs) => this.publish({ type: 'stopped', plugin, generation, pid, stage, durationMs, at: this.now() }),
     };

@@ -6,6 +6,7 @@ import type { PluginProcess } from '../../src/plugin/spawn-plugin.js';
 import type { ExitInfo } from '../../src/process/run-process.js';
 import type { ProcessGuard } from '../../src/containment/process-guard.js';
 import type { InstanceLauncher } from '../../src/supervisor/instance-launcher.js';
+import type { HealthWatch } from '../../src/checks/health-feed.js';
 
 /** A plugin process that is only an object: the test ends it with `exit`. */
 export interface FakeProcess extends PluginProcess {
@@ -52,6 +53,8 @@ export interface FakeLauncher {
   stopped: FakeProcess[];
   /** What the next health checks answer; the test may change it at any time. */
   outcome: CheckOutcome;
+  /** The health stream each generation opens once up; null (the default): polled only. */
+  watch: HealthWatch | null;
 }
 
 /**
@@ -66,6 +69,7 @@ export const createFakeLauncher = (starts: FakeStart[] = [{ kind: 'up', afterMs:
     processes: [],
     stopped: [],
     outcome: 'pass',
+    watch: null,
     launcher: {
       makeSocketDir: () => Promise.resolve(),
       launch: async (options: LaunchOptions): Promise<LaunchResult> => {
@@ -113,6 +117,7 @@ export const createFakeLauncher = (starts: FakeStart[] = [{ kind: 'up', afterMs:
           report: null,
         };
       },
+      watch: () => fake.watch,
     },
   };
   return fake;

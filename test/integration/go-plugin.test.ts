@@ -288,7 +288,7 @@ const isReady = (event: SupervisorEvent): event is Extract<SupervisorEvent, { ty
 const goPluginConfig = (overrides: Partial<PluginConfig> = {}): PluginConfig =>
   pluginConfig('go-plugin', [goPlugin], {
     handshake: { cookieKey: 'BASIC_PLUGIN', cookieValue: 'hello', protocolVersions: [1], minPort: 10_000, maxPort: 25_000 },
-    health: { protocol: 'grpc', service: 'plugin', address: null, retries: 0, retryDelayMs: 100 },
+    health: { protocol: 'grpc', service: 'plugin', address: null, watch: false, retries: 0, retryDelayMs: 100 },
     ...overrides,
   });
 

@@ -57,7 +57,7 @@ const runHale = async (name: string, env: Record<string, number>, policy: string
       `stateDir: ${join(dir, `${name}-state`)}`,
       `defaults: { ${policy} }`,
       'plugins:',
-      `  - { name: ${name}, command: node, args: [${fixture('hostile-answers-plugin.mjs')}], env: { ${envText} } }`,
+      `  - { name: ${name}, command: node, args: [${fixture('hostile-answers-plugin.mjs')}], env: { ${envText} }, health: { watch: false } }`,
       '',
     ].join('\n'),
   );

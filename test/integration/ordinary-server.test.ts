@@ -101,7 +101,7 @@ describe('an ordinary server (handshake: none)', () => {
 
 describe('a plugin checked with the standard gRPC health service', () => {
   test('is healthy when grpc.health.v1 says SERVING for its service; an unknown service is a failed check', async () => {
-    const grpcHealth = (service: string): PluginConfig['health'] => ({ protocol: 'grpc', service, address: null, ...tries });
+    const grpcHealth = (service: string): PluginConfig['health'] => ({ protocol: 'grpc', service, address: null, watch: false, ...tries });
     const { supervisor, first } = await suite.supervise([
       pluginConfig('standard', [greeterMain], { health: grpcHealth('plugin') }),
       pluginConfig('unknown-service', [greeterMain], { health: grpcHealth('no.such.Service'), failureThreshold: 1, maxRestarts: 0 }),

@@ -67,14 +67,26 @@ const writeConfig = (stateDir: string, plugins: string[]): string => {
   return file;
 };
 
-/** Resolves once the watchdog `pid` has its signal handlers: it names itself then (polled: no event tells). */
+// SIGHUP, SIGINT and SIGTERM in /proc/PID/status's signal masks (bit N - 1 for signal N).
+const hupIntTerm = (1n << 0n) | (1n << 1n) | (1n << 14n);
+
+/** Whether `pid` ignores (the sh loop) or catches (the node program) SIGHUP, SIGINT and SIGTERM. */
+const outlivesSignals = (pid: number): boolean => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mask = (name: string): bigint => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0'}`);
+  const ignored = (mask('SigIgn') & hupIntTerm) === hupIntTerm;
+  // The node program catches them itself, and names itself once it does.
+  return ignored || readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'hale-watchdog';
+};
+
+/** Resolves once the watchdog `pid` ignores the signals meant for hale (polled: no event tells). */
 const watchdogReady = async (pid: number): Promise<void> => {
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline) {
-    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'hale-watchdog') return;
+    if (outlivesSignals(pid)) return;
     await delay(10);
   }
-  throw new Error(`watchdog ${pid} did not name itself within 5 s`);
+  throw new Error(`watchdog ${pid} did not set its signals aside within 5 s`);
 };
 
 const watchdogPid = async (hale: { line: HaleProcess['line'] }, after = 0): Promise<number> =>

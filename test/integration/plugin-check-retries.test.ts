@@ -35,8 +35,8 @@ describe('health.retries for the plugin protocol (its own HealthCheck)', () => {
         `stateDir: ${join(dir, 'state')}`,
         'defaults: { checkInterval: 200ms, checkTimeout: 2s, startInterval: 100ms, successThreshold: 1, failureThreshold: 1, restartBackoff: 100ms, maxRestarts: 50 }',
         'plugins:',
-        `  - { name: retried, ${plugin}, health: { retries: 1, retryDelay: 10ms } }`,
-        `  - { name: plain, ${plugin}, health: { retries: 0 } }`,
+        `  - { name: retried, ${plugin}, health: { watch: false, retries: 1, retryDelay: 10ms } }`,
+        `  - { name: plain, ${plugin}, health: { watch: false, retries: 0 } }`,
         '',
       ].join('\n'),
     );

@@ -9,10 +9,16 @@ const suite = useSupervisedSuite();
 
 type Check = Extract<SupervisorEvent, { type: 'check' }>;
 
-/** The times of the first checks of a plugin that turned healthy at its first verdict, checked every `interval`. */
+/** The times of the first polls of a plugin that turned healthy at its first verdict, checked every `interval` (its stream off: polls are what is staggered). */
 const firstChecks = async (random: () => number, interval: number): Promise<number[]> => {
   const { first, events } = await suite.supervise(
-    [pluginConfig('greeter', [greeterMain], { checkInterval: interval, startInterval: 20 })],
+    [
+      pluginConfig('greeter', [greeterMain], {
+        checkInterval: interval,
+        startInterval: 20,
+        health: { protocol: 'plugin', watch: false, retries: 0, retryDelayMs: 100 },
+      }),
+    ],
     { random },
   );
   await first((e) => e.type === 'check' && events.filter((x) => x.type === 'check').length >= 4);

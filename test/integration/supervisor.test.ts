@@ -72,7 +72,9 @@ describe('a supervised plugin', () => {
     const checks = events.filter((e) => e.type === 'check' && e.plugin === 'hangs' && e.generation === 1);
     const failed = checks.filter((e) => e.type === 'check' && e.check.outcome === 'fail');
     expect(failed.length).toBe(2);
-    expect(failed.map((e) => e.type === 'check' && e.check.failure)).toEqual(['deadline', 'deadline']);
+    // The plugin pushes its health: the unanswered keepalive PING breaks its stream first, then a poll gets no answer.
+    expect(failed.map((e) => e.type === 'check' && e.check.failure)).toEqual(['unavailable', 'deadline']);
+    expect(failed[0]?.type === 'check' && failed[0].check.message).toMatch(/^the health stream broke: .*keepalive ping/);
     expect(supervisor.plugin('hangs')).toMatchObject({ restartCount: 1, lastExit: { signal: 'SIGKILL', code: null } });
   });
 

@@ -26,6 +26,7 @@ const scripted = (outcomes: Scripted[]) => {
     healthCheck,
     getInfo: unused,
     shutdown: unused,
+    watchHealth: () => () => undefined,
     close: () => undefined,
   };
   return { client, asked: () => asked };

@@ -16,7 +16,7 @@ const plugin = (extra: string) => `plugins:\n  - name: web\n    command: node\n$
 describe("a plugin's health:", () => {
   test("is hale's HealthCheck by default, with the default handshake and go-plugin's settings", () => {
     const [web] = configOf(plugin('')).plugins;
-    expect(web?.health).toEqual({ protocol: 'plugin', retries: 0, retryDelayMs: 100 });
+    expect(web?.health).toEqual({ protocol: 'plugin', watch: true, retries: 0, retryDelayMs: 100 });
     expect(web?.handshake).toEqual({
       cookieKey: 'HALE_PLUGIN_MAGIC_COOKIE',
       cookieValue: expect.any(String),

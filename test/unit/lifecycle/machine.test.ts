@@ -279,3 +279,41 @@ describe('a crash loop', () => {
     expect(lifecycle.restartCount).toBe(5);
   });
 });
+
+describe('a pushed verdict: the plugin said it on its health stream, and it stands until the next push', () => {
+  const pushed = (outcome: 'pass' | 'degraded' | 'fail', reason: string): LifecycleEvent => ({
+    type: 'checked',
+    outcome,
+    reason,
+    pushed: true,
+  });
+
+  test('a pushed failure is unhealthy at once, with the plugin words, whatever failureThreshold says', () => {
+    const [transition] = run(at('healthy'), [pushed('fail', 'the database is gone')]);
+    expect(transition?.lifecycle).toMatchObject({
+      state: 'unhealthy',
+      reason: 'the plugin pushed: the database is gone',
+      consecutiveFailures: 1,
+    });
+    expect(transition?.effects).toEqual([
+      { type: 'stop', reason: 'the plugin pushed: the database is gone' },
+      { type: 'scheduleRestart', delayMs: 0 },
+    ]);
+  });
+
+  test('a pushed pass after a start is healthy at once, without successThreshold passes in a row', () => {
+    const [transition] = run(at('unknown'), [pushed('pass', 'ready')]);
+    expect(transition?.lifecycle.state).toBe('healthy');
+    const [polled] = run(at('unknown'), [pass]);
+    expect(polled?.lifecycle.state).toBe('unknown');
+  });
+
+  test('a pushed DEGRADED is degraded at once; a pushed verdict in a state that is not checked changes nothing', () => {
+    expect(run(at('unknown'), [pushed('degraded', 'slow')])[0]?.lifecycle.state).toBe('degraded');
+    for (const state of ['stopped', 'failed', 'unhealthy', 'restarting'] as const) {
+      const [transition] = run(at(state), [pushed('fail', 'x')]);
+      expect(transition?.lifecycle.state).toBe(state);
+      expect(transition?.effects).toEqual([]);
+    }
+  });
+});

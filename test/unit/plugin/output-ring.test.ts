@@ -68,4 +68,42 @@ describe('createOutputRing', () => {
       { numRuns: 300 },
     );
   });
+  test('starts with few slots and doubles them only as lines come, never past maxLines', () => {
+    const ring = createOutputRing<number>({ maxLines: 1_000, maxBytes: 1_000_000 });
+    expect(ring.slots).toBeLessThanOrEqual(16);
+    for (let i = 0; i < 16; i += 1) ring.push(i, 1);
+    expect(ring.slots).toBe(16);
+    ring.push(16, 1);
+    expect(ring.slots).toBe(32);
+    for (let i = 17; i < 5_000; i += 1) ring.push(i, 1);
+    expect(ring.slots).toBe(1_000);
+    expect(ring.last(3)).toEqual([4_997, 4_998, 4_999]);
+    expect(ring.size).toBe(1_000);
+  });
+
+  test('property: a ring that grows keeps the same lines as the model, across growth and wrap-around', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 200 }),
+        (maxLines, maxBytes, sizes) => {
+          const ring = createOutputRing<number>({ maxLines, maxBytes });
+          sizes.forEach((size, index) => ring.push(index, size));
+          const expected: number[] = [];
+          let bytes = 0;
+          for (let i = sizes.length - 1; i >= 0; i -= 1) {
+            const size = sizes[i] ?? 0;
+            if (expected.length > 0 && (expected.length === maxLines || bytes + size > maxBytes)) break;
+            expected.unshift(i);
+            bytes += size;
+          }
+          expect(ring.last(1_000)).toEqual(expected);
+          expect(ring.bytes).toBe(bytes);
+          expect(ring.slots).toBeLessThanOrEqual(maxLines);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -1,0 +1,48 @@
+import type { PluginConfig } from '../config/types.js';
+import { createHealthClient } from '../grpc/health-client.js';
+import type { ProbeTarget } from './create-probe.js';
+import { judgeServingStatus } from './grpc-probe.js';
+import type { HealthWatch } from './health-feed.js';
+import { judgeHealthReport } from './plugin-probe.js';
+
+/**
+ * What a plugin's health stream is, as its config says: hale's WatchHealth
+ * over the plugin's own client (`health.watch`, on by default), or
+ * grpc.health.v1 Watch on a channel of its own with keepalive PINGs every
+ * checkInterval (`protocol: grpc` with `watch: true`). Null when there is
+ * nothing to watch: the plugin's checks are polled.
+ *
+ * @example
+ * const watch = createPluginWatch(config, { client, address: null });
+ * const cancel = watch?.({ heard: (verdict) => console.log(verdict.outcome), ended: (failure) => console.log(failure.message) });
+ */
+export const createPluginWatch = (config: PluginConfig, target: ProbeTarget): HealthWatch | null => {
+  const { health } = config;
+  if (health.protocol === 'plugin') {
+    const { client } = target;
+    if (!health.watch || client === null) return null;
+    return (listener) =>
+      client.watchHealth(config.checkInterval, {
+        report: (report) => listener.heard({ ...judgeHealthReport(report), status: report.status, report }),
+        end: (failure) => listener.ended(failure),
+      });
+  }
+  if (health.protocol !== 'grpc' || !health.watch) return null;
+  const address = health.address ?? target.address;
+  if (address === null) return null;
+  const { service } = health;
+  return (listener) => {
+    const client = createHealthClient(address, { keepalive: { timeMs: config.checkInterval, timeoutMs: config.checkTimeout } });
+    const cancel = client.watch(service, {
+      status: (status) => listener.heard(judgeServingStatus(service, status)),
+      end: (failure) => {
+        client.close();
+        listener.ended(failure);
+      },
+    });
+    return () => {
+      cancel();
+      client.close();
+    };
+  };
+};

@@ -1,9 +1,10 @@
 import type { PluginConfig } from '../config/types.js';
-import { createHealthClient } from '../grpc/health-client.js';
+import { createHealthClient, type HealthClient } from '../grpc/health-client.js';
 import type { ProbeTarget } from './create-probe.js';
 import { judgeServingStatus } from './grpc-probe.js';
 import type { HealthWatch } from './health-feed.js';
 import { judgeHealthReport } from './plugin-probe.js';
+import { cutText, describeError } from './probe-verdict.js';
 
 /**
  * What a plugin's health stream is, as its config says: hale's WatchHealth
@@ -32,7 +33,15 @@ export const createPluginWatch = (config: PluginConfig, target: ProbeTarget): He
   if (address === null) return null;
   const { service } = health;
   return (listener) => {
-    const client = createHealthClient(address, { keepalive: { timeMs: config.checkInterval, timeoutMs: config.checkTimeout } });
+    let client: HealthClient;
+    try {
+      client = createHealthClient(address, { keepalive: { timeMs: config.checkInterval, timeoutMs: config.checkTimeout } });
+    } catch (error) {
+      // Never synchronously: the feed holds the cancel function only once this returns.
+      const message = `not a gRPC address: ${JSON.stringify(cutText(address, 200))} (${describeError(error)})`;
+      queueMicrotask(() => listener.ended({ ok: false, kind: 'unavailable', message }));
+      return () => undefined;
+    }
     const cancel = client.watch(service, {
       status: (status) => listener.heard(judgeServingStatus(service, status)),
       end: (failure) => {

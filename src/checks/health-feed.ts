@@ -68,7 +68,8 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
   const { watch, checkTimeout, guardInterval, now = Date.now } = options;
   let mode: FeedMode = 'off';
   let wanted: number | null = null;
-  let cancelStream: (() => void) | null = null;
+  // The open stream; its identity tells a callback of a stream since closed from the current one.
+  let stream: { cancel: () => void } | null = null;
   let openTimer: NodeJS.Timeout | undefined;
   let guardTimer: NodeJS.Timeout | undefined;
   let brokenTimer: NodeJS.Timeout | undefined;
@@ -96,9 +97,9 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
     clearTimeout(openTimer);
     clearTimeout(guardTimer);
     clearTimeout(brokenTimer);
-    const cancel = cancelStream;
-    cancelStream = null;
-    cancel?.();
+    const closing = stream;
+    stream = null;
+    closing?.cancel();
   };
 
   const poll = (why: string): void => {
@@ -112,9 +113,12 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
     schedule.every(null);
     setMode('opening', 'opening the health stream');
     let first = true;
-    const cancel = watch({
+    // Current before watch() is called: a stream may end before watch() returns.
+    const own = { cancel: (): void => undefined };
+    stream = own;
+    own.cancel = watch({
       heard: (verdict) => {
-        if (cancelStream !== cancel) return;
+        if (stream !== own) return;
         if (first) {
           first = false;
           clearTimeout(openTimer);
@@ -125,8 +129,8 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
         options.heard(toPushedResult(verdict, now()), 'pushed');
       },
       ended: (failure) => {
-        if (cancelStream !== cancel) return;
-        cancelStream = null;
+        if (stream !== own) return;
+        stream = null;
         if (isRefusal(failure)) {
           refused = true;
           poll(
@@ -146,15 +150,14 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
         brokenTimer = setTimeout(
           () => {
             options.heard(toBrokenResult(failure, now()), 'polled');
-            if (cancelStream === null && wanted !== null) poll(`the health stream ended: ${failure.message}`);
+            if (stream === null && wanted !== null) poll(`the health stream ended: ${failure.message}`);
           },
           Math.min(brokenGraceMs, checkTimeout),
         );
       },
     });
-    cancelStream = cancel;
     openTimer = setTimeout(() => {
-      if (cancelStream !== cancel || !first) return;
+      if (stream !== own || !first) return;
       reopenAfter = now() + guardInterval;
       poll(`no status on the health stream within checkTimeout (${checkTimeout} ms); polling`);
     }, checkTimeout);

@@ -3,12 +3,14 @@ import { createHealthClient, type HealthClient } from '../grpc/health-client.js'
 import type { ProbeTarget } from './create-probe.js';
 import { judgeServingStatus } from './grpc-probe.js';
 import type { HealthWatch } from './health-feed.js';
+import { judgeLatency } from './judge-latency.js';
 import { judgeHealthReport } from './plugin-probe.js';
 import { cutText, describeError } from './probe-verdict.js';
 
 /**
  * What a plugin's health stream is, as its config says: hale's WatchHealth
- * over the plugin's own client (`health.watch`, on by default), or
+ * over the plugin's own client (`health.watch`, on by default; the plugin
+ * times its own runs, and degradedLatency judges them as it judges a poll), or
  * grpc.health.v1 Watch on a channel of its own with keepalive PINGs every
  * checkInterval (`protocol: grpc` with `watch: true`). Null when there is
  * nothing to watch: the plugin's checks are polled.
@@ -22,11 +24,20 @@ export const createPluginWatch = (config: PluginConfig, target: ProbeTarget): He
   if (health.protocol === 'plugin') {
     const { client } = target;
     if (!health.watch || client === null) return null;
+    const { degradedLatency } = config;
     return (listener) =>
-      client.watchHealth(config.checkInterval, {
-        report: (report) => listener.heard({ ...judgeHealthReport(report), status: report.status, report }),
-        end: (failure) => listener.ended(failure),
-      });
+      client.watchHealth(
+        config.checkInterval,
+        {
+          report: (report, latencyMs) =>
+            listener.heard(
+              judgeLatency({ ...judgeHealthReport(report), status: report.status, report }, latencyMs, degradedLatency),
+              latencyMs,
+            ),
+          end: (failure) => listener.ended(failure),
+        },
+        { slowAfterMs: degradedLatency },
+      );
   }
   if (health.protocol !== 'grpc' || !health.watch) return null;
   const address = health.address ?? target.address;

@@ -9,7 +9,10 @@ import { scheduleChecks, type CheckSchedule } from './schedule-checks.js';
  * `ended` once, with why the stream closed. The function returned cancels it
  * (nothing is heard after).
  */
-export type HealthWatch = (listener: { heard(verdict: ProbeVerdict): void; ended(failure: CallFailure): void }) => () => void;
+export type HealthWatch = (listener: {
+  heard(verdict: ProbeVerdict, latencyMs?: number): void;
+  ended(failure: CallFailure): void;
+}) => () => void;
 
 /**
  * Where a feed is: waiting for the stream's first status, fed by the stream
@@ -117,7 +120,7 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
     const own = { cancel: (): void => undefined };
     stream = own;
     own.cancel = watch({
-      heard: (verdict) => {
+      heard: (verdict, latencyMs) => {
         if (stream !== own) return;
         if (first) {
           first = false;
@@ -126,7 +129,7 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
           // The guard's first poll a whole guardInterval after the stream's first status, then every guardInterval.
           guardTimer = setTimeout(() => schedule.every(guardInterval), guardInterval);
         }
-        options.heard(toPushedResult(verdict, now()), 'pushed');
+        options.heard(toPushedResult(verdict, now(), latencyMs), 'pushed');
       },
       ended: (failure) => {
         if (stream !== own) return;
@@ -186,9 +189,9 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
   };
 };
 
-/** A pushed verdict as a check record: heard now, no latency of a call. */
-const toPushedResult = (verdict: ProbeVerdict, at: number): ProbeResult => {
-  const check: CheckRecord = { at, outcome: verdict.outcome, status: verdict.status, latencyMs: 0, message: verdict.message };
+/** A pushed verdict as a check record: heard now, with the latency the plugin says its run took (0 when it does not say). */
+const toPushedResult = (verdict: ProbeVerdict, at: number, latencyMs = 0): ProbeResult => {
+  const check: CheckRecord = { at, outcome: verdict.outcome, status: verdict.status, latencyMs, message: verdict.message };
   if (verdict.outcome === 'fail') check.failure = verdict.failure ?? 'unavailable';
   return { check, report: verdict.report ?? null };
 };

@@ -18,15 +18,33 @@ export const toWatchInterval = (raw: unknown): number => {
 };
 
 /**
- * What makes two reports different for WatchHealth: status, message, and each
- * component's name, status, criticality and message, in order. Latency alone
- * is not a change, or every stream would speak at every interval.
+ * WatchHealth's slow_after_ms (the supervisor's degradedLatency): a whole
+ * number of ms, or null when latency is never news (0, nothing, or not a number).
+ *
+ * @example
+ * toSlowAfter(100); // 100
+ * toSlowAfter(0); // null
+ */
+export const toSlowAfter = (raw: unknown): number | null =>
+  typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? Math.round(raw) : null;
+
+/**
+ * What makes two reports different for WatchHealth: status, message, each
+ * component's name, status, criticality and message, in order, and whether
+ * the run was slower than slow_after_ms. Latency alone is not a change, or
+ * every stream would speak at every interval.
  *
  * @example
  * toChangeKey(a) === toChangeKey({ ...a, components: a.components.map((c) => ({ ...c, latencyMs: 9 })) }); // true
+ * toChangeKey(a, 250, 100) === toChangeKey(a, 20, 100); // false: one run was slow
  */
-export const toChangeKey = (report: HealthReport): string =>
-  JSON.stringify([report.status, report.message, report.components.map((c) => [c.name, c.status, c.critical, c.message])]);
+export const toChangeKey = (report: HealthReport, latencyMs = 0, slowAfterMs: number | null = null): string =>
+  JSON.stringify([
+    report.status,
+    report.message,
+    report.components.map((c) => [c.name, c.status, c.critical, c.message]),
+    slowAfterMs !== null && latencyMs > slowAfterMs,
+  ]);
 
 /** The open WatchHealth streams of one server, and their handler. */
 export interface HealthWatches {
@@ -42,7 +60,8 @@ export interface HealthWatches {
  * WatchHealth for one server: each stream runs `readHealth` every
  * interval_ms (one run at a time: a slow check delays the next, never
  * overlaps it), writes the current report at once, then only changes
- * (toChangeKey). A cancelled stream stops its timer.
+ * (toChangeKey: a run slower than slow_after_ms is one), each with how long
+ * its run took. A cancelled stream stops its timer.
  *
  * @example
  * const watches = createHealthWatches(() => readHealth(options.health), toHealthCheckResponse);
@@ -50,12 +69,14 @@ export interface HealthWatches {
  */
 export const createHealthWatches = (
   readHealth: () => Promise<HealthReport>,
-  toResponse: (report: HealthReport) => object,
+  toResponse: (report: HealthReport, latencyMs: number) => object,
 ): HealthWatches => {
   const open = new Set<() => void>();
 
   const handler: grpc.handleServerStreamingCall<unknown, object> = (call) => {
-    const intervalMs = toWatchInterval((call.request as { intervalMs?: unknown } | null)?.intervalMs);
+    const request = call.request as { intervalMs?: unknown; slowAfterMs?: unknown } | null;
+    const intervalMs = toWatchInterval(request?.intervalMs);
+    const slowAfterMs = toSlowAfter(request?.slowAfterMs);
     let lastKey: string | null = null;
     let timer: NodeJS.Timeout | undefined;
     let ended = false;
@@ -70,16 +91,19 @@ export const createHealthWatches = (
       call.end();
     }
     const tick = async (): Promise<void> => {
+      const startedAt = performance.now();
       const report = await readHealth().catch((error: unknown): HealthReport => ({
         status: 'unhealthy',
         message: `health() failed: ${error instanceof Error ? error.message : String(error)}`,
         components: [],
       }));
       if (ended) return;
-      const key = toChangeKey(report);
+      // Tenths of a ms, as the supervisor shows latencies.
+      const latencyMs = Math.round((performance.now() - startedAt) * 10) / 10;
+      const key = toChangeKey(report, latencyMs, slowAfterMs);
       if (key !== lastKey) {
         lastKey = key;
-        call.write(toResponse(report));
+        call.write(toResponse(report, latencyMs));
       }
       timer = setTimeout(() => void tick(), intervalMs);
     };

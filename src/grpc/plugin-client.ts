@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ComponentHealth, HealthReport, HealthStatus, PluginInfo } from '../model/health-report.js';
+import type { HealthReport, PluginInfo } from '../model/health-report.js';
 import { keepUntrustedText } from '../text/bounded-text.js';
+import { answerLimits, toHealthReport, toPluginInfo, toPushedHealth } from './plugin-answers.js';
 import { readKeepaliveEnd, toKeepaliveChannelOptions, type KeepaliveOptions } from './keepalive.js';
 import { pluginService } from './proto.js';
 import { watchStream } from './stream-watch.js';
@@ -27,10 +28,10 @@ export type CallFailure = {
   reason?: 'too_many_pings';
 };
 
-/** What a WatchHealth (or grpc.health.v1 Watch) stream tells its listener. */
+/** What a WatchHealth stream tells its listener. */
 export interface WatchListener<T> {
-  /** A pushed value; at most one per `watchLimits.minGapMs`, the latest. */
-  report(value: T): void;
+  /** A pushed value, with how long the plugin's run of its check took (0 when it does not say); at most one per `watchLimits.minGapMs`, the latest. */
+  report(value: T, latencyMs: number): void;
   /** Called exactly once when the stream ends, for any reason, unless it was cancelled first. */
   end(failure: CallFailure): void;
 }
@@ -70,32 +71,14 @@ export interface PluginClient {
   shutdown(reason: string, timeoutMs: number): Promise<CallResult<void>>;
   /**
    * Opens WatchHealth (no deadline): the plugin asks its health every `intervalMs` and pushes the
-   * current report, then each change. `end` comes once, for any end: UNIMPLEMENTED (poll instead)
-   * is kind `error` with status `UNIMPLEMENTED`; a clean end is kind `unavailable`. Returns cancel:
-   * after it, the listener hears nothing more.
+   * current report, then each change; with `slowAfterMs` (degradedLatency) a run slower than it is a
+   * change too. `end` comes once, for any end: UNIMPLEMENTED (poll instead) is kind `error` with
+   * status `UNIMPLEMENTED`; a clean end is kind `unavailable`. Returns cancel: after it, the
+   * listener hears nothing more.
    */
-  watchHealth(intervalMs: number, listener: WatchListener<HealthReport>): () => void;
+  watchHealth(intervalMs: number, listener: WatchListener<HealthReport>, options?: { slowAfterMs?: number | null }): () => void;
   close(): void;
 }
-
-/**
- * What hale keeps of a plugin's answers, in UTF-8 bytes (text) and entries: an
- * answer is untrusted input, and what is kept of it is copied, never sliced,
- * so a huge answer is not held in memory by the little that is kept.
- */
-export const answerLimits = {
-  /** A whole answer; a larger one is refused unread and the call fails. */
-  answerBytes: 1024 * 1024,
-  healthMessageBytes: 1_024,
-  components: 64,
-  componentNameBytes: 128,
-  componentMessageBytes: 256,
-  /** GetInfo's name and version. */
-  infoFieldBytes: 256,
-  infoDescriptionBytes: 1_024,
-  /** The details of an error the plugin answered with. */
-  errorBytes: 1_024,
-} as const;
 
 const channelOptions: grpc.ChannelOptions = {
   // A health check must see the plugin as it is now, not after silent retries.
@@ -166,12 +149,13 @@ export const createPluginClient = (address: PluginAddress, options: ClientOption
       // A go-plugin plugin has no hale Shutdown; go-plugin's GRPCController stops it instead.
       return !asked.ok && asked.status === 'UNIMPLEMENTED' ? shutdownController(deadline - Date.now()) : asked;
     },
-    watchHealth: (intervalMs, listener) => {
+    watchHealth: (intervalMs, listener, watchOptions = {}) => {
       const open = client.watchHealth as unknown as (request: object, options: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
-      const stream = open.call(client, { intervalMs: Math.max(0, Math.min(0xffffffff, Math.round(intervalMs))) }, {});
+      const request = { intervalMs: toUint32(intervalMs), slowAfterMs: toUint32(watchOptions.slowAfterMs ?? 0) };
+      const stream = open.call(client, request, {});
       return watchStream(stream, {
-        map: toHealthReport,
-        deliver: (report) => listener.report(report),
+        map: toPushedHealth,
+        deliver: (pushed) => listener.report(pushed.report, pushed.latencyMs),
         end: (status) => listener.end(toStreamEnd(status, 'the plugin ended its health stream', options.keepalive)),
         minGapMs: watchLimits.minGapMs,
       });
@@ -237,52 +221,4 @@ const toFailure = (error: grpc.ServiceError): CallFailure => {
   return { ok: false, kind: 'error', message: `${name}: ${details}`, status: name };
 };
 
-const statusNames: Record<string, HealthStatus> = {
-  HEALTHY: 'healthy',
-  DEGRADED: 'degraded',
-  UNHEALTHY: 'unhealthy',
-  UNKNOWN: 'unknown',
-};
-
-const toStatus = (raw: unknown): HealthStatus => (typeof raw === 'string' ? statusNames[raw] : undefined) ?? 'unknown';
-
-const toNumber = (raw: unknown): number => (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0 ? raw : 0);
-
-const field = (raw: unknown, key: string): unknown =>
-  typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
-
-const toComponent = (raw: unknown): ComponentHealth => ({
-  name: keepUntrustedText(field(raw, 'name'), answerLimits.componentNameBytes),
-  status: toStatus(field(raw, 'status')),
-  critical: field(raw, 'critical') === true,
-  latencyMs: toNumber(field(raw, 'latencyMs')),
-  message: keepUntrustedText(field(raw, 'message'), answerLimits.componentMessageBytes),
-});
-
-/**
- * A HealthCheck answer as hale keeps it: every text copied and cut to
- * answerLimits, at most answerLimits.components components.
- *
- * @example
- * toHealthReport({ status: 'HEALTHY', message: 'x'.repeat(5_000) }).message.length; // 1025: 1,024 bytes and '…'
- */
-export const toHealthReport = (raw: unknown): HealthReport => {
-  const components = field(raw, 'components');
-  return {
-    status: toStatus(field(raw, 'status')),
-    message: keepUntrustedText(field(raw, 'message'), answerLimits.healthMessageBytes),
-    components: Array.isArray(components) ? components.slice(0, answerLimits.components).map(toComponent) : [],
-  };
-};
-
-/**
- * A GetInfo answer as hale keeps it, every field copied and cut to answerLimits.
- *
- * @example
- * toPluginInfo({ name: 'greeter', version: '1.0.0' }); // { name: 'greeter', version: '1.0.0', description: '' }
- */
-export const toPluginInfo = (raw: unknown): PluginInfo => ({
-  name: keepUntrustedText(field(raw, 'name'), answerLimits.infoFieldBytes),
-  version: keepUntrustedText(field(raw, 'version'), answerLimits.infoFieldBytes),
-  description: keepUntrustedText(field(raw, 'description'), answerLimits.infoDescriptionBytes),
-});
+const toUint32 = (ms: number): number => Math.max(0, Math.min(0xffffffff, Math.round(ms)));

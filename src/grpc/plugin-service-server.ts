@@ -27,11 +27,12 @@ const toWireComponent = (component: ComponentHealth): object => ({
   message: component.message,
 });
 
-/** A HealthReport as the HealthCheckResponse message (proto-loader's camelCase, enums by name). */
-export const toHealthCheckResponse = (report: HealthReport): object => ({
+/** A HealthReport as the HealthCheckResponse message (proto-loader's camelCase, enums by name); WatchHealth adds its run's latency. */
+export const toHealthCheckResponse = (report: HealthReport, latencyMs?: number): object => ({
   status: wireStatus[report.status],
   message: report.message,
   components: report.components.map(toWireComponent),
+  ...(latencyMs === undefined ? {} : { latencyMs }),
 });
 
 /** WatchHealth's open streams over `handlers.healthCheck`, for pluginServiceImplementation. */

@@ -27,6 +27,26 @@ describe('pushed health, with real plugin processes', () => {
     expect(generation1.every((event) => event.pushed === true)).toBe(true);
   });
 
+  test('a pushing plugin whose health check turns slow is seen degraded by degradedLatency, then healthy again, without a poll', async () => {
+    const flaky = pluginConfig('flaky', [flakyMain, '--usr2-slow', '150', '--usr2-for', '1s'], {
+      checkInterval: 100,
+      checkTimeout: 1_000,
+      degradedLatency: 60,
+      guardInterval: 60_000,
+      critical: false,
+    });
+    const { supervisor, first, events } = await suite.supervise([flaky]);
+    await first(becomes('flaky', 'healthy'));
+    expect(supervisor.signal('flaky', 'SIGUSR2')).toMatchObject({ ok: true });
+    const degraded = await first(becomes('flaky', 'degraded'));
+    expect(degraded.type === 'transition' && degraded.reason).toMatch(/slower than degradedLatency \(60 ms\)/);
+    const slow = checksOf(events, 'flaky').find((event) => event.check.outcome === 'degraded');
+    expect(slow?.pushed).toBe(true);
+    expect(slow?.check.latencyMs).toBeGreaterThanOrEqual(140);
+    await first((event) => event.type === 'transition' && event.plugin === 'flaky' && event.from === 'degraded' && event.to === 'healthy');
+    expect(checksOf(events, 'flaky').filter((event) => event.pushed !== true)).toHaveLength(0);
+  });
+
   test('a plugin whose stream says HEALTHY while its HealthCheck says UNHEALTHY is caught by the guard poll', async () => {
     const liar = pluginConfig('liar', [fixture('pushing-liar-plugin.mjs')], {
       checkInterval: 100,

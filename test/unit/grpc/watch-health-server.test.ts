@@ -46,16 +46,15 @@ const startWith = async (health: () => HealthReportInput): Promise<PluginServer>
 };
 
 /** A raw grpc-js WatchHealth stream that records every message as it comes. */
-const openRawWatch = (target: string, intervalMs: number) => {
+const openRawWatch = (target: string, intervalMs: number, slowAfterMs = 0) => {
   const Client = pluginService();
   const client = new Client(target, grpc.credentials.createInsecure());
-  const messages: { status: string; message: string }[] = [];
+  const messages: { status: string; message: string; latencyMs: number }[] = [];
   let onMessage: () => void = () => {};
-  const call = (client.watchHealth as unknown as (r: object) => grpc.ClientReadableStream<{ status: string; message: string }>).call(
-    client,
-    { intervalMs },
-  );
-  call.on('data', (m: { status: string; message: string }) => {
+  const call = (
+    client.watchHealth as unknown as (r: object) => grpc.ClientReadableStream<{ status: string; message: string; latencyMs: number }>
+  ).call(client, { intervalMs, slowAfterMs });
+  call.on('data', (m: { status: string; message: string; latencyMs: number }) => {
     messages.push(m);
     onMessage();
   });
@@ -108,6 +107,66 @@ describe('WatchHealth in the SDK', () => {
     steer.set(new Error('boom'));
     await watch.messagesReach(3);
     expect(watch.messages[2]).toMatchObject({ status: 'UNHEALTHY', message: 'health() failed: boom' });
+  });
+
+  test('slow_after_ms: a run slower than it is news, and so is the next quick one; every message says how long its run took', async () => {
+    let delayMs = 0;
+    let runs = 0;
+    let onRun: () => void = () => {};
+    const server = await startPluginServer({
+      listen: [{ network: 'tcp', address: '127.0.0.1:0' }],
+      handlers: {
+        healthCheck: async () => {
+          if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+          runs += 1;
+          onRun();
+          return { status: 'healthy', message: 'same words', components: [] };
+        },
+        getInfo: () => ({ name: 't', version: '1', description: '' }),
+        shutdown: () => {},
+      },
+    });
+    cleanups.push(() => server.shutdown(100));
+    const runsReach = (count: number) => new Promise<void>((resolve) => (onRun = () => runs >= count && resolve()));
+    const watch = openRawWatch(server.address.address, 100, 80);
+    await watch.messagesReach(1);
+    expect(watch.messages[0]?.latencyMs).toBeLessThan(80);
+    await runsReach(runs + 2);
+    expect(watch.messages).toHaveLength(1);
+
+    delayMs = 150;
+    await watch.messagesReach(2);
+    expect(watch.messages[1]).toMatchObject({ status: 'HEALTHY', message: 'same words' });
+    expect(watch.messages[1]?.latencyMs).toBeGreaterThanOrEqual(140);
+    // Slow again is no news.
+    await runsReach(runs + 2);
+    expect(watch.messages).toHaveLength(2);
+
+    delayMs = 0;
+    await watch.messagesReach(3);
+    expect(watch.messages[2]?.latencyMs).toBeLessThan(80);
+  });
+
+  test('without slow_after_ms a slow run is no news', async () => {
+    let runs = 0;
+    let onRun: () => void = () => {};
+    const server = await startPluginServer({
+      listen: [{ network: 'tcp', address: '127.0.0.1:0' }],
+      handlers: {
+        healthCheck: async () => {
+          await new Promise((r) => setTimeout(r, runs === 0 ? 0 : 150));
+          runs += 1;
+          onRun();
+          return { status: 'healthy', message: '', components: [] };
+        },
+        getInfo: () => ({ name: 't', version: '1', description: '' }),
+        shutdown: () => {},
+      },
+    });
+    cleanups.push(() => server.shutdown(100));
+    const watch = openRawWatch(server.address.address, 100);
+    await new Promise<void>((resolve) => (onRun = () => runs >= 4 && resolve()));
+    expect(watch.messages).toHaveLength(1);
   });
 
   test('a slow health() delays the next run, never overlaps it', async () => {

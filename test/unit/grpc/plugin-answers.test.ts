@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { answerLimits, toHealthReport, toPluginInfo } from '../../../src/grpc/plugin-client.js';
+import { answerLimits, toHealthReport, toPluginInfo, toPushedHealth } from '../../../src/grpc/plugin-answers.js';
 
 const bytes = (text: string): number => Buffer.byteLength(text);
 const big = (tag: string, length: number): string => `${tag}${'é'.repeat(length)}`;
@@ -52,5 +52,17 @@ describe("what hale keeps of a plugin's answers", () => {
     expect(bytes(info.version)).toBeLessThanOrEqual(answerLimits.infoFieldBytes + 3);
     expect(bytes(info.description)).toBeLessThanOrEqual(answerLimits.infoDescriptionBytes + 3);
     expect(toPluginInfo({ name: 'greeter', version: '1.0.0' })).toEqual({ name: 'greeter', version: '1.0.0', description: '' });
+  });
+
+  test("a pushed message's latency is the plugin's word, held to a finite number between 0 and a day", () => {
+    expect(toPushedHealth({ status: 'HEALTHY', latencyMs: 12.5 })).toEqual({
+      report: { status: 'healthy', message: '', components: [] },
+      latencyMs: 12.5,
+    });
+    expect(toPushedHealth({ status: 'HEALTHY' }).latencyMs).toBe(0);
+    expect(toPushedHealth({ status: 'HEALTHY', latencyMs: -5 }).latencyMs).toBe(0);
+    expect(toPushedHealth({ status: 'HEALTHY', latencyMs: Number.NaN }).latencyMs).toBe(0);
+    expect(toPushedHealth({ status: 'HEALTHY', latencyMs: '300' }).latencyMs).toBe(0);
+    expect(toPushedHealth({ status: 'HEALTHY', latencyMs: 1e300 }).latencyMs).toBe(86_400_000);
   });
 });

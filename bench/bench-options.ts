@@ -18,6 +18,8 @@ export const counts = (name: string, fallback: string): number[] =>
 export const scales = counts('BENCH_SCALES', '10,50,100,500,1000');
 // The polling baseline (plugins without WatchHealth) at these scales; BENCH_POLL_SCALES= (empty) leaves it out.
 export const pollScales = counts('BENCH_POLL_SCALES', '50,500');
+// hale with V8's default young generation (no flags) beside the shebang's, at these scales: the flag's RSS and CPU.
+export const youngScales = counts('BENCH_YOUNG_SCALES', '50');
 // The bare grpc-js client's polling floor costs a start of as many plugins again: not past this scale.
 export const floorMax = number('BENCH_FLOOR_MAX', 500);
 export const pushCount = number('BENCH_PUSH_COUNT', 500);

@@ -1,9 +1,10 @@
 import { freemem } from 'node:os';
-import { floorMax, idleMs, pollScales, say, scales, type PeerFactory } from './bench-options.js';
+import { floorMax, idleMs, pollScales, say, scales, youngScales, type PeerFactory } from './bench-options.js';
 import { measureCheckFloor } from './hale/check-floor.js';
 import { measureOverhead, type OverheadResult } from './hale/overhead.js';
 import { measureIdle } from './peers/measure.js';
 import type { Usage } from './proc-usage.js';
+import { readHaleNodeFlags } from '../test/helpers/paths.js';
 import { row, type Row, type Section, type Target } from './report.js';
 
 // What one more light plugin or http child takes (its private memory is ~9 MiB once serving), and room to spare.
@@ -135,6 +136,14 @@ export const measureScale = async (peers: PeerFactory[]): Promise<{ overhead: Se
         overhead.push(...haleRows('hale polling', polled));
         notes.push(haleNote('hale polling', polled));
       });
+    if (youngScales.includes(count))
+      await attempt(`hale with V8's default young generation at ${count}`, async () => {
+        say(`overhead: hale with ${count} plugins, node run without hale's flags`);
+        requireMemory(count, 'hale, default young generation');
+        const plain = await measureOverhead({ count, idleMs, settleMs: 20_000, nodeFlags: [] });
+        overhead.push(...haleRows("hale with V8's default young generation", plain));
+        notes.push(haleNote("hale with V8's default young generation", plain));
+      });
     if (count <= floorMax)
       await attempt(`the bare client at ${count}`, async () => {
         say(`overhead: a bare grpc-js client checking ${count} plugins`);
@@ -169,6 +178,7 @@ export const measureScale = async (peers: PeerFactory[]): Promise<{ overhead: Se
   }
   notes.push(
     'One run per scale (n = 1): hundreds of plugins take minutes to start on two cores. The peers run bench/fixtures/http-child.mjs and check nothing; hale checks every plugin (pushed health where the plugin serves WatchHealth, as the light plugin does; "hale polling" is the same plugin answering WatchHealth UNIMPLEMENTED, so hale polls it every second as it polls older plugins).',
+    `hale runs as \`hale\` runs: with the flags on dist/cli.js's shebang (${readHaleNodeFlags().join(' ') || 'none'}); "hale with V8's default young generation" is the same run without them, to show what the flag saves and costs.`,
     "hale's helpers are every process descended from hale that is not a plugin (its watchdog, and anything the watchdog runs), found by parent pid in /proc. PM2's figure is its God daemon alone: in fork mode it spawns the children itself and runs no other process (the pm2 CLI exits once the apps are started).",
     "Late and missed are judged against the cadence hale keeps: checkInterval when it polls, its slower guard poll when the plugin pushes (the median gap between a plugin's recorded checks). The bare client is the floor under polling: the same light plugins called HealthCheck every second through hale's own grpc-js client (bench/hale/check-floor-worker.mjs), up to " +
       `${floorMax} plugins.`,

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// The flag: young-generation semi-spaces of 2 MiB, not 16, for ~25 MiB less RSS (README, "Performance"); `hale` runs this file.
 import { readCommandLine, type OptionValues } from './commands/command-line.js';
 import { controlAllCommand, controlCommand, signalCommand } from './commands/control.js';
 import { exitCodes } from './commands/exit-codes.js';

@@ -8,6 +8,8 @@ import { writeBenchConfig, type BenchConfigOptions } from './bench-config.js';
 export interface HaleBenchOptions extends BenchConfigOptions {
   /** NODE_OPTIONS for hale alone (e.g. '--heapsnapshot-signal=SIGUSR1'); the plugins get none. */
   nodeOptions?: string;
+  /** hale's node flags; those of dist/cli.js's shebang by default (as `hale` runs), [] for V8's defaults. */
+  nodeFlags?: string[];
   /** More environment for hale (the plugins inherit it too, NODE_OPTIONS aside). */
   haleEnv?: Record<string, string>;
   /** How long to wait for the API's "listening" line; 60 s by default (a loaded machine is slow to start node). */
@@ -48,7 +50,7 @@ export const startHaleBench = async (options: HaleBenchOptions): Promise<HaleBen
   const env: Record<string, string> = { ...options.haleEnv, TMPDIR: dir };
   if (options.nodeOptions !== undefined) env.NODE_OPTIONS = options.nodeOptions;
   const spawnedAt = Date.now();
-  const hale = startHale(['run', '-c', config], env);
+  const hale = startHale(['run', '-c', config], env, undefined, options.nodeFlags);
   const pid = hale.child.pid;
   if (pid === undefined) throw new Error(`could not start hale: ${hale.stderr()}`);
   registerPid(pid);

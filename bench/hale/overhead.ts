@@ -25,6 +25,8 @@ export interface OverheadOptions {
   settleMs?: number;
   /** Profile hale's CPU over the idle window into this directory (the CPU figures then include the profiler's cost). */
   profileDir?: string;
+  /** hale's node flags; those of its shebang by default, [] for V8's defaults (the young-generation arm). */
+  nodeFlags?: string[];
   /** false: the plugins answer WatchHealth UNIMPLEMENTED, so hale polls them (the baseline); true by default. */
   push?: boolean;
 }
@@ -75,6 +77,7 @@ export const measureOverhead = async (options: OverheadOptions): Promise<Overhea
   const bench = await startHaleBench({
     plugins,
     checkInterval: `${checkIntervalMs}ms`,
+    ...(options.nodeFlags === undefined ? {} : { nodeFlags: options.nodeFlags }),
     ...(options.profileDir === undefined ? {} : profilerOptions(options.profileDir)),
   });
   try {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { cliMain, repoRoot } from './paths.js';
+import { cliMain, readHaleNodeFlags, repoRoot } from './paths.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string; plugin?: string; event?: string };
 
@@ -76,9 +76,16 @@ export const startLogged = (command: string, args: string[], options: { cwd: str
   };
 };
 
-/** `hale ARGS` as users run it: `node dist/cli.js ARGS`, in `cwd`, with `env` over this process's environment. */
-export const startHale = (args: string[], env: Record<string, string> = {}, cwd: string = repoRoot): HaleProcess =>
-  startLogged(process.execPath, [cliMain, ...args], { cwd, env: { ...process.env, ...env } });
+/**
+ * `hale ARGS` as users run it: `node FLAGS dist/cli.js ARGS` with the flags of its shebang (or `nodeFlags`), in `cwd`,
+ * with `env` over this process's environment.
+ */
+export const startHale = (
+  args: string[],
+  env: Record<string, string> = {},
+  cwd: string = repoRoot,
+  nodeFlags: string[] = readHaleNodeFlags(),
+): HaleProcess => startLogged(process.execPath, [...nodeFlags, cliMain, ...args], { cwd, env: { ...process.env, ...env } });
 
 /** Ends every hale this test file started and is still running, by pid. */
 export const stopAllHale = async (): Promise<void> => {

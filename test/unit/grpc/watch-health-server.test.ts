@@ -45,6 +45,33 @@ const startWith = async (health: () => HealthReportInput): Promise<PluginServer>
   return server;
 };
 
+/** A plugin server whose health() takes `delayMs()` and always says the same words; counts its runs. */
+const startTimedServer = async (delayMs: () => number) => {
+  let runs = 0;
+  let onRun: () => void = () => {};
+  const server = await startPluginServer({
+    listen: [{ network: 'tcp', address: '127.0.0.1:0' }],
+    handlers: {
+      healthCheck: async () => {
+        const ms = delayMs();
+        if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+        runs += 1;
+        onRun();
+        return { status: 'healthy', message: 'same words', components: [] };
+      },
+      getInfo: () => ({ name: 't', version: '1', description: '' }),
+      shutdown: () => {},
+    },
+  });
+  cleanups.push(() => server.shutdown(100));
+  return {
+    address: server.address.address,
+    runs: () => runs,
+    /** Resolves once health() has run `count` times in all. */
+    runsReach: (count: number) => new Promise<void>((resolve) => (onRun = () => runs >= count && resolve())),
+  };
+};
+
 /** A raw grpc-js WatchHealth stream that records every message as it comes. */
 const openRawWatch = (target: string, intervalMs: number, slowAfterMs = 0) => {
   const Client = pluginService();
@@ -111,27 +138,11 @@ describe('WatchHealth in the SDK', () => {
 
   test('slow_after_ms: a run slower than it is news, and so is the next quick one; every message says how long its run took', async () => {
     let delayMs = 0;
-    let runs = 0;
-    let onRun: () => void = () => {};
-    const server = await startPluginServer({
-      listen: [{ network: 'tcp', address: '127.0.0.1:0' }],
-      handlers: {
-        healthCheck: async () => {
-          if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-          runs += 1;
-          onRun();
-          return { status: 'healthy', message: 'same words', components: [] };
-        },
-        getInfo: () => ({ name: 't', version: '1', description: '' }),
-        shutdown: () => {},
-      },
-    });
-    cleanups.push(() => server.shutdown(100));
-    const runsReach = (count: number) => new Promise<void>((resolve) => (onRun = () => runs >= count && resolve()));
-    const watch = openRawWatch(server.address.address, 100, 80);
+    const timed = await startTimedServer(() => delayMs);
+    const watch = openRawWatch(timed.address, 100, 80);
     await watch.messagesReach(1);
     expect(watch.messages[0]?.latencyMs).toBeLessThan(80);
-    await runsReach(runs + 2);
+    await timed.runsReach(timed.runs() + 2);
     expect(watch.messages).toHaveLength(1);
 
     delayMs = 150;
@@ -139,7 +150,7 @@ describe('WatchHealth in the SDK', () => {
     expect(watch.messages[1]).toMatchObject({ status: 'HEALTHY', message: 'same words' });
     expect(watch.messages[1]?.latencyMs).toBeGreaterThanOrEqual(140);
     // Slow again is no news.
-    await runsReach(runs + 2);
+    await timed.runsReach(timed.runs() + 2);
     expect(watch.messages).toHaveLength(2);
 
     delayMs = 0;
@@ -148,24 +159,9 @@ describe('WatchHealth in the SDK', () => {
   });
 
   test('without slow_after_ms a slow run is no news', async () => {
-    let runs = 0;
-    let onRun: () => void = () => {};
-    const server = await startPluginServer({
-      listen: [{ network: 'tcp', address: '127.0.0.1:0' }],
-      handlers: {
-        healthCheck: async () => {
-          await new Promise((r) => setTimeout(r, runs === 0 ? 0 : 150));
-          runs += 1;
-          onRun();
-          return { status: 'healthy', message: '', components: [] };
-        },
-        getInfo: () => ({ name: 't', version: '1', description: '' }),
-        shutdown: () => {},
-      },
-    });
-    cleanups.push(() => server.shutdown(100));
-    const watch = openRawWatch(server.address.address, 100);
-    await new Promise<void>((resolve) => (onRun = () => runs >= 4 && resolve()));
+    const timed = await startTimedServer(() => (timed.runs() === 0 ? 0 : 150));
+    const watch = openRawWatch(timed.address, 100);
+    await timed.runsReach(4);
     expect(watch.messages).toHaveLength(1);
   });
 

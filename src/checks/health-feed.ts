@@ -1,6 +1,7 @@
 import type { CallFailure } from '../grpc/plugin-client.js';
 import type { CheckRecord } from '../model/check-record.js';
 import type { ProbeResult, ProbeVerdict } from './probe-verdict.js';
+import { createPushDamper } from './push-damper.js';
 import { scheduleChecks, type CheckSchedule } from './schedule-checks.js';
 
 /**
@@ -55,7 +56,7 @@ const isRefusal = (failure: CallFailure): boolean => failure.status === 'UNIMPLE
 /**
  * A plugin's health as one feed: the pushed stream when the plugin serves
  * one, polls otherwise. While the stream is open its statuses are heard at
- * once, the connection is proved alive by HTTP/2 PINGs (the client's
+ * once (a flood of them at a bounded rate: push-damper.ts), the connection is proved alive by HTTP/2 PINGs (the client's
  * keepalive), and a poll runs only every guardInterval, to catch a stream that
  * says healthy while the plugin's HealthCheck disagrees. A stream that breaks
  * is a failed check, and the feed polls at the asked interval until a poll
@@ -119,7 +120,12 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
     // Current before watch() is called: a stream may end before watch() returns.
     const own = { cancel: (): void => undefined };
     stream = own;
-    own.cancel = watch({
+    const damper = createPushDamper<{ verdict: ProbeVerdict; latencyMs: number | undefined }>({
+      deliver: ({ verdict, latencyMs }) => {
+        if (stream === own) options.heard(toPushedResult(verdict, now(), latencyMs), 'pushed');
+      },
+    });
+    const cancelWatch = watch({
       heard: (verdict, latencyMs) => {
         if (stream !== own) return;
         if (first) {
@@ -129,10 +135,11 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
           // The guard's first poll a whole guardInterval after the stream's first status, then every guardInterval.
           guardTimer = setTimeout(() => schedule.every(guardInterval), guardInterval);
         }
-        options.heard(toPushedResult(verdict, now(), latencyMs), 'pushed');
+        damper.push({ verdict, latencyMs });
       },
       ended: (failure) => {
         if (stream !== own) return;
+        damper.flush();
         stream = null;
         if (isRefusal(failure)) {
           refused = true;
@@ -159,6 +166,10 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
         );
       },
     });
+    own.cancel = () => {
+      damper.cancel();
+      cancelWatch();
+    };
     openTimer = setTimeout(() => {
       if (stream !== own || !first) return;
       reopenAfter = now() + guardInterval;

@@ -8,64 +8,15 @@ import { toTarget } from '../grpc/plugin-client.js';
 import { createPluginOutput, type PluginOutput } from '../plugin/output.js';
 import type { OutputLine, OutputStats } from '../model/output-line.js';
 import { describeExit } from '../process/run-process.js';
-import type { ProcessGuard } from '../containment/process-guard.js';
 import { CheckHistory } from '../checks/check-history.js';
-import type { EventBus } from '../util/event-bus.js';
-import type { OutputEntry, SupervisorEvent } from '../model/events.js';
-import type { ControlAction, Operation } from '../model/operation.js';
+import type { SupervisorEvent } from '../model/events.js';
+import type { ControlAction } from '../model/operation.js';
 import { OperationTracker } from './operation-tracker.js';
-import type { InstanceLauncher } from './instance-launcher.js';
+import { toLifecyclePolicy, toRequestEvent } from './lifecycle-inputs.js';
+import { toPluginStatus } from './plugin-status.js';
+import type { ControlOutcome, RunnerDeps } from './runner-deps.js';
 import { PluginInstance, type InstanceHooks } from './plugin-instance.js';
-import type { ExitRecord, PluginStatus, StoppingProcess } from '../model/status.js';
-
-const requestEvent = (action: ControlAction, reason: string): LifecycleEvent => {
-  switch (action) {
-    case 'restart':
-      return { type: 'restartRequested', reason };
-    case 'stop':
-      return { type: 'stopRequested', reason };
-    case 'start':
-      return { type: 'startRequested', reason };
-  }
-};
-
-export interface RunnerDeps {
-  bus: EventBus<SupervisorEvent>;
-  log: Logger;
-  /** The supervisor's private directory; each plugin gets a folder in it. */
-  socketRoot: string;
-  guard: ProcessGuard;
-  now?: () => number;
-  /** Places each generation's steady checks within their interval; Math.random by default. */
-  random?: () => number;
-  /** What spawns, checks and stops each generation's process; real processes by default. */
-  launcher?: InstanceLauncher;
-  /** Hears the plugin's output lines as they are logged. */
-  output?: EventBus<OutputEntry>;
-  /**
-   * The runner this one replaces (a reload of a changed plugin): generations
-   * go on counting from its, and the first process waits until its are gone.
-   */
-  replaces?: PluginRunner;
-}
-
-/** What a request to restart, stop or start came to. */
-export interface ControlOutcome {
-  operation: Operation;
-  coalesced: boolean;
-  /** False when there was nothing to do (already stopped, already running). */
-  accepted: boolean;
-}
-
-const policyOf = (config: PluginConfig): LifecyclePolicy => ({
-  failureThreshold: config.failureThreshold,
-  successThreshold: config.successThreshold,
-  maxRestarts: config.maxRestarts,
-  restartBackoff: config.restartBackoff,
-  maxRestartBackoff: config.maxRestartBackoff,
-  resetAfter: config.resetAfter,
-  noRestartExitCodes: config.noRestartExitCodes,
-});
+import type { ExitRecord, PluginStatus } from '../model/status.js';
 
 /**
  * Supervises one plugin: feeds what happens to it into the pure lifecycle and
@@ -123,12 +74,12 @@ export class PluginRunner {
     this.firstStartTried = stoppedReason !== undefined;
     const replaced = replaces;
     if (replaced !== undefined) {
-      this.generation = replaced.generation;
-      this.lastSpawned = replaced.generation;
+      this.generation = replaced.lastGeneration;
+      this.lastSpawned = replaced.lastGeneration;
       // The new config's first process starts once the old config's are gone: never two at once.
       this.stops = replaced.retire('its config changed');
     }
-    this.policy = policyOf(config);
+    this.policy = toLifecyclePolicy(config);
     this.log = deps.log.child({ plugin: config.name });
     const feed = deps.output;
     this.output = createPluginOutput({
@@ -142,6 +93,11 @@ export class PluginRunner {
 
   get state(): PluginState {
     return this.lifecycle.state;
+  }
+
+  /** The newest generation this runner numbered (0 before its first process). */
+  get lastGeneration(): number {
+    return this.generation;
   }
 
   /** True once retired: it spawns nothing and refuses requests (a reload or the supervisor's stop ended it). */
@@ -175,7 +131,7 @@ export class PluginRunner {
       return { operation: this.operations.done(action, reason, admission.outcome), coalesced: false, accepted: false };
     }
     const operation = this.operations.begin(action, reason);
-    if (admission.dispatch) this.dispatch(requestEvent(action, reason));
+    if (admission.dispatch) this.dispatch(toRequestEvent(action, reason));
     if (action === 'stop') {
       void this.stops.then(() => this.operations.finish(operation, 'succeeded', 'stopped; no process of it is left'));
     } else {
@@ -218,37 +174,16 @@ export class PluginRunner {
   }
 
   status(): PluginStatus {
-    const { lifecycle, current, history } = this;
-    return {
-      name: this.name,
-      state: lifecycle.state,
-      reason: lifecycle.reason,
-      since: lifecycle.since,
-      critical: this.config.critical,
-      command: this.config.command,
-      args: this.config.args,
-      envKeys: Object.keys(this.config.env),
-      pid: current?.pid ?? null,
-      generation: this.generation,
-      stopping: [...this.stopping].flatMap((instance): StoppingProcess[] =>
-        instance.groupId === null ? [] : [{ generation: instance.generation, pid: instance.groupId }],
-      ),
-      address: current?.target ?? null,
-      connected: current?.connected ?? false,
-      info: this.info,
-      startedAt: current?.connected === true ? this.readyAt : null,
-      lastCheck: history.lastCheck,
-      lastHealthyAt: history.lastHealthyAt,
-      recentChecks: history.recentChecks(),
-      message: history.message,
-      components: history.components,
-      failureCount: lifecycle.consecutiveFailures,
-      restartCount: lifecycle.restartCount,
-      restarts: lifecycle.restarts,
-      nextRestartAt: lifecycle.restartAt,
-      lastExit: this.lastExit,
-      lastError: this.lastError,
-    };
+    const { lifecycle, current, history, config } = this;
+    return toPluginStatus(
+      { config, lifecycle, current, history, generation: this.generation, stopping: this.stopping },
+      {
+        info: this.info,
+        readyAt: this.readyAt,
+        lastExit: this.lastExit,
+        lastError: this.lastError,
+      },
+    );
   }
 
   private dispatch(event: LifecycleEvent): void {

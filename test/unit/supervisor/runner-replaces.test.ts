@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { ProcessGuard } from '../../../src/containment/process-guard.js';
 import { createEventBus } from '../../../src/util/event-bus.js';
 import type { SupervisorEvent } from '../../../src/model/events.js';
-import { PluginRunner, type RunnerDeps } from '../../../src/supervisor/runner.js';
+import type { RunnerDeps } from '../../../src/supervisor/runner-deps.js';
+import { PluginRunner } from '../../../src/supervisor/runner.js';
 import { createMemoryLogger } from '../../helpers/memory-log.js';
 import { pluginConfig } from '../../helpers/supervised.js';
 

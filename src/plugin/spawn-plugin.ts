@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { planContainedCommand, watchContainedProcesses, type SpawnContainment } from '../containment/contain-plugin.js';
-import { startProcess, type ExitInfo, type StartFailure } from '../process/run-process.js';
+import { startProcess, type ExitInfo, type StartFailure, type StartResult } from '../process/run-process.js';
+import { createTurnQueue } from '../util/turn-queue.js';
 
 /**
  * A running plugin process, leader of its own process group so that a stop
@@ -34,14 +35,22 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** The mark put in its environment, and the cgroup it runs in. */
   containment?: SpawnContainment | null;
+  /** Aborted while the spawn waits for its turn: nothing is spawned. */
+  signal?: AbortSignal;
 }
 
 export type SpawnResult = { ok: true; process: PluginProcess } | StartFailure;
 
+// One queue for the whole process: a spawn blocks hale until the child execs, and hundreds of them in one turn left
+// every handshake, check answer and PING ACK unread until the last, while the timers waiting for them ran out.
+const spawns = createTurnQueue();
+
 /**
  * Starts a plugin: an argument array (never a shell), its own process group,
  * stdin kept open as a pipe (a plugin exits when it closes: its parent is gone),
- * and on Linux with setpriv, SIGTERM as its parent-death signal.
+ * and on Linux with setpriv, SIGTERM as its parent-death signal. Spawns take
+ * turns: one per event-loop turn, so the I/O of plugins already started is
+ * read between two of them.
  *
  * @example
  * const spawned = await spawnPlugin({ command: 'node', args: ['main.js'], cwd: '/srv', env: {} });
@@ -51,7 +60,11 @@ export const spawnPlugin = async (options: SpawnOptions): Promise<SpawnResult> =
   const containment = options.containment ?? null;
   const plan = await planContainedCommand(options, containment);
   if (!plan.ok) return plan;
-  const started = await startProcess({ ...plan, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', shownCommand: options.command });
+  const started = await spawns.run((): Promise<StartResult> | StartFailure =>
+    options.signal?.aborted === true
+      ? { ok: false, code: 'ABORT_ERR', message: `the start of ${options.command} was called off before it was spawned` }
+      : startProcess({ ...plan, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', shownCommand: options.command }),
+  );
   if (!started.ok) return started;
   const { pid, stdout, stderr, exited, exitInfo } = started.process;
   if (stdout === null || stderr === null) return { ok: false, code: 'UNKNOWN', message: `could not start ${options.command}` };

@@ -14,18 +14,18 @@ afterAll(async () => {
 });
 
 describe('`hale` is dist/cli.js run by its shebang', () => {
-  test('the build leaves it executable, and its shebang names node with the young-generation flag', () => {
+  test("the build leaves it executable, and its shebang names node with hale's memory flags", () => {
     expect(statSync(cliMain).mode & 0o111).toBe(0o111);
-    expect(readHaleNodeFlags()).toEqual(['--max-semi-space-size=2']);
+    expect(readHaleNodeFlags()).toEqual(['--max-semi-space-size=1', '--optimize-for-size', '--no-sparkplug']);
   });
 
-  test('run directly, as the bin link and the Docker image run it, hale is node with that flag', async () => {
+  test('run directly, as the bin link and the Docker image run it, hale is node with those flags', async () => {
     const config = join(dir, 'supervisor.yaml');
     writeFileSync(config, 'api:\n  host: 127.0.0.1\n  port: 0\ngrpc:\n  address: 127.0.0.1:0\nplugins: []\n');
     const hale = startLogged(cliMain, ['run', '-c', config], { cwd: dir, env: { ...process.env, XDG_STATE_HOME: dir } });
     await hale.line((line) => typeof line.api === 'string', 30_000);
     const cmdline = (await readFile(`/proc/${hale.child.pid}/cmdline`, 'utf8')).split('\0');
-    expect(cmdline.slice(1, 3)).toEqual(['--max-semi-space-size=2', cliMain]);
+    expect(cmdline.slice(1, 5)).toEqual([...readHaleNodeFlags(), cliMain]);
     hale.child.kill('SIGTERM');
     expect(await hale.exited).toEqual({ code: 0, signal: null });
   });

@@ -72,6 +72,34 @@ describe('spawnPlugin', () => {
     expect(entries.filter(([name]) => name === instanceMarkVariable)).toHaveLength(1);
   });
 
+  test('spawns asked for together take an event-loop turn each, so what plugins already started sent is read between two', async () => {
+    let turn = 0;
+    let counting = true;
+    const tick = (): void => {
+      turn += 1;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const turns = await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        const result = await spawnPlugin({ command: node, args: ['-e', ''], cwd: '/', env });
+        if (result.ok) spawned.push(result.process);
+        return turn;
+      }),
+    );
+    counting = false;
+    expect(spawned).toHaveLength(4);
+    // One turn for all four was a burst: hundreds of spawns blocked hale for their sum before any handshake was read.
+    expect(new Set(turns).size).toBe(4);
+  });
+
+  test('a start called off while it waits for its turn spawns nothing', async () => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const result = await spawnPlugin({ command: node, args: ['-e', ''], cwd: '/', env, signal: AbortSignal.abort() });
+    expect(result).toMatchObject({ ok: false, code: 'ABORT_ERR' });
+  });
+
   test('a command or a working directory that is not there is named as the config gave it, whatever launcher runs it', async () => {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
     expect(await spawnPlugin({ command: 'hale-no-such-plugin', args: [], cwd: '/', env })).toEqual({

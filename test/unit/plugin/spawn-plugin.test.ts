@@ -5,6 +5,7 @@ import { currentRunId, formatInstanceMark, instanceMarkVariable } from '../../..
 import { readProcStat, isRunning } from '../../../src/process/proc-stat.js';
 import { signalProcess } from '../../../src/process/run-process.js';
 import { spawnPlugin, type PluginProcess } from '../../../src/plugin/spawn-plugin.js';
+import { countTurns } from '../../helpers/count-turns.js';
 
 const forker = fileURLToPath(new URL('../../fixtures/setsid-forker.mjs', import.meta.url));
 const node = process.execPath;
@@ -73,22 +74,16 @@ describe('spawnPlugin', () => {
   });
 
   test('spawns asked for together take an event-loop turn each, so what plugins already started sent is read between two', async () => {
-    let turn = 0;
-    let counting = true;
-    const tick = (): void => {
-      turn += 1;
-      if (counting) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = countTurns();
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
     const turns = await Promise.all(
       [0, 1, 2, 3].map(async () => {
         const result = await spawnPlugin({ command: node, args: ['-e', ''], cwd: '/', env });
         if (result.ok) spawned.push(result.process);
-        return turn;
+        return counter.now();
       }),
     );
-    counting = false;
+    counter.stop();
     expect(spawned).toHaveLength(4);
     // One turn for all four was a burst: hundreds of spawns blocked hale for their sum before any handshake was read.
     expect(new Set(turns).size).toBe(4);

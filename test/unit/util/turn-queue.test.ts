@@ -1,17 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createTurnQueue } from '../../../src/util/turn-queue.js';
-
-/** Counts event-loop turns (one setImmediate each) until stop() is called. */
-const countTurns = (): { now: () => number; stop: () => void } => {
-  let turn = 0;
-  let counting = true;
-  const tick = (): void => {
-    turn += 1;
-    if (counting) setImmediate(tick);
-  };
-  setImmediate(tick);
-  return { now: () => turn, stop: () => (counting = false) };
-};
+import { countTurns } from '../../helpers/count-turns.js';
 
 describe('createTurnQueue', () => {
   test('tasks queued in one turn run in order, each in a turn of its own', async () => {

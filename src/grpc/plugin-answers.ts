@@ -70,9 +70,7 @@ const maxPushedLatencyMs = 86_400_000;
  * toPushedHealth({ status: 'HEALTHY', latencyMs: 12.5 }).latencyMs; // 12.5
  */
 export const toPushedHealth = (raw: unknown): { report: HealthReport; latencyMs: number } => {
-  const latency = field(raw, 'latencyMs');
-  const latencyMs = typeof latency === 'number' && Number.isFinite(latency) ? Math.min(maxPushedLatencyMs, Math.max(0, latency)) : 0;
-  return { report: toHealthReport(raw), latencyMs };
+  return { report: toHealthReport(raw), latencyMs: Math.min(maxPushedLatencyMs, toNumber(field(raw, 'latencyMs'))) };
 };
 
 /**

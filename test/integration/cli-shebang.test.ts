@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLogged, stopAllHale } from '../helpers/hale-process.js';
-import { cliMain, readHaleNodeFlags, requireBuilt } from '../helpers/paths.js';
+import { cliMain, readHaleNodeFlags, repoRoot, requireBuilt } from '../helpers/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hale-shebang-'));
 beforeAll(requireBuilt);
@@ -17,6 +17,9 @@ describe('`hale` is dist/cli.js run by its shebang', () => {
   test("the build leaves it executable, and its shebang names node with hale's memory flags", () => {
     expect(statSync(cliMain).mode & 0o111).toBe(0o111);
     expect(readHaleNodeFlags()).toEqual(['--max-semi-space-size=1', '--optimize-for-size', '--no-sparkplug']);
+    // `npm run dev` cannot run the file by its shebang (node --watch runs it): it names the same flags.
+    const dev = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { dev: string } }).scripts.dev;
+    expect(dev).toContain(`node ${readHaleNodeFlags().join(' ')} --watch-path=`);
   });
 
   test('run directly, as the bin link and the Docker image run it, hale is node with those flags', async () => {

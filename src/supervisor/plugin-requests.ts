@@ -13,6 +13,8 @@ export interface RequestContext {
   /** The reloads under way; a request that met a runner being replaced waits for them. */
   reloads(): Promise<unknown>;
   stateDir(): string;
+  /** Whether the config names this plugin: before its runner exists, it is known but has nothing to show. */
+  isConfigured(name: string): boolean;
   log: Logger;
 }
 
@@ -27,6 +29,11 @@ export const refuseWhileStopping = { ok: false, code: 'shutting_down', message: 
 
 // A request may meet a runner a reload is replacing: it waits for the reload and goes to the new one.
 const maxReloadWaits = 10;
+
+/** Before the running phase no runner exists yet, though the config names every plugin. */
+export const isBeforeRunners = (state: SupervisorState): boolean => state.phase === 'idle' || state.phase === 'starting';
+
+const noOutput = () => ({ lines: [], stats: { lines: 0, dropped: 0, truncated: 0 } });
 
 const isShuttingDown = (state: SupervisorState): boolean => state.phase === 'stopping' || state.phase === 'stopped';
 
@@ -96,7 +103,9 @@ export const createPluginRequests = (context: RequestContext): PluginRequests =>
 
   const logs = (name: string, count: number): PluginLogs | undefined => {
     const runner = runners.get(name);
-    return runner === undefined ? undefined : { plugin: name, ...runner.logs(count) };
+    if (runner !== undefined) return { plugin: name, ...runner.logs(count) };
+    // While hale starts, a follower that came back after a restart of hale is not told its plugin is gone.
+    return isBeforeRunners(context.state()) && context.isConfigured(name) ? { plugin: name, ...noOutput() } : undefined;
   };
 
   return { control, signal, logs };

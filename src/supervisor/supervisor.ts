@@ -18,7 +18,7 @@ import { applyReload, type ReloadTarget } from './apply-reload.js';
 import type { ReloadResult } from './reload-result.js';
 import { createPluginChannels } from './plugin-channels.js';
 import { logKeptStopped, stoppedByHandReason } from './kept-stopped.js';
-import { createPluginRequests, refuseWhileStopping } from './plugin-requests.js';
+import { createPluginRequests, isBeforeRunners, refuseWhileStopping } from './plugin-requests.js';
 import { restoreHistory } from './restore-history.js';
 import { PluginRunner } from './runner.js';
 import type { Supervisor, SupervisorOptions } from './supervisor-api.js';
@@ -110,7 +110,15 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     return runner;
   };
 
-  const requests = createPluginRequests({ runners, state: () => state, reloads: () => reloads, stateDir: () => config.stateDir, log });
+  const isConfigured = (name: string): boolean => config.plugins.some((plugin) => plugin.name === name);
+  const requests = createPluginRequests({
+    runners,
+    state: () => state,
+    reloads: () => reloads,
+    stateDir: () => config.stateDir,
+    isConfigured,
+    log,
+  });
 
   // What a reload works on: the running supervisor's, kept by a reload that a stop overtakes, as the stop waits for it.
   const reloadTarget = (opened: Opened): ReloadTarget => ({
@@ -247,7 +255,9 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     operation: (id): Operation | undefined => operations.find(id),
     plugin: (name) => runners.get(name)?.status(),
     channel: channels.channel,
-    history: (name, limit) => (runners.has(name) ? { plugin: name, ...history.of(name, limit) } : undefined),
+    // Before the runners exist a configured plugin's history is what the journal restored: known, maybe empty.
+    history: (name, limit) =>
+      runners.has(name) || (isBeforeRunners(state) && isConfigured(name)) ? { plugin: name, ...history.of(name, limit) } : undefined,
     get phase() {
       return state.phase;
     },

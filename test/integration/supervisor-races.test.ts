@@ -132,4 +132,22 @@ describe('races around start, stop and reload', () => {
     // Generations go on counting across reloads: each process of a plugin has a number of its own.
     expect(supervisor.plugin('a')?.generation).toBeGreaterThan(4);
   }, 60_000);
+  test("a configured plugin's logs and history asked for while hale starts are empty, not unknown; an unconfigured name is unknown", async () => {
+    const { supervisor } = create([slow('a', 0)]);
+    const empty = { plugin: 'a', lines: [], stats: { lines: 0, dropped: 0, truncated: 0 } };
+    expect(supervisor.logs('a', 10)).toEqual(empty);
+    const starting = supervisor.start();
+    // The start's first step has not come back: no runner exists yet.
+    expect(supervisor.phase).toBe('starting');
+    expect(supervisor.logs('a', 10)).toEqual(empty);
+    expect(supervisor.history('a', 10)).toMatchObject({ plugin: 'a', checks: [], transitions: [] });
+    expect(supervisor.logs('b', 10)).toBeUndefined();
+    expect(supervisor.history('b', 10)).toBeUndefined();
+    await starting;
+    expect(supervisor.logs('a', 10)?.plugin).toBe('a');
+    expect(supervisor.logs('b', 10)).toBeUndefined();
+    await supervisor.stop('test over');
+    // Once stopped, the runners are still there to read.
+    expect(supervisor.logs('a', 10)?.plugin).toBe('a');
+  }, 30_000);
 });

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, requireBuilt } from '../test/helpers/paths.js';
-import { loadRounds, loadSeconds, peerNames, say, sectionNames, trials, warmup, type PeerFactory } from './bench-options.js';
+import { peerNames, say, sectionNames, trials, warmup, type PeerFactory } from './bench-options.js';
 import { installCleanup } from './cleanup.js';
 import { measureBareExit } from './hale/bare-exit.js';
 import { measureBareStart } from './hale/bare-start.js';
@@ -15,7 +15,6 @@ import { measureHttpCrash } from './hale/http-crash.js';
 import { defaultHangPolicy, detectionBoundMs, measureHangDetection, toHangPolicyValues } from './hale/hang-detection.js';
 import { allHealthy } from './hale/log-lines.js';
 import { measureOrphans as measureHaleOrphans } from './hale/orphans.js';
-import { loadUrl, startBareServer, type LoadResult } from './http/load.js';
 import { findFreePorts } from './peers/free-ports.js';
 import { childUrl } from './peers/http-child.js';
 import type { PeerManager } from './peers/manager.js';
@@ -25,6 +24,7 @@ import { createSupervisordManager } from './peers/supervisord.js';
 import { measurePush } from './push-section.js';
 import { describeMachine, formatMarkdown, formatText, row, type BenchResults, type Row, type Section, type Target } from './report.js';
 import { measureScale } from './scale-section.js';
+import { measureHealthLoad } from './load-section.js';
 
 /** The peers this run can use; supervisord is installed (apt-get) when missing, or left out with the reason. */
 const findPeers = async (notes: string[]): Promise<PeerFactory[]> => {
@@ -180,68 +180,6 @@ const measureHangs = async (): Promise<{ rows: Row[]; target: Target }> => {
         measured: `median ${hang.summary.median.toFixed(0)} ms, max ${hang.summary.max.toFixed(0)} ms`,
         met: hang.summary.n > 0 && hang.summary.max <= bound,
       },
-    };
-  } finally {
-    await hale.stop();
-  }
-};
-
-/** Section 3: GET /health under autocannon against a bare node:http server sending the same bytes; rounds interleaved. */
-const measureHealthLoad = async (): Promise<Section> => {
-  const hale = await startHaleBench({ plugins: [greeterPlugin()] });
-  try {
-    await allHealthy(hale.hale, ['greeter'], 30_000);
-    const sample = await fetch(`${hale.url}/health`);
-    const body = await sample.text();
-    // node:http writes these itself, as it does for hale.
-    const own = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
-    const headers = Object.fromEntries([...sample.headers].filter(([name]) => !own.has(name)));
-    const bare = await startBareServer(body, headers);
-    const results: { hale: LoadResult[]; bare: LoadResult[] } = { hale: [], bare: [] };
-    try {
-      // One short round each to warm both up.
-      await loadUrl(`${hale.url}/health`, { connections: 10, seconds: 2 });
-      await loadUrl(bare.url, { connections: 10, seconds: 2 });
-      for (let round = 0; round < loadRounds; round++) {
-        say(`load round ${round + 1} of ${loadRounds}`);
-        results.hale.push(await loadUrl(`${hale.url}/health`, { connections: 10, seconds: loadSeconds }));
-        results.bare.push(await loadUrl(bare.url, { connections: 10, seconds: loadSeconds }));
-      }
-    } finally {
-      await bare.stop();
-    }
-    const bareRps = row(
-      'node:http, the same bytes: requests/s',
-      'req/s',
-      results.bare.map((r) => r.perSecond),
-    );
-    const bareP99 = row(
-      'node:http: p99 latency',
-      'ms',
-      results.bare.map((r) => r.p99Ms),
-    );
-    const errors = [...results.hale, ...results.bare].reduce((sum, r) => sum + r.errors, 0);
-    return {
-      title: '3. GET /health under load',
-      rows: [
-        row(
-          'hale GET /health: requests/s',
-          'req/s',
-          results.hale.map((r) => r.perSecond),
-          { to: 'node:http', base: bareRps },
-        ),
-        bareRps,
-        row(
-          'hale GET /health: p99 latency',
-          'ms',
-          results.hale.map((r) => r.p99Ms),
-          { to: 'node:http', base: bareP99 },
-        ),
-        bareP99,
-      ],
-      notes: [
-        `autocannon, 10 connections, ${loadSeconds} s a round, ${loadRounds} rounds each, interleaved; ${body.length} bytes of body and the same ${Object.keys(headers).length} headers (${Object.keys(headers).join(', ')}) from both; ${errors} errors.`,
-      ],
     };
   } finally {
     await hale.stop();

@@ -11,16 +11,30 @@ export interface EncodedAnswer {
 
 export type AnswerCache = (route: HealthRoute) => EncodedAnswer;
 
+/** Every field of a snapshot version: a record, so that a field added to SnapshotVersion must be named here. */
+const versionFields = {
+  lastEventId: true,
+  phase: true,
+  initialized: true,
+  lagEpoch: true,
+  droppedLogLines: true,
+  linkReports: true,
+} satisfies Record<keyof SnapshotVersion, true>;
+const fields = Object.keys(versionFields) as Array<keyof SnapshotVersion>;
+
 /**
- * The key of a cached answer: the backend's snapshot version and the
- * millisecond the answer's timestamps are taken at.
+ * Whether a cached answer, made at `cachedMs` for `cached`, is the one
+ * `version` at `ms` would give: the same snapshot version and millisecond.
+ * Compared field by field, not as a built string: it runs on every request.
  *
  * @example
- * cacheKeyOf({ lastEventId: 7, phase: 'running', initialized: true, lagEpoch: 3, droppedLogLines: 0, linkReports: 1 }, 1_700_000_000_000);
- * // '7.running.1.3.0.1@1700000000000'
+ * isSameVersion(version, 1_700_000_000_000, { ...version }, 1_700_000_000_000); // true
  */
-export const cacheKeyOf = (version: SnapshotVersion, ms: number): string =>
-  `${version.lastEventId}.${version.phase}.${version.initialized ? 1 : 0}.${version.lagEpoch}.${version.droppedLogLines}.${version.linkReports}@${ms}`;
+export const isSameVersion = (cached: SnapshotVersion, cachedMs: number, version: SnapshotVersion, ms: number): boolean => {
+  if (cachedMs !== ms) return false;
+  for (const field of fields) if (cached[field] !== version[field]) return false;
+  return true;
+};
 
 /**
  * The health answers, encoded once per state of the supervisor and per
@@ -35,17 +49,17 @@ export const cacheKeyOf = (version: SnapshotVersion, ms: number): string =>
  * response.writeHead(answer.status).end(answer.bytes);
  */
 export const createAnswerCache = (backend: ApiBackend, now: () => number = Date.now): AnswerCache => {
-  const cached = new Map<HealthRoute, { key: string; answer: EncodedAnswer }>();
+  const cached = new Map<HealthRoute, { version: SnapshotVersion; ms: number; answer: EncodedAnswer }>();
   return (route) => {
     const version = backend.snapshotVersion?.();
     const hit = cached.get(route);
-    if (version !== undefined && hit?.key === cacheKeyOf(version, now())) return hit.answer;
+    if (version !== undefined && hit !== undefined && isSameVersion(hit.version, hit.ms, version, now())) return hit.answer;
     const snapshot = backend.snapshot();
     const { status, body } = healthAnswers[route](snapshot);
     const json = JSON.stringify(body);
     const answer = { status, json, bytes: Buffer.from(json) };
     // Keyed by the snapshot's own millisecond, so a hit is always the answer that millisecond gives.
-    if (version !== undefined) cached.set(route, { key: cacheKeyOf(version, snapshot.now), answer });
+    if (version !== undefined) cached.set(route, { version, ms: snapshot.now, answer });
     return answer;
   };
 };

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createAnswerCache } from './answer-cache.js';
+import { createAnswerCache, type EncodedAnswer } from './answer-cache.js';
 import type { ApiBackend } from './backend.js';
 import { healthAnswerOf, openHealthPaths } from './health-routes-table.js';
 import { securityHeaderValues } from './security-headers.js';
@@ -28,15 +28,22 @@ const pathOf = (url: string): string => {
  */
 export const createFastLane = (backend: ApiBackend, options: { protectReads?: boolean } = {}): RequestLane => {
   const answer = createAnswerCache(backend);
+  // One header list per encoded answer, which is reused until the snapshot moves.
+  const headersOf = new WeakMap<EncodedAnswer, string[]>();
   return (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
     const path = pathOf(request.url ?? '');
     const route = healthAnswerOf.get(path);
     // A read that needs the token is the app's to check.
     if (route === undefined || (options.protectReads === true && !openHealthPaths.has(path))) return false;
-    const { status, bytes } = answer(route);
-    response.writeHead(status, [...fixedHeaders, 'content-length', String(bytes.length)]);
-    response.end(request.method === 'HEAD' ? undefined : bytes);
+    const encoded = answer(route);
+    let headers = headersOf.get(encoded);
+    if (headers === undefined) {
+      headers = [...fixedHeaders, 'content-length', String(encoded.bytes.length)];
+      headersOf.set(encoded, headers);
+    }
+    response.writeHead(encoded.status, headers);
+    response.end(request.method === 'HEAD' ? undefined : encoded.bytes);
     return true;
   };
 };

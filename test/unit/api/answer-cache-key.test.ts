@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKeyOf } from '../../../src/api/answer-cache.js';
+import { isSameVersion } from '../../../src/api/answer-cache.js';
 import type { SnapshotVersion } from '../../../src/model/status.js';
 
 const base: SnapshotVersion = { lastEventId: 7, phase: 'running', initialized: true, lagEpoch: 3, droppedLogLines: 0, linkReports: 1 };
 
-describe('cacheKeyOf', () => {
+describe('isSameVersion', () => {
   it('is the same for the same version and millisecond', () => {
-    expect(cacheKeyOf({ ...base }, 1_000)).toBe(cacheKeyOf(base, 1_000));
+    expect(isSameVersion(base, 1_000, { ...base }, 1_000)).toBe(true);
   });
 
   it.each<Partial<SnapshotVersion>>([
@@ -17,10 +17,10 @@ describe('cacheKeyOf', () => {
     { droppedLogLines: 1 },
     { linkReports: 2 },
   ])('moves when %o moves', (moved) => {
-    expect(cacheKeyOf({ ...base, ...moved }, 1_000)).not.toBe(cacheKeyOf(base, 1_000));
+    expect(isSameVersion(base, 1_000, { ...base, ...moved }, 1_000)).toBe(false);
   });
 
   it('moves with the millisecond', () => {
-    expect(cacheKeyOf(base, 1_001)).not.toBe(cacheKeyOf(base, 1_000));
+    expect(isSameVersion(base, 1_000, base, 1_001)).toBe(false);
   });
 });

@@ -41,6 +41,21 @@ describe('createHostCheck', () => {
     expect(check('198.51.100.7').ok).toBe(true);
     expect(check('attacker.example').ok).toBe(false);
   });
+
+  test('a machine address that went away is refused once read again, though it passed before (its pass is not remembered)', () => {
+    let now = 0;
+    const addresses = [nic('192.0.2.2'), nic('198.51.100.7')];
+    const check = createHostCheck({ bindHost: '0.0.0.0', interfaces: () => ({ eth0: [...addresses] }), now: () => now });
+    for (let i = 0; i < 3; i++) expect(check('198.51.100.7:8080').ok).toBe(true);
+    addresses.pop();
+    now += 5_000;
+    // A Host it has never seen makes it read the addresses again.
+    expect(check('203.0.113.9').ok).toBe(false);
+    expect(check('198.51.100.7:8080').ok).toBe(false);
+    // A loopback name, remembered, passes as before; so does each of many.
+    for (let i = 0; i < 200; i++) expect(check(`h${i}.localhost`).ok).toBe(true);
+    expect(check('localhost:8080').ok).toBe(true);
+  });
 });
 
 describe('clientKeyOf', () => {

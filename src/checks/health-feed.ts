@@ -79,6 +79,8 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
   let brokenTimer: NodeJS.Timeout | undefined;
   let refused = watch === null;
   let reopenAfter = 0;
+  // Polls answered while a broken stream's grace runs: heard after the break, or dropped with it by an exit.
+  let held: ProbeResult[] | null = null;
 
   const setMode = (next: FeedMode, why: string): void => {
     if (next === mode) return;
@@ -86,11 +88,16 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
     options.changed?.(next, why);
   };
 
+  const hearPolled = (result: ProbeResult): void => {
+    options.heard(result, 'polled');
+    if (mode === 'polled' && !refused && wanted !== null && result.check.outcome !== 'fail' && now() >= reopenAfter) open();
+  };
+
   const schedule: CheckSchedule = scheduleChecks({
     run: options.probe,
     heard: (result) => {
-      options.heard(result, 'polled');
-      if (mode === 'polled' && !refused && wanted !== null && result.check.outcome !== 'fail' && now() >= reopenAfter) open();
+      if (held === null) hearPolled(result);
+      else held.push(result);
     },
     steadyInterval: options.checkInterval,
     ...(options.random === undefined ? {} : { random: options.random }),
@@ -101,6 +108,7 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
     clearTimeout(openTimer);
     clearTimeout(guardTimer);
     clearTimeout(brokenTimer);
+    held = null;
     const closing = stream;
     stream = null;
     closing?.cancel();
@@ -156,11 +164,17 @@ export const createHealthFeed = (options: HealthFeedOptions): HealthFeed => {
           return;
         }
         // A broken stream is a failed check, counted like a poll's: after a moment, in which a process
-        // that died (the usual reason) is seen to exit, which says more and turns the checks off.
+        // that died (the usual reason) is seen to exit, which says more and turns the checks off. The
+        // polls begin at the break, not after the moment: a hung plugin's next failure is a checkTimeout
+        // after the break, which keeps detection within failureThreshold × checkInterval + checkTimeout.
+        poll(`the health stream ended: ${failure.message}`);
+        held = [];
         brokenTimer = setTimeout(
           () => {
+            const answered = held ?? [];
+            held = null;
             options.heard(toBrokenResult(failure, now()), 'polled');
-            if (stream === null && wanted !== null) poll(`the health stream ended: ${failure.message}`);
+            for (const result of answered) hearPolled(result);
           },
           Math.min(brokenGraceMs, checkTimeout),
         );

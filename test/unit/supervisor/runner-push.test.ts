@@ -141,7 +141,7 @@ describe('a plugin that pushes its health (WatchHealth), on a fake clock', () =>
     await runner.retire('done');
   });
 
-  it('a stream that breaks is one failed check; polls follow at checkInterval, and after a passing poll and a guardInterval it opens again', async () => {
+  it('a stream that breaks is one failed check; polls begin at the break and follow at checkInterval, and after a passing poll and a guardInterval it opens again', async () => {
     const { runner, stream, events, t0 } = makeRunner();
     runner.start('test');
     await vi.advanceTimersByTimeAsync(10);
@@ -159,7 +159,10 @@ describe('a plugin that pushes its health (WatchHealth), on a fake clock', () =>
     expect(runner.state).toBe('healthy');
     await vi.advanceTimersByTimeAsync(1);
     const polls = () => events.flatMap((event) => (event.type === 'check' && event.check.message === 'ok' ? [event.check.at - t0] : []));
-    expect(polls()).toEqual([1_061]);
+    // The first poll began at the break (a hung plugin's next failure is then a checkTimeout after it), and is heard after it.
+    expect(polls()).toEqual([1_010]);
+    const checks = events.flatMap((event) => (event.type === 'check' ? [event.check.outcome] : []));
+    expect(checks.slice(-2)).toEqual(['fail', 'pass']);
     // The polls pass; once a guardInterval has gone by since the break, the next passing poll opens the stream again.
     await vi.advanceTimersByTimeAsync(9_000);
     expect(stream.opened).toBe(1);

@@ -1,16 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --no-sparkplug
 // The flags: a small young generation and no baseline code: 100 → 83–88 MiB RSS at 50 plugins, ~10 % off /health's throughput (README, "Benchmarks").
 import { readCommandLine, type OptionValues } from './commands/command-line.js';
-import { controlAllCommand, controlCommand, signalCommand } from './commands/control.js';
 import { exitCodes } from './commands/exit-codes.js';
-import { healthcheckCommand } from './commands/healthcheck.js';
-import { initCommand } from './commands/init.js';
-import { logsCommand } from './commands/logs.js';
-import { reloadCommand } from './commands/reload.js';
-import { runCommand } from './commands/run.js';
-import { statusCommand } from './commands/status.js';
 import { commandUsage } from './commands/usage.js';
-import { validateCommand } from './commands/validate.js';
 import { parseDuration } from './config/duration.js';
 import { version } from './version.js';
 
@@ -31,6 +23,7 @@ const readWhole = (raw: string, min: number, max: number): number | undefined =>
   return n >= min && n <= max ? n : undefined;
 };
 
+// Each command is imported when it runs: `hale run` holds none of the clients' code, `hale status` none of the supervisor's.
 /** Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 unreachable, 4 token refused, 5 not found. */
 const main = async (argv: string[]): Promise<number> => {
   const line = readCommandLine(argv);
@@ -53,13 +46,13 @@ const main = async (argv: string[]): Promise<number> => {
       const apiPort = rawPort === undefined ? undefined : readWhole(rawPort, 0, 65_535);
       if (rawPort !== undefined && apiPort === undefined)
         return refuse(`--port takes a whole number from 0 to 65535, not "${rawPort}"`, help);
-      return runCommand({ configFile: target.config ?? 'supervisor.yaml', ...(apiPort === undefined ? {} : { apiPort }) });
+      return (await import('./commands/run.js')).runCommand({ configFile: target.config ?? 'supervisor.yaml', ...(apiPort === undefined ? {} : { apiPort }) });
     }
     case 'validate':
-      return validateCommand({ configFile: target.config ?? 'supervisor.yaml' });
+      return (await import('./commands/validate.js')).validateCommand({ configFile: target.config ?? 'supervisor.yaml' });
     case 'status':
     case 'ls':
-      return statusCommand(args[0], { ...target, json: flag(values, 'json') });
+      return (await import('./commands/status.js')).statusCommand(args[0], { ...target, json: flag(values, 'json') });
     case 'restart':
     case 'stop':
     case 'start': {
@@ -69,22 +62,23 @@ const main = async (argv: string[]): Promise<number> => {
       const all = flag(values, 'all') === true;
       if (all === (args.length === 1)) return refuse(`${command} takes either NAME or --all`, help);
       const flags = { ...target, detach: flag(values, 'detach'), timeoutMs: timeout.ms };
+      const { controlAllCommand, controlCommand } = await import('./commands/control.js');
       return all ? controlAllCommand(command, flags) : controlCommand(command, first, flags);
     }
     case 'signal':
-      return signalCommand(first, second, target);
+      return (await import('./commands/control.js')).signalCommand(first, second, target);
     case 'logs': {
       const rawTail = text(values, 'tail');
       const tail = rawTail === undefined ? undefined : readWhole(rawTail, 1, 1_000);
       if (rawTail !== undefined && tail === undefined) return refuse('--tail takes a whole number from 1 to 1000', help);
-      return logsCommand(first, { ...target, tail, follow: flag(values, 'follow') });
+      return (await import('./commands/logs.js')).logsCommand(first, { ...target, tail, follow: flag(values, 'follow') });
     }
     case 'healthcheck':
-      return healthcheckCommand({ ...target, readiness: flag(values, 'readiness') });
+      return (await import('./commands/healthcheck.js')).healthcheckCommand({ ...target, readiness: flag(values, 'readiness') });
     case 'reload':
-      return reloadCommand({ ...target, json: flag(values, 'json') });
+      return (await import('./commands/reload.js')).reloadCommand({ ...target, json: flag(values, 'json') });
     case 'init':
-      return initCommand(args[0], { name: text(values, 'name') });
+      return (await import('./commands/init.js')).initCommand(args[0], { name: text(values, 'name') });
   }
 };
 

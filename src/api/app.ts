@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { defaultApiConfig } from '../config/api-schema.js';
+import { defaultApiConfig } from '../config/api-defaults.js';
 import { isHaleError } from '../errors.js';
 import type { HaleMetrics } from '../metrics/create-metrics.js';
 import type { ApiBackend } from './backend.js';

@@ -2,7 +2,8 @@ import { rmdir } from 'node:fs/promises';
 import { createApp } from '../api/app.js';
 import { createFastLane } from '../api/fast-lane.js';
 import { startApiServer, type ApiServer } from '../api/serve.js';
-import { formatConfigIssue, loadConfig } from '../config/load.js';
+import { formatConfigIssue } from '../config/issues.js';
+import { loadConfigOffThread } from '../config/load-off-thread.js';
 import { isLoopbackHost } from '../config/loopback.js';
 import type { SupervisorConfig } from '../config/types.js';
 import { routeGrpcLogs } from '../grpc/grpc-logs.js';
@@ -20,7 +21,7 @@ import { createSupervisor } from '../supervisor/supervisor.js';
 import { notifySystemd } from '../supervisor/systemd-notify.js';
 import { version } from '../version.js';
 import { resolveListenAddresses } from './listen-addresses.js';
-import { describeApiListenFailure, describeGrpcListenFailure, locateConfigKey } from './listen-failure.js';
+import { describeApiListenFailure, describeGrpcListenFailure } from './listen-failure.js';
 
 /** Says how the management plane is guarded, naming where the token came from (never the token). */
 const logExposure = (api: SupervisorConfig['api'], log: Logger): void => {
@@ -38,6 +39,9 @@ const logExposure = (api: SupervisorConfig['api'], log: Logger): void => {
 };
 
 const flush = (log: Logger) => new Promise<void>((resolve) => log.flush(() => resolve()));
+// Only a failed listen reads the file for the key's line: the YAML parser is not loaded otherwise.
+const locateKey = async (file: string, path: readonly string[]): Promise<number | null> =>
+  (await import('./locate-config-key.js')).locateConfigKey(file, path);
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** A start refused before anything ran: one line on stderr, no stack (exit 1; 2 is for bad input). */
@@ -79,7 +83,8 @@ export const runCommand = async ({ configFile, apiPort }: RunOptions): Promise<n
     hangupPending = true;
   };
   process.on('SIGHUP', noteHangup);
-  const loaded = await loadConfig(configFile);
+  // On the reader thread, as a reload reads it: zod and the YAML parser never load into the supervisor's own heap.
+  const loaded = await loadConfigOffThread(configFile);
   // What it asked for is what was just read.
   hangupPending = false;
   if (!loaded.ok) {
@@ -148,7 +153,7 @@ export const runCommand = async ({ configFile, apiPort }: RunOptions): Promise<n
     });
   } catch (error) {
     if (!isHaleError(error, 'listen_failed')) return refuseOpened(`cannot open the API: ${describe(error)}`);
-    const line = listen.api.source === 'config' ? await locateConfigKey(configFile, ['api', 'port']) : null;
+    const line = listen.api.source === 'config' ? await locateKey(configFile, ['api', 'port']) : null;
     return refuseOpened(describeApiListenFailure(error, listen.api, { file: configFile, line }));
   }
 
@@ -160,7 +165,7 @@ export const runCommand = async ({ configFile, apiPort }: RunOptions): Promise<n
     } catch (error) {
       await server.close();
       if (!isHaleError(error, 'listen_failed')) return refuseOpened(`cannot serve gRPC health: ${describe(error)}`);
-      const line = listen.grpc.source === 'config' ? await locateConfigKey(configFile, ['grpc', 'address']) : null;
+      const line = listen.grpc.source === 'config' ? await locateKey(configFile, ['grpc', 'address']) : null;
       return refuseOpened(describeGrpcListenFailure(error, listen.grpc, { file: configFile, line }));
     }
   }

@@ -1,3 +1,4 @@
+import { defaultApiConfig } from './api-defaults.js';
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
@@ -23,20 +24,6 @@ const allowedHost = z
       /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i.test(text),
     { error: 'an allowed host is a DNS name or an IP address, e.g. hale.internal or 10.0.0.5, with no scheme, port or wildcard' },
   );
-
-/** The api: section when the config says nothing of it. */
-export const defaultApiConfig: Readonly<ApiConfig> = {
-  host: '127.0.0.1',
-  port: 8080,
-  token: null,
-  tokenSource: null,
-  allowUnauthenticated: false,
-  protectReads: false,
-  corsOrigins: [],
-  allowedHosts: [],
-  rateLimit: { perClient: 60, perPlugin: 30, windowMs: 60_000 },
-  requestTimeoutMs: 10_000,
-};
 
 const defaults = defaultApiConfig;
 

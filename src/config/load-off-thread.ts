@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { formatDuration } from './duration.js';
-import { loadConfig, type ConfigResult } from './load.js';
+import type { ConfigResult } from './load.js';
 
 /** How long reading a config may take before it is given up: less than the API's default request timeout (10 s), so POST /config/reload answers the refusal itself. */
 export const loadTimeoutMs = 8_000;
@@ -76,7 +76,8 @@ const startReader = (): Reader => {
  * if (!result.ok) log.error({ issues: result.issues }, 'reload refused');
  */
 export const loadConfigOffThread = (file: string, { timeoutMs = loadTimeoutMs }: { timeoutMs?: number } = {}): Promise<ConfigResult> => {
-  if (!existsSync(workerFile)) return loadConfig(file);
+  // Imported here, not above: the running hale keeps zod and the YAML parser out of its memory (the worker has them).
+  if (!existsSync(workerFile)) return import('./load.js').then(({ loadConfig }) => loadConfig(file));
   let used: Reader;
   try {
     used = reader ??= startReader();

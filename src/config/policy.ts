@@ -65,15 +65,6 @@ export const policyShape = {
  * @example
  * overridePolicy(defaultPolicy, { checkInterval: 5_000 }).checkInterval; // 5000
  */
-/**
- * How often a plugin that pushes its health is still asked: guardInterval, or 10 × checkInterval.
- *
- * @example
- * guardIntervalOf({ checkInterval: 1_000, guardInterval: null }); // 10000
- */
-export const guardIntervalOf = (policy: Pick<PolicyConfig, 'checkInterval' | 'guardInterval'>): number =>
-  policy.guardInterval ?? 10 * policy.checkInterval;
-
 export const overridePolicy = (base: Readonly<PolicyConfig>, overrides: Partial<PolicyConfig>): PolicyConfig => {
   const set = Object.entries(overrides).filter(([key, value]) => value !== undefined && Object.hasOwn(base, key));
   const merged: PolicyConfig = { ...base, ...Object.fromEntries(set) };

@@ -1,6 +1,6 @@
 import { basename, isAbsolute } from 'node:path';
 import { diffConfigs } from '../config/diff.js';
-import { formatConfigIssue } from '../config/load.js';
+import { formatConfigIssue } from '../config/issues.js';
 import { loadConfigOffThread } from '../config/load-off-thread.js';
 import type { PluginConfig, SupervisorConfig } from '../config/types.js';
 import type { Logger } from '../log.js';

@@ -7,7 +7,7 @@ import type { PluginProcess } from '../plugin/spawn-plugin.js';
 import type { ExitInfo } from '../process/run-process.js';
 import type { ProbeResult } from '../checks/probe-verdict.js';
 import { createHealthFeed, type HealthFeed, type HeardBy } from '../checks/health-feed.js';
-import { guardIntervalOf } from '../config/policy.js';
+import { guardIntervalOf } from '../config/guard-interval.js';
 import type { PluginOutput } from '../plugin/output.js';
 import type { ProcessGuard } from '../containment/process-guard.js';
 import type { StopStage } from '../model/events.js';

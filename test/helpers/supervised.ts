@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { defaultApiConfig } from '../../src/config/api-schema.js';
+import { defaultApiConfig } from '../../src/config/api-defaults.js';
 import type { PluginConfig, SupervisorConfig } from '../../src/config/types.js';
 import { defaultCookie } from '../../src/protocol.js';
 import type { SupervisorEvent } from '../../src/model/events.js';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HaleError } from '../../../src/errors.js';
 import { resolveListenAddresses } from '../../../src/commands/listen-addresses.js';
-import { describeApiListenFailure, describeGrpcListenFailure, locateConfigKey } from '../../../src/commands/listen-failure.js';
+import { describeApiListenFailure, describeGrpcListenFailure } from '../../../src/commands/listen-failure.js';
+import { locateConfigKey } from '../../../src/commands/locate-config-key.js';
 
 const config = { api: { host: '127.0.0.1', port: 8080 }, grpc: { enabled: true, address: '127.0.0.1:50051' } } as Parameters<
   typeof resolveListenAddresses

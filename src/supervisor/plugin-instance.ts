@@ -231,14 +231,16 @@ export class PluginInstance {
     this.deps.guard.track(process.pid, process.containment);
     this.hooks.spawned(process.pid);
     void process.exited.then((exit) => {
-      this.checkEvery(null);
       const state = this.state;
+      // The exit is told first, the checks turned off after: nothing runs in between (no await), and
+      // cancelling the health stream is grpc-js work the unhealthy transition need not wait for.
       this.hooks.exited(exit, {
         pid: process.pid,
         stderrTail: state.phase === 'up' || state.phase === 'stopping' ? state.stderrTail() : '',
         expected: state.phase === 'stopping',
         ready: state.phase === 'up' || (state.phase === 'stopping' && state.wasUp),
       });
+      this.checkEvery(null);
     });
   }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --no-sparkplug
-// The flags: a small young generation and no baseline code: 100 → 83–88 MiB RSS at 50 plugins, ~10 % off /health's throughput (README, "Benchmarks").
+// The flags: a small young generation and no baseline code, for a smaller RSS; what they save and cost is measured by npm run bench (README, "Benchmarks").
 import { readCommandLine, type OptionValues } from './commands/command-line.js';
 import { exitCodes } from './commands/exit-codes.js';
 import { commandUsage } from './commands/usage.js';

@@ -68,12 +68,12 @@ export const waitForAnswer = async (
   let last = 'never probed';
   for (let tries = 0; tries < maxTries && performance.now() < deadline; tries++) {
     if (signal?.aborted === true) return { ok: false, reason: `stopped waiting for ${url}: ${String(signal.reason)}` };
-    const result = await probeOnce(url, Math.max(1, Math.min(1_000, deadline - performance.now())));
+    const result = await probeOnce(url, Math.max(1, Math.min(1_000, Math.round(deadline - performance.now()))));
     if (result.ok && result.pid !== notPid) return { ok: true, pid: result.pid, atMs: performance.now() };
     last = result.ok ? `still the old pid ${result.pid}` : result.reason;
     await delay(everyMs);
   }
-  return { ok: false, reason: `${url} did not answer within ${withinMs} ms (last: ${last})` };
+  return { ok: false, reason: `${url} did not answer within ${Math.round(withinMs)} ms (last: ${last})` };
 };
 
 /**

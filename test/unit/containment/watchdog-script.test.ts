@@ -31,9 +31,11 @@ const writeStub = (): { main: string; seen: string } => {
   writeFileSync(
     main,
     [
-      "import { readFileSync, writeFileSync } from 'node:fs';",
+      "import { readFileSync, renameSync, writeFileSync } from 'node:fs';",
       "const lines = readFileSync(0, 'utf8').split('\\n').filter((line) => line !== '');",
-      `writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ pid: process.pid, lines }));`,
+      // Written aside and renamed, so that the file the test polls for exists only whole.
+      `writeFileSync(${JSON.stringify(`${seen}.part`)}, JSON.stringify({ pid: process.pid, lines }));`,
+      `renameSync(${JSON.stringify(`${seen}.part`)}, ${JSON.stringify(seen)});`,
       '',
     ].join('\n'),
   );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { countField, durationField, optionalDurationField } from './fields.js';
-import type { PolicyConfig, StopSignal } from './types.js';
+import type { BackoffKind, PolicyConfig, RestartPolicy, StopSignal } from './types.js';
 
 /**
  * The policy every plugin gets unless `defaults:` or the plugin says
@@ -23,6 +23,8 @@ export const defaultPolicy: Readonly<PolicyConfig> = {
   stopSignal: 'SIGTERM',
   // EX_CONFIG (sysexits.h): the plugin says its configuration is wrong, and a restart would not mend it.
   noRestartExitCodes: [78],
+  restart: 'always',
+  backoff: 'linear',
 };
 
 /** Every StopSignal; `satisfies` fails to compile when the union gains one. */
@@ -34,6 +36,12 @@ export const stopSignals = {
   SIGUSR1: 'SIGUSR1',
   SIGUSR2: 'SIGUSR2',
 } as const satisfies { [S in StopSignal]: S };
+
+/** Every RestartPolicy and BackoffKind; `satisfies` fails to compile when a union gains one. */
+export const restartPolicies = { always: 'always', 'on-failure': 'on-failure', never: 'never' } as const satisfies {
+  [P in RestartPolicy]: P;
+};
+export const backoffKinds = { linear: 'linear', exponential: 'exponential' } as const satisfies { [K in BackoffKind]: K };
 
 /**
  * Every policy key, each optional: the same shape serves `defaults:` and each
@@ -56,6 +64,8 @@ export const policyShape = {
   degradedLatency: optionalDurationField().optional(),
   stopSignal: z.enum(stopSignals).optional(),
   noRestartExitCodes: z.array(countField({ min: 0, max: 255 })).optional(),
+  restart: z.enum(restartPolicies).optional(),
+  backoff: z.enum(backoffKinds).optional(),
 };
 
 /**

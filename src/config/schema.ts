@@ -4,6 +4,7 @@ import { apiShape, resolveApi } from './api-schema.js';
 import { readHandshake } from './handshake-schema.js';
 import { federationShape, natsShape, resolveNats } from './nats-schema.js';
 import { dependencyShape, healthShape, resolveCheckTarget } from './health-schema.js';
+import { readinessShape, resolveReadiness } from './readiness-schema.js';
 import { describeValue } from './describe-value.js';
 import { defaultStateDir } from './state-dir.js';
 import { closedObject } from './closed-object.js';
@@ -51,6 +52,7 @@ const pluginSchema = closedObject({
   // `none` or a mapping: read in the transform, where its issues get their place.
   handshake: z.unknown().optional(),
   health: healthShape,
+  readiness: readinessShape.optional(),
   ...policyShape,
 });
 
@@ -158,12 +160,18 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
     };
   });
 
-type PluginParts = Pick<PluginConfig, 'handshake' | 'health'>;
+type PluginParts = Pick<PluginConfig, 'handshake' | 'health' | 'readiness'>;
 type Report = (path: PropertyKey[], message: string) => void;
 
 /** A plugin's handshake and health check, which depend on each other: an ordinary server has no gRPC of hale's to ask. */
 const resolvePluginParts = (
-  plugin: { handshake?: unknown; health: z.output<typeof healthShape>; address: string | null; cwd?: string | undefined },
+  plugin: {
+    handshake?: unknown;
+    health: z.output<typeof healthShape>;
+    readiness?: z.output<typeof readinessShape> | undefined;
+    address: string | null;
+    cwd?: string | undefined;
+  },
   baseDir: string,
   report: Report,
 ): PluginParts | null => {
@@ -172,7 +180,10 @@ const resolvePluginParts = (
   const health = resolveCheckTarget(plugin.health, resolve(baseDir, plugin.cwd ?? '.'));
   if (!health.ok)
     for (const issue of health.issues) report(issue.key === '' ? ['health', 'protocol'] : ['health', issue.key], issue.message);
-  if (!handshake.ok || !health.ok) return null;
+  const readiness = plugin.readiness === undefined ? null : resolveReadiness(plugin.readiness, resolve(baseDir, plugin.cwd ?? '.'));
+  if (readiness !== null && !readiness.ok)
+    for (const issue of readiness.issues) report(['readiness', issue.key === '' ? 'protocol' : issue.key], issue.message);
+  if (!handshake.ok || !health.ok || (readiness !== null && !readiness.ok)) return null;
   const check = health.check;
   const noAddress = handshake.handshake === null && plugin.address === null;
   if (noAddress && (check.protocol === 'plugin' || (check.protocol === 'grpc' && check.address === null))) {
@@ -182,7 +193,12 @@ const resolvePluginParts = (
     );
     return null;
   }
-  return { handshake: handshake.handshake, health: check };
+  const ready = readiness?.readiness ?? null;
+  if (noAddress && ready?.check.protocol === 'grpc' && ready.check.address === null) {
+    report(['readiness', 'protocol'], 'with handshake: none there is no address to ask over gRPC: give readiness an address:, or the plugin an address:');
+    return null;
+  }
+  return { handshake: handshake.handshake, health: check, readiness: ready };
 };
 
 const resolveDependency = (raw: z.output<typeof dependencyShape>, baseDir: string, report: Report): DependencyConfig | null => {

@@ -22,6 +22,26 @@ export interface PolicyConfig {
   stopSignal: StopSignal;
   /** Exit codes that mean "do not restart me" (78, EX_CONFIG, by default): such an exit goes to failed at once. */
   noRestartExitCodes: number[];
+  /** When an automatic restart follows (README, Restart policies); manual restarts and starts always work. */
+  restart: RestartPolicy;
+  /** How the wait before the n-th automatic restart grows; both are capped by maxRestartBackoff. */
+  backoff: BackoffKind;
+}
+
+/** systemd's Restart= in three words: restart every end, only a failure, or none. */
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+export type BackoffKind = 'linear' | 'exponential';
+
+/** A plugin's `readiness:` probe: apart from its health, it says whether the plugin may take work, and never restarts it. */
+export interface ReadinessConfig {
+  intervalMs: number;
+  timeoutMs: number;
+  /** Failed probes in a row before a ready plugin is not ready. */
+  failureThreshold: number;
+  /** Passing probes in a row before it is ready. */
+  successThreshold: number;
+  check: Exclude<HealthCheckConfig, { protocol: 'plugin' }>;
 }
 
 export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
@@ -90,6 +110,8 @@ export interface PluginConfig extends PolicyConfig {
   /** null is `handshake: none`: an ordinary server, no handshake line, no gRPC of hale's; its health check says how it is. */
   handshake: HandshakeConfig | null;
   health: HealthCheckConfig;
+  /** Null when the plugin has no `readiness:` probe: then it is ready while it is healthy or degraded. */
+  readiness: ReadinessConfig | null;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

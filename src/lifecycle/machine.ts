@@ -1,5 +1,6 @@
 import { restartDelay } from './backoff.js';
 import { countOutcome } from './count-outcome.js';
+import { afterEnd, type UnaskedEnd } from './restart-policy.js';
 import type { Effect, Lifecycle, LifecycleEvent, LifecyclePolicy, Transition } from './state.js';
 import type { CheckOutcome, PluginState } from '../model/plugin-state.js';
 
@@ -45,11 +46,11 @@ export const next = (lifecycle: Lifecycle, event: LifecycleEvent, policy: Lifecy
         : judgeCheck(lifecycle, event.outcome, event.reason, policy, now);
     case 'exited':
       return checkedStates.has(state) || state === 'restarting'
-        ? enterDown(lifecycle, event.reason, event.code, policy, now)
+        ? enterDown(lifecycle, event.reason, event.code, { type: 'exited', code: event.code }, policy, now)
         : unchanged(lifecycle);
     case 'startFailed':
       return state === 'unknown' || state === 'restarting'
-        ? enterDown(lifecycle, event.reason, event.code, policy, now)
+        ? enterDown(lifecycle, event.reason, event.code, { type: 'startFailed' }, policy, now)
         : unchanged(lifecycle);
     case 'restartDue':
       return state === 'unhealthy' ? restartAutomatically(lifecycle, policy, now) : unchanged(lifecycle);
@@ -132,17 +133,37 @@ const resetWhenStable = (transition: Transition, policy: LifecyclePolicy, now: n
 };
 
 // An exit code the plugin uses to say "restarting me will not help" skips the backoff and goes to failed.
-const enterDown = (lifecycle: Lifecycle, reason: string, code: number | null, policy: LifecyclePolicy, now: number): Transition => {
-  if (code === null || !policy.noRestartExitCodes.includes(code)) return enterUnhealthy(lifecycle, reason, policy, now);
-  const why = `${reason}; exit code ${code} is in noRestartExitCodes, so it is not restarted`;
-  return move(lifecycle, 'failed', why, now, [{ type: 'cancelRestart' }, { type: 'stop', reason: why }], {
-    consecutiveSuccesses: 0,
-  });
+const enterDown = (
+  lifecycle: Lifecycle,
+  reason: string,
+  code: number | null,
+  end: UnaskedEnd,
+  policy: LifecyclePolicy,
+  now: number,
+): Transition => {
+  if (code !== null && policy.noRestartExitCodes.includes(code)) {
+    return rest(lifecycle, 'failed', `${reason}; exit code ${code} is in noRestartExitCodes, so it is not restarted`, now);
+  }
+  if (afterEnd(policy.restart, end) === 'stop') {
+    return rest(lifecycle, 'stopped', `${reason}; a clean exit, and restart: ${policy.restart} restarts only failures`, now);
+  }
+  return enterUnhealthy(lifecycle, reason, policy, now, end);
 };
 
-const enterUnhealthy = (lifecycle: Lifecycle, reason: string, policy: LifecyclePolicy, now: number): Transition => {
+// Stopped or failed with no restart to come: what is left of the process group is stopped all the same.
+const rest = (lifecycle: Lifecycle, state: 'stopped' | 'failed', why: string, now: number): Transition =>
+  move(lifecycle, state, why, now, [{ type: 'cancelRestart' }, { type: 'stop', reason: why }], { consecutiveSuccesses: 0 });
+
+const enterUnhealthy = (
+  lifecycle: Lifecycle,
+  reason: string,
+  policy: LifecyclePolicy,
+  now: number,
+  end: UnaskedEnd = { type: 'unhealthy' },
+): Transition => {
+  if (afterEnd(policy.restart, end) === 'fail') return rest(lifecycle, 'failed', `${reason}; restart: never, so it is not restarted`, now);
   // When no restart is left, the due timer still fires (at once), so unhealthy → failed is seen as its own step.
-  const delayMs = lifecycle.restarts >= policy.maxRestarts ? 0 : restartDelay(lifecycle.restarts, policy);
+  const delayMs = lifecycle.restarts >= policy.maxRestarts ? 0 : restartDelay(lifecycle.restarts, policy, policy.jitter);
   return move(
     lifecycle,
     'unhealthy',

@@ -36,6 +36,15 @@ export interface LifecyclePolicy {
   resetAfter: number;
   /** Exit codes after which the plugin goes to failed at once, never restarted. */
   noRestartExitCodes: readonly number[];
+  /** Which ends are followed by an automatic restart (README, Restart policies). */
+  restart: 'always' | 'on-failure' | 'never';
+  backoff: 'linear' | 'exponential';
+  /**
+   * A number in [0, 1) drawn by the caller for this one event: the jitter of
+   * an exponential backoff. Randomness comes in as a value, so the lifecycle
+   * stays pure; absent is 0 (no jitter).
+   */
+  jitter?: number;
 }
 
 /** The lifecycle's whole memory: a plain value, replaced on every event. */

@@ -33,4 +33,6 @@ export const toLifecyclePolicy = (config: PluginConfig): LifecyclePolicy => ({
   maxRestartBackoff: config.maxRestartBackoff,
   resetAfter: config.resetAfter,
   noRestartExitCodes: config.noRestartExitCodes,
+  restart: config.restart,
+  backoff: config.backoff,
 });

@@ -33,6 +33,10 @@ const policyArb: fc.Arbitrary<LifecyclePolicy> = fc.record({
   maxRestartBackoff: fc.integer({ min: 0, max: 60_000 }),
   resetAfter: fc.integer({ min: 0, max: 100_000 }),
   noRestartExitCodes: fc.constantFrom([], [78], [0, 78]),
+  restart: fc.constantFrom('always', 'on-failure', 'never' as const),
+  backoff: fc.constantFrom('linear', 'exponential' as const),
+  // One draw for the whole run: with a jitter that stays put, the delays must not shrink below the cap.
+  jitter: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
 });
 
 /** A run: events with the time that passed before each. */
@@ -95,6 +99,12 @@ describe('lifecycle properties over random event sequences', () => {
             expect(step.after.effects).toContainEqual({ type: 'cancelRestart' });
             continue;
           }
+          // restart: never fails an end that is not a clean exit at once (README, Restart policies).
+          if (policy.restart === 'never' && step.event.type !== 'restartDue') {
+            expect(['exited', 'startFailed', 'checked']).toContain(event.type);
+            expect(step.after.effects).toContainEqual({ type: 'cancelRestart' });
+            continue;
+          }
           expect(step.before.state).toBe('unhealthy');
           expect(step.event.type).toBe('restartDue');
           expect(step.before.restarts).toBe(policy.maxRestarts);
@@ -124,12 +134,15 @@ describe('lifecycle properties over random event sequences', () => {
     );
   });
 
-  test('only stop leads to stopped', () => {
+  test('only stop, or a clean exit under on-failure or never, leads to stopped', () => {
     fc.assert(
       fc.property(runArb, ({ policy, steps }) => {
         for (const step of replay(policy, steps)) {
           if (step.after.lifecycle.state === 'stopped' && step.before.state !== 'stopped') {
-            expect(step.event.type).toBe('stopRequested');
+            const { event } = step;
+            // …or a clean exit under on-failure or never, which rests in stopped (README, Restart policies).
+            if (event.type === 'exited' && event.code === 0 && policy.restart !== 'always') continue;
+            expect(event.type).toBe('stopRequested');
           }
         }
       }),

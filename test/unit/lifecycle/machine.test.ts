@@ -12,6 +12,8 @@ const policy: LifecyclePolicy = {
   maxRestartBackoff: 300_000,
   resetAfter: 600_000,
   noRestartExitCodes: [78],
+  restart: 'always',
+  backoff: 'linear',
 };
 
 const at = (state: PluginState, changes: Partial<Lifecycle> = {}): Lifecycle => ({

@@ -26,6 +26,7 @@ export const eventTypes: readonly SupervisorEventType[] = [
   'reloaded',
   'dependencyCheck',
   'dependencyTransition',
+  'readiness',
   'supervisor',
 ];
 

@@ -42,6 +42,19 @@ export type SupervisorEvent =
   | { type: 'restartScheduled'; plugin: string; delayMs: number; at: number }
   /** A restart, stop or start asked for by hand began or finished (a copy, taken then). */
   | { type: 'operation'; plugin: string; operation: Operation; at: number }
+  /**
+   * The verdict of a plugin's `readiness:` probe changed (README, Readiness):
+   * `unknown` when a new process came up is not news; passing ↔ failing is.
+   */
+  | {
+      type: 'readiness';
+      plugin: string;
+      generation: number;
+      from: 'unknown' | 'passing' | 'failing';
+      to: 'unknown' | 'passing' | 'failing';
+      reason: string;
+      at: number;
+    }
   /** One check of a dependency under `checks:`. */
   | { type: 'dependencyCheck'; plugin?: undefined; dependency: string; check: CheckRecord }
   /** A dependency's verdict changed. */

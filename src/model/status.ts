@@ -58,6 +58,32 @@ export interface PluginStatus {
   lastExit: ExitRecord | null;
   /** The last start failure, with the tail of the plugin's stderr. */
   lastError: string | null;
+  /**
+   * Whether it may take work: healthy or degraded, and its `readiness:` probe
+   * (when it has one) passing. Absent in a status built by hand: then it is
+   * ready while healthy or degraded.
+   */
+  ready?: boolean;
+  /** Its `readiness:` probe; null (or absent) when it has none. */
+  readiness?: ReadinessProbeStatus | null;
+}
+
+/** A plugin's `readiness:` probe as the API shows it; a plain value. */
+export interface ReadinessProbeStatus {
+  protocol: Exclude<CheckProtocol, 'plugin'>;
+  /** What is asked, in words: `http http://127.0.0.1:8080/ready`. */
+  target: string;
+  /**
+   * `passing` after successThreshold passes in a row, `failing` after
+   * failureThreshold failures in a row, `unknown` until either since the
+   * process came up (not ready yet).
+   */
+  verdict: 'unknown' | 'passing' | 'failing';
+  reason: string;
+  since: number;
+  lastCheck: CheckRecord | null;
+  /** Failed probes in a row. */
+  failureCount: number;
 }
 
 /** Where a dependency stands: not checked yet, or the verdict of its checks. */

@@ -221,6 +221,7 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
         noteChange();
         return;
       case 'dependencyTransition':
+      case 'readiness':
         noteChange();
         return;
       case 'supervisor':

@@ -20,6 +20,11 @@ const summaryServiceSchema = z.object({
   /** Null while no process runs, and for checks. */
   uptime_seconds: z.number().nonnegative().nullable(),
   restart_count: z.number().int().nonnegative(),
+  /**
+   * May it take work: a plugin serving with its readiness probe (if any)
+   * passing, a check serving. Optional: hubs from before it send none.
+   */
+  ready: z.boolean().optional(),
 });
 
 /** A hub's whole state, in the summary shape the README documents. */

@@ -4,7 +4,7 @@ import type { DependencyState } from '../model/status.js';
 import type { PluginState } from '../model/plugin-state.js';
 import type { SupervisorEvent } from '../model/events.js';
 import type { HealthSummary, ServiceStatus, ServiceType, SummaryService } from './summary-schema.js';
-import { snapshotStatus } from '../supervisor/overall.js';
+import { isServing, snapshotStatus } from '../supervisor/overall.js';
 import type { DependencyStatus, PluginStatus, SupervisorSnapshot } from '../model/status.js';
 
 /** One plugin's transition, on its own subject. */
@@ -54,6 +54,7 @@ const toPluginService = (status: PluginStatus, now: number): SummaryService => (
   version: status.info?.version ?? '',
   uptime_seconds: uptimeSecondsOf(status, now),
   restart_count: status.restartCount,
+  ready: status.ready ?? isServing(status.state),
 });
 
 const toCheckService = (status: DependencyStatus): SummaryService => ({
@@ -66,6 +67,7 @@ const toCheckService = (status: DependencyStatus): SummaryService => ({
   version: '',
   uptime_seconds: null,
   restart_count: 0,
+  ready: status.state === 'healthy' || status.state === 'degraded',
 });
 
 /**

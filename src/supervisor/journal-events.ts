@@ -19,6 +19,7 @@ export const journalEvents = (bus: EventBus<SupervisorEvent>, journal: Journal):
       case 'startFailed':
       case 'reloaded':
       case 'dependencyTransition':
+      case 'readiness':
       case 'supervisor':
         journal.append(event);
         return;

@@ -62,6 +62,9 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
           `check ${event.dependency}: ${event.check.outcome}${event.check.outcome === 'fail' ? ` (${event.check.message})` : ''}`,
         );
         return;
+      case 'readiness':
+        log[event.to === 'failing' ? 'warn' : 'info'](line, `${plugin}: readiness ${event.from} → ${event.to} (${event.reason})`);
+        return;
       case 'dependencyTransition':
         log[event.to === 'unhealthy' ? (event.critical ? 'error' : 'warn') : 'info'](
           line,

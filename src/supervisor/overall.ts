@@ -6,7 +6,7 @@ import type { PluginStatus, StartupProgress, SupervisorSnapshot } from '../model
 export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 /** The part of a plugin's status the verdicts depend on. */
-export type PluginVerdictInput = Pick<PluginStatus, 'name' | 'state' | 'critical'>;
+export type PluginVerdictInput = Pick<PluginStatus, 'name' | 'state' | 'critical' | 'ready'>;
 
 /** The part of a dependency's status the verdicts depend on. */
 export interface DependencyVerdictInput {
@@ -85,12 +85,13 @@ export const snapshotStatus = (
 };
 
 /**
- * True when every critical plugin is healthy or degraded.
+ * True when every critical plugin is healthy or degraded (and ready, when its status says).
  *
  * @example
  * isReady([{ name: 'a', state: 'unknown', critical: true }]); // false
  */
-export const isReady = (plugins: readonly PluginVerdictInput[]): boolean => plugins.every((p) => !p.critical || isServing(p.state));
+export const isReady = (plugins: readonly PluginVerdictInput[]): boolean =>
+  plugins.every((p) => !p.critical || (p.ready ?? isServing(p.state)));
 
 /**
  * What start-up still lacks, in words, or null once it has tried every plugin.
@@ -108,7 +109,8 @@ export const startupReason = (startup: StartupProgress | null | undefined): stri
  * drain hale before the plugins go), nor during start-up until every
  * plugin's first start has been tried (come up or failed) — a snapshot
  * with no plugin yet is not ready — and never while a critical plugin or
- * check is not serving.
+ * check is not serving, nor while a critical plugin is not ready (its
+ * `readiness:` probe fails; see plugin-ready.ts).
  *
  * @example
  * readiness({ shuttingDown: false, plugins: [] }); // { ready: true, reason: 'every critical plugin is serving', notReady: [] }
@@ -121,7 +123,12 @@ export const readiness = (snapshot: {
   plugins: readonly PluginVerdictInput[];
   dependencies?: readonly DependencyVerdictInput[];
 }): Readiness => {
-  const notReady = snapshot.plugins.filter((p) => p.critical && !isServing(p.state)).map((p) => ({ name: p.name, state: p.state }));
+  // `ready` absent (a status built by hand) is the old rule: serving is ready.
+  const notReady = snapshot.plugins
+    .filter((p) => p.critical && !(p.ready ?? isServing(p.state)))
+    .map((p) => ({ name: p.name, state: p.state }));
+  const notServing = notReady.filter((p) => !isServing(p.state));
+  const servingNotReady = notReady.filter((p) => isServing(p.state));
   const checksNotReady = (snapshot.dependencies ?? [])
     .filter((d) => d.critical && !dependencyServes(d.state))
     .map((d) => ({ name: d.name, state: d.state }));
@@ -132,7 +139,8 @@ export const readiness = (snapshot: {
     return { ready: true, reason: 'every critical plugin is serving', ...lists };
   const words = [
     starting ?? '',
-    notReady.length === 0 ? '' : `critical plugins not serving: ${notReady.map((p) => `${p.name} (${p.state})`).join(', ')}`,
+    notServing.length === 0 ? '' : `critical plugins not serving: ${notServing.map((p) => `${p.name} (${p.state})`).join(', ')}`,
+    servingNotReady.length === 0 ? '' : `critical plugins not ready: ${servingNotReady.map((p) => `${p.name} (${p.state})`).join(', ')}`,
     checksNotReady.length === 0 ? '' : `critical checks failing: ${checksNotReady.map((d) => `${d.name} (${d.state})`).join(', ')}`,
   ];
   return { ready: false, reason: words.filter((w) => w !== '').join('; '), ...lists };

@@ -7,6 +7,9 @@ import type { PluginProcess } from '../plugin/spawn-plugin.js';
 import type { ExitInfo } from '../process/run-process.js';
 import type { ProbeResult } from '../checks/probe-verdict.js';
 import { createHealthFeed, type HealthFeed, type HeardBy } from '../checks/health-feed.js';
+import { startReadinessChecks } from '../checks/readiness-checks.js';
+import type { CheckSchedule } from '../checks/schedule-checks.js';
+import type { CheckRecord } from '../model/check-record.js';
 import { guardIntervalOf } from '../config/guard-interval.js';
 import type { PluginOutput } from '../plugin/output.js';
 import type { ProcessGuard } from '../containment/process-guard.js';
@@ -37,6 +40,8 @@ export interface InstanceHooks {
   exited(exit: ExitInfo, details: { pid: number; stderrTail: string; expected: boolean; ready: boolean }): void;
   /** A verdict on its health: `pushed` by the plugin on its stream, or `polled`. */
   checked(result: ProbeResult, by: HeardBy): void;
+  /** One run of its `readiness:` probe (only a plugin with one, only while up). */
+  readinessChecked?(check: CheckRecord): void;
   stopped(pid: number, stage: StopStage, durationMs: number): void;
 }
 
@@ -55,6 +60,8 @@ export type InstanceState =
       stderrTail: () => string;
       /** Its health, pushed or polled, at the cadence the runner sets. */
       checks: HealthFeed;
+      /** Its `readiness:` probe on its own cadence; null when it has none. */
+      readiness: CheckSchedule | null;
     }
   /** A stop was asked for; `process` is null while nothing was spawned (a spawn under way still lands here). */
   | {
@@ -136,6 +143,8 @@ export class PluginInstance {
     const state = this.state;
     if (state.phase !== 'up') return;
     state.checks.every(ms);
+    // Readiness keeps its own cadence while the process is up; leaving up (stop, exit) ends it with the checks.
+    if (ms === null) state.readiness?.every(null);
   }
 
   /** Sends a signal to the running process group; the leader's pid, or null when nothing ran to get it. */
@@ -220,7 +229,16 @@ export class PluginInstance {
       guardInterval: guardIntervalOf(this.config),
       random: this.deps.random ?? Math.random,
     });
-    this.state = { phase: 'up', process, client, address: target, stderrTail, checks };
+    const readinessConfig = this.config.readiness;
+    const readiness =
+      readinessConfig === null
+        ? null
+        : startReadinessChecks(readinessConfig, probeTarget, {
+            signal,
+            heard: (check) => this.hooks.readinessChecked?.(check),
+            ...(this.deps.random === undefined ? {} : { random: this.deps.random }),
+          });
+    this.state = { phase: 'up', process, client, address: target, stderrTail, checks, readiness };
     this.hooks.ready(result.launched);
   }
 

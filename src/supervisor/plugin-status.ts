@@ -2,7 +2,8 @@ import type { CheckHistory } from '../checks/check-history.js';
 import type { PluginConfig } from '../config/types.js';
 import type { Lifecycle } from '../lifecycle/state.js';
 import type { PluginInfo } from '../model/health-report.js';
-import type { ExitRecord, PluginStatus, StoppingProcess } from '../model/status.js';
+import type { ExitRecord, PluginStatus, ReadinessProbeStatus, StoppingProcess } from '../model/status.js';
+import { isPluginReady } from './plugin-ready.js';
 import type { PluginInstance } from './plugin-instance.js';
 
 /** What a runner holds that its status shows. */
@@ -22,6 +23,8 @@ export interface RunnerFacts {
   readyAt: number | null;
   lastExit: ExitRecord | null;
   lastError: string | null;
+  /** Its `readiness:` probe, null when it has none. */
+  readiness: ReadinessProbeStatus | null;
 }
 
 /**
@@ -62,5 +65,7 @@ export const toPluginStatus = (view: RunnerView, facts: RunnerFacts): PluginStat
     nextRestartAt: lifecycle.restartAt,
     lastExit: facts.lastExit,
     lastError: facts.lastError,
+    ready: isPluginReady({ state: lifecycle.state, readiness: facts.readiness }),
+    readiness: facts.readiness,
   };
 };

@@ -17,6 +17,7 @@ import { toPluginStatus } from './plugin-status.js';
 import type { ControlOutcome, RunnerDeps } from './runner-deps.js';
 import { PluginInstance, type InstanceHooks } from './plugin-instance.js';
 import type { ExitRecord, PluginStatus } from '../model/status.js';
+import { hearReadiness, initialReadiness, toReadinessStatus, type ReadinessMemory } from './readiness-memory.js';
 
 /**
  * Supervises one plugin: feeds what happens to it into the pure lifecycle and
@@ -58,6 +59,8 @@ export class PluginRunner {
   private retiring: Promise<void> | null = null;
   /** The first start has come to something: up, failed, or never wanted (stopped by hand, retired). */
   private firstStartTried: boolean;
+  /** The current process's `readiness:` probe, afresh with each process; unused without one. */
+  private readiness: ReadinessMemory;
 
   /** `stoppedReason` says why a plugin that is not started yet stays stopped. */
   constructor(
@@ -72,6 +75,7 @@ export class PluginRunner {
     this.now = deps.now ?? Date.now;
     this.lifecycle = initialLifecycle(this.now(), stoppedReason);
     this.firstStartTried = stoppedReason !== undefined;
+    this.readiness = initialReadiness(this.now());
     const replaced = replaces;
     if (replaced !== undefined) {
       this.generation = replaced.lastGeneration;
@@ -182,6 +186,7 @@ export class PluginRunner {
         readyAt: this.readyAt,
         lastExit: this.lastExit,
         lastError: this.lastError,
+        readiness: config.readiness === null ? null : toReadinessStatus(this.readiness, config.readiness),
       },
     );
   }
@@ -189,7 +194,9 @@ export class PluginRunner {
   private dispatch(event: LifecycleEvent): void {
     const before = this.lifecycle;
     const at = this.now();
-    const { lifecycle, effects } = next(before, event, this.policy, at);
+    // The jitter of an exponential backoff is drawn here, so the lifecycle stays a pure function.
+    const policy = this.policy.backoff === 'exponential' ? { ...this.policy, jitter: (this.deps.random ?? Math.random)() } : this.policy;
+    const { lifecycle, effects } = next(before, event, policy, at);
     this.lifecycle = lifecycle;
     // A restart asked for while restarting stays in that state, but is news all the same.
     if (lifecycle.state !== before.state || (event.type === 'restartRequested' && lifecycle !== before)) {
@@ -294,6 +301,7 @@ export class PluginRunner {
         this.info = launched.info;
         this.readyAt = at;
         this.history.forgetReport();
+        this.readiness = initialReadiness(at);
         this.dispatch({ type: 'started' });
       },
       startFailed: (reason, code) => {
@@ -318,6 +326,16 @@ export class PluginRunner {
         if (!isCurrent()) return;
         this.history.record(result);
         this.dispatch({ type: 'checked', outcome: result.check.outcome, reason: result.check.message, pushed: by === 'pushed' });
+      },
+      readinessChecked: (check) => {
+        const config = this.config.readiness;
+        if (!isCurrent() || config === null) return;
+        const before = toReadinessStatus(this.readiness, config).verdict;
+        this.readiness = hearReadiness(this.readiness, check, config, this.now());
+        const after = toReadinessStatus(this.readiness, config);
+        if (after.verdict !== before) {
+          this.publish({ type: 'readiness', plugin, generation, from: before, to: after.verdict, reason: after.reason, at: after.since });
+        }
       },
       stopped: (pid, stage, durationMs) => this.publish({ type: 'stopped', plugin, generation, pid, stage, durationMs, at: this.now() }),
     };

@@ -6,8 +6,9 @@ import { supervisorService, type ServingChange, type ServingSource, type Serving
 
 /**
  * The grpc.health.v1 status of every service: "" is SERVING while the
- * supervisor is ready (every critical plugin serves and it is not shutting
- * down); a plugin, by its name, while it is healthy or degraded.
+ * supervisor is ready (every critical plugin serves and is ready, and it is
+ * not shutting down); a plugin, by its name, while it is healthy or degraded
+ * (its liveness: a failing readiness probe does not change it).
  *
  * @example
  * servingStatuses({ shuttingDown: false, plugins: [{ name: 'greeter', state: 'degraded', critical: true }] });
@@ -56,6 +57,7 @@ export interface ServingSourceOptions {
 const changesServing = (event: SupervisorEvent): boolean =>
   event.type === 'transition' ||
   event.type === 'dependencyTransition' ||
+  event.type === 'readiness' ||
   event.type === 'reloaded' ||
   event.type === 'supervisor' ||
   event.type === 'ready' ||

@@ -33,6 +33,8 @@ defaults:                      # every key may also be set per plugin
   startTimeout: 30s
   stopTimeout: 10s
   resetAfter: 10m
+  restart: always
+  backoff: linear
 plugins:
   - name: greeter
     command: node
@@ -62,6 +64,8 @@ const spelledOutDefaults = {
   degradedLatency: null,
   stopSignal: 'SIGTERM',
   noRestartExitCodes: [78],
+  restart: 'always',
+  backoff: 'linear',
 };
 
 describe('a minimal config', () => {
@@ -103,6 +107,7 @@ describe('a minimal config', () => {
             maxPort: 25_000,
           },
           health: { protocol: 'plugin', watch: true, retries: 0, retryDelayMs: 100 },
+          readiness: null,
         },
       ],
       checks: [],

@@ -120,6 +120,7 @@ describe('buildSummary', () => {
           version: '1.0.0',
           uptime_seconds: 90,
           restart_count: 0,
+          ready: true,
         },
         {
           name: 'billing.v2',
@@ -131,6 +132,7 @@ describe('buildSummary', () => {
           version: '2.1.0',
           uptime_seconds: 2.5,
           restart_count: 1,
+          ready: true,
         },
         {
           name: 'flaky',
@@ -142,6 +144,7 @@ describe('buildSummary', () => {
           version: '',
           uptime_seconds: null,
           restart_count: 3,
+          ready: false,
         },
       ],
       checks: [
@@ -155,6 +158,7 @@ describe('buildSummary', () => {
           version: '',
           uptime_seconds: null,
           restart_count: 0,
+          ready: false,
         },
       ],
       hale: { version: '0.1.0-test', pid: 999, uptime_seconds: 120, shutting_down: false },

@@ -51,6 +51,8 @@ export interface PluginBody {
   lastError: string | null;
   components: ComponentBody[];
   version: string;
+  /** Serving, and its readiness probe (if any) passing (README, Readiness). */
+  ready: boolean;
 }
 
 export interface CheckBody {
@@ -144,6 +146,21 @@ export interface PluginProcessBody {
   address: string | null;
   uptimeSeconds: number | null;
   restartCount: number;
+  /** May it take work: serving, and its readiness probe (if any) passing (README, Readiness). */
+  ready: boolean;
+  /** Its `readiness:` probe; null when it has none. */
+  readiness: ReadinessProbeBody | null;
+}
+
+/** A plugin's `readiness:` probe in GET /plugins/status. */
+export interface ReadinessProbeBody {
+  verdict: 'unknown' | 'passing' | 'failing';
+  protocol: string;
+  target: string;
+  reason: string;
+  since: string;
+  failureCount: number;
+  lastCheck: CheckBody | null;
 }
 
 /** GET /plugins/status. */

@@ -1,8 +1,8 @@
 import { isServing } from '../supervisor/overall.js';
-import type { PluginStatus } from '../model/status.js';
+import type { PluginStatus, ReadinessProbeStatus } from '../model/status.js';
 import type { CheckRecord } from '../model/check-record.js';
 import { uptimeSecondsOf } from '../model/uptime.js';
-import type { CheckBody, PluginBody, PluginDetailBody } from './bodies.js';
+import type { CheckBody, PluginBody, PluginDetailBody, ReadinessProbeBody } from './bodies.js';
 import { formatGoDuration } from './go-duration.js';
 
 /** An epoch-ms time as ISO text, null kept. */
@@ -67,7 +67,27 @@ export const toPluginBody = (status: PluginStatus, now: number): PluginBody => (
     message: c.message,
   })),
   version: status.info?.version ?? '',
+  ready: status.ready ?? isServing(status.state),
 });
+
+/**
+ * A plugin's `readiness:` probe as JSON, or null when it has none.
+ *
+ * @example
+ * toReadinessBody(status.readiness)?.verdict; // 'passing'
+ */
+export const toReadinessBody = (readiness: ReadinessProbeStatus | null | undefined): ReadinessProbeBody | null =>
+  readiness === null || readiness === undefined
+    ? null
+    : {
+        verdict: readiness.verdict,
+        protocol: readiness.protocol,
+        target: readiness.target,
+        reason: readiness.reason,
+        since: new Date(readiness.since).toISOString(),
+        failureCount: readiness.failureCount,
+        lastCheck: readiness.lastCheck === null ? null : toCheckBody(readiness.lastCheck),
+      };
 
 /**
  * The detailed form for /plugins/health: the body plus the name and the recent checks.

@@ -28,6 +28,7 @@ export const restartDelay = (
   if (n <= 0 || restartBackoff <= 0) return 0;
   if (backoff === 'linear') return Math.min(restartBackoff * n, maxRestartBackoff);
   const grown = Math.min(restartBackoff * 2 ** Math.min(n - 1, maxExponent), maxRestartBackoff);
-  const spread = Math.min(Math.max(jitter, 0), 1);
+  // A draw outside [0, 1) (NaN included) from a faulty source is held to the range rather than trusted.
+  const spread = Number.isFinite(jitter) ? Math.min(Math.max(jitter, 0), 1) : 0;
   return Math.round(grown * (1 - jitterShare * spread));
 };

@@ -4,10 +4,10 @@ import type { PluginProcessBody, PluginsHealthBody, PluginsStatusBody } from '..
 import { answerControl } from '../control-answer.js';
 import { answerError, rejectMethod } from '../errors.js';
 import type { ManagementGuard } from '../management/guard.js';
-import { toPluginDetailBody } from '../plugin-body.js';
+import { toPluginDetailBody, toReadinessBody } from '../plugin-body.js';
 import { uptimeSecondsOf } from '../../model/uptime.js';
 import { readRestartTarget } from '../restart-target.js';
-import { snapshotStatus, summarize } from '../../supervisor/overall.js';
+import { isServing, snapshotStatus, summarize } from '../../supervisor/overall.js';
 
 const readMethods = 'GET, HEAD';
 
@@ -42,6 +42,8 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
       address: p.address,
       uptimeSeconds: uptimeSecondsOf(p, snapshot.now),
       restartCount: p.restartCount,
+      ready: p.ready ?? isServing(p.state),
+      readiness: toReadinessBody(p.readiness),
     }));
     return c.json({
       enabled: true,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { closedObject } from './closed-object.js';
 import { countField, durationField } from './fields.js';
 import { checkTargetShape, resolveCheckTarget, type TargetIssue } from './health-schema.js';
@@ -41,7 +41,7 @@ export const resolveReadiness = (
         {
           key: 'protocol',
           message:
-            'protocol plugin asks the same HealthCheck as health:; a readiness probe asks something else: grpc (a service on the plugin\'s own address), http, tcp or exec',
+            "protocol plugin asks the same HealthCheck as health:; a readiness probe asks something else: grpc (a service on the plugin's own address), http, tcp or exec",
         },
       ],
     };

@@ -195,7 +195,10 @@ const resolvePluginParts = (
   }
   const ready = readiness?.readiness ?? null;
   if (noAddress && ready?.check.protocol === 'grpc' && ready.check.address === null) {
-    report(['readiness', 'protocol'], 'with handshake: none there is no address to ask over gRPC: give readiness an address:, or the plugin an address:');
+    report(
+      ['readiness', 'protocol'],
+      'with handshake: none there is no address to ask over gRPC: give readiness an address:, or the plugin an address:',
+    );
     return null;
   }
   return { handshake: handshake.handshake, health: check, readiness: ready };

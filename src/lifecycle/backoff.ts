@@ -22,7 +22,11 @@ const maxExponent = 52;
  */
 export const restartDelay = (
   n: number,
-  { restartBackoff, maxRestartBackoff, backoff = 'linear' }: Pick<LifecyclePolicy, 'restartBackoff' | 'maxRestartBackoff'> & Partial<Pick<LifecyclePolicy, 'backoff'>>,
+  {
+    restartBackoff,
+    maxRestartBackoff,
+    backoff = 'linear',
+  }: Pick<LifecyclePolicy, 'restartBackoff' | 'maxRestartBackoff'> & Partial<Pick<LifecyclePolicy, 'backoff'>>,
   jitter = 0,
 ): number => {
   if (n <= 0 || restartBackoff <= 0) return 0;

@@ -72,18 +72,28 @@ describe('a failing readiness probe', () => {
 
       // Healthy, but not ready: the probe fails.
       const before = await status();
-      expect(before).toMatchObject({ state: 'healthy', ready: false, restartCount: 0, readiness: { verdict: 'failing', protocol: 'exec' } });
+      expect(before).toMatchObject({
+        state: 'healthy',
+        ready: false,
+        restartCount: 0,
+        readiness: { verdict: 'failing', protocol: 'exec' },
+      });
       expect(before?.readiness?.lastCheck).toMatchObject({ outcome: 'fail' });
       const pid = before?.pid;
       expect(typeof pid).toBe('number');
       expect(await readiness()).toEqual({
         status: 503,
-        body: expect.objectContaining({ reason: 'critical plugins not ready: web (healthy)', notReady: [{ name: 'web', state: 'healthy' }] }),
+        body: expect.objectContaining({
+          reason: 'critical plugins not ready: web (healthy)',
+          notReady: [{ name: 'web', state: 'healthy' }],
+        }),
       });
       expect(await health.check('')).toEqual({ ok: true, status: 'NOT_SERVING' });
       // The plugin's own service is its liveness: it serves.
       expect(await health.check('web')).toEqual({ ok: true, status: 'SERVING' });
-      expect(webIn(await summaries.first((m) => webIn(m)?.state === 'healthy' && webIn(m)?.ready === false))).toMatchObject({ ready: false });
+      expect(webIn(await summaries.first((m) => webIn(m)?.state === 'healthy' && webIn(m)?.ready === false))).toMatchObject({
+        ready: false,
+      });
       const watch = health.watch('');
       expect(await watch.next()).toBe('NOT_SERVING');
 

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { SupervisorEvent } from '../../src/model/events.js';
 import { alive } from '../helpers/alive.js';
 import { flakyMain, requireBuilt } from '../helpers/paths.js';
+import type { EventBus } from '../../src/util/event-bus.js';
 import { pluginConfig } from '../helpers/supervised.js';
 import { useSupervisedSuite } from '../helpers/supervised-suite.js';
 import { waitForEvent } from '../helpers/wait-for-event.js';
@@ -14,6 +15,10 @@ const becomes =
   (plugin: string, to: Transition['to']) =>
   (event: SupervisorEvent): event is Transition =>
     event.type === 'transition' && event.plugin === plugin && event.to === to;
+const becomesAgain =
+  (plugin: string, to: Transition['to'], restartCount: number) =>
+  (event: SupervisorEvent): event is Transition =>
+    becomes(plugin, to)(event) && event.restartCount === restartCount;
 const of = (events: SupervisorEvent[], plugin: string, type: SupervisorEvent['type']) =>
   events.filter((e) => e.type === type && e.plugin === plugin);
 
@@ -21,22 +26,30 @@ const { supervise } = useSupervisedSuite();
 
 beforeAll(() => requireBuilt());
 
-/** After `after`, no process of `plugin` is spawned within `ms`: the first automatic restart would be immediate. */
-const noSpawnWithin = async (supervised: { supervisor: { events: Parameters<typeof waitForEvent>[0] } }, plugin: string, ms: number) => {
+/** No process of `plugin` is spawned within `ms` from now: an automatic restart, the first being immediate, would be. */
+const noSpawnWithin = async (supervised: { supervisor: { events: EventBus<SupervisorEvent> } }, plugin: string, ms: number) => {
   const spawned = waitForEvent<SupervisorEvent>(supervised.supervisor.events, (e) => e.type === 'spawned' && e.plugin === plugin, ms);
   await expect(spawned).rejects.toThrow();
 };
 
 describe('restart: never', () => {
   test('a crash (exit 3) leaves it failed, with why, no restart, and its process gone', async () => {
-    const supervised = await supervise([pluginConfig('crash', [flakyMain, '--crash-after', '300ms', '--crash-code', '3'], { restart: 'never' })]);
+    const supervised = await supervise([
+      pluginConfig('crash', [flakyMain, '--crash-after', '300ms', '--crash-code', '3'], { restart: 'never' }),
+    ]);
     const { first, supervisor, events } = supervised;
     await first(becomes('crash', 'healthy'));
     const failed = await first(becomes('crash', 'failed'));
     expect(failed.from).toBe('healthy');
     expect(failed.reason).toBe('exit code 3; restart: never, so it is not restarted');
     expect(of(events, 'crash', 'restartScheduled')).toEqual([]);
-    expect(supervisor.plugin('crash')).toMatchObject({ state: 'failed', restartCount: 0, pid: null, nextRestartAt: null, lastExit: { code: 3 } });
+    expect(supervisor.plugin('crash')).toMatchObject({
+      state: 'failed',
+      restartCount: 0,
+      pid: null,
+      nextRestartAt: null,
+      lastExit: { code: 3 },
+    });
     await noSpawnWithin(supervised, 'crash', 600);
   });
 
@@ -51,7 +64,7 @@ describe('restart: never', () => {
     expect(alive(pid)).toBe(false);
     // Manual starts and restarts always work, whatever the policy.
     expect(await supervisor.control('killed', 'start', 'test')).toMatchObject({ ok: true, accepted: true });
-    await first((e) => becomes('killed', 'healthy')(e) && e.restartCount === 1);
+    await first(becomesAgain('killed', 'healthy', 1));
     expect(supervisor.plugin('killed')?.pid).not.toBe(pid);
   });
 
@@ -69,7 +82,9 @@ describe('restart: never', () => {
   });
 
   test('a clean exit (code 0) leaves it stopped, with a reason that says why', async () => {
-    const supervised = await supervise([pluginConfig('done', [flakyMain, '--crash-after', '300ms', '--crash-code', '0'], { restart: 'never' })]);
+    const supervised = await supervise([
+      pluginConfig('done', [flakyMain, '--crash-after', '300ms', '--crash-code', '0'], { restart: 'never' }),
+    ]);
     const { first, supervisor } = supervised;
     await first(becomes('done', 'healthy'));
     const stopped = await first(becomes('done', 'stopped'));
@@ -85,7 +100,7 @@ describe('restart: on-failure', () => {
       pluginConfig('worker', [flakyMain, '--crash-after', '400ms', '--crash-code', '1'], { restart: 'on-failure', maxRestarts: 3 }),
     ]);
     const { first, supervisor, events } = supervised;
-    const restarted = await first((e) => becomes('worker', 'healthy')(e) && e.restartCount === 1);
+    const restarted = await first(becomesAgain('worker', 'healthy', 1));
     expect(restarted.restarts).toBe(1);
     expect(of(events, 'worker', 'exited')).toMatchObject([{ code: 1, expected: false }]);
     expect(supervisor.plugin('worker')?.state).toBe('healthy');
@@ -96,7 +111,7 @@ describe('restart: on-failure', () => {
     const { first, supervisor } = supervised;
     await first(becomes('signalled', 'healthy'));
     process.kill(supervisor.plugin('signalled')?.pid ?? -1, 'SIGKILL');
-    const back = await first((e) => becomes('signalled', 'healthy')(e) && e.restartCount === 1);
+    const back = await first(becomesAgain('signalled', 'healthy', 1));
     expect(back.restarts).toBe(1);
   });
 

@@ -37,11 +37,15 @@ describe('restart: and backoff:', () => {
     expect(issuesOf('defaults:\n  backoff: fibonacci\nplugins: []\n')).toEqual([
       '/etc/hale/supervisor.yaml:2:12: defaults.backoff: expected one of linear, exponential, got "fibonacci"',
     ]);
-    expect(issuesOf(plugin('    restart: [always]\n'))).toEqual([expect.stringMatching(/^\/etc\/hale\/supervisor.yaml:4:14: plugins\[0\]\.restart: expected one of/)]);
+    expect(issuesOf(plugin('    restart: [always]\n'))).toEqual([
+      expect.stringMatching(/^\/etc\/hale\/supervisor.yaml:4:14: plugins\[0\]\.restart: expected one of/),
+    ]);
   });
 
   test('a near miss of the key is named', () => {
-    expect(issuesOf(plugin('    restartPolicy: never\n'))).toEqual([expect.stringMatching(/plugins\[0\]\.restartPolicy: unknown key "restartPolicy"/)]);
+    expect(issuesOf(plugin('    restartPolicy: never\n'))).toEqual([
+      expect.stringMatching(/plugins\[0\]\.restartPolicy: unknown key "restartPolicy"/),
+    ]);
   });
 });
 
@@ -63,7 +67,13 @@ describe("a plugin's readiness:", () => {
   test.each([
     [
       '    readiness: { protocol: http, url: "http://127.0.0.1:8080/ready", interval: 1s, timeout: 500ms, failureThreshold: 1, successThreshold: 2 }',
-      { intervalMs: 1_000, timeoutMs: 500, failureThreshold: 1, successThreshold: 2, check: { protocol: 'http', url: 'http://127.0.0.1:8080/ready' } },
+      {
+        intervalMs: 1_000,
+        timeoutMs: 500,
+        failureThreshold: 1,
+        successThreshold: 2,
+        check: { protocol: 'http', url: 'http://127.0.0.1:8080/ready' },
+      },
     ],
     ['    readiness: { protocol: grpc, service: ready }', { check: { protocol: 'grpc', service: 'ready', address: null } }],
     [
@@ -76,10 +86,14 @@ describe("a plugin's readiness:", () => {
 
   test('needs a protocol, and refuses plugin: that is the liveness check asked again', () => {
     expect(issuesOf(plugin('    readiness: { port: 8080 }\n'))).toEqual([
-      expect.stringMatching(/^\/etc\/hale\/supervisor.yaml:4:16: plugins\[0\]\.readiness\.protocol: missing required key \(one of plugin, grpc, http, tcp, exec\)$/),
+      expect.stringMatching(
+        /^\/etc\/hale\/supervisor.yaml:4:16: plugins\[0\]\.readiness\.protocol: missing required key \(one of plugin, grpc, http, tcp, exec\)$/,
+      ),
     ]);
     expect(issuesOf(plugin('    readiness:\n      protocol: plugin\n'))).toEqual([
-      expect.stringMatching(/^\/etc\/hale\/supervisor.yaml:5:17: plugins\[0\]\.readiness\.protocol: protocol plugin asks the same HealthCheck as health:/),
+      expect.stringMatching(
+        /^\/etc\/hale\/supervisor.yaml:5:17: plugins\[0\]\.readiness\.protocol: protocol plugin asks the same HealthCheck as health:/,
+      ),
     ]);
   });
 
@@ -93,7 +107,11 @@ describe("a plugin's readiness:", () => {
   });
 
   test('bad cadences and unknown keys are errors at their place', () => {
-    expect(issuesOf(plugin('    readiness:\n      protocol: tcp\n      port: 1\n      interval: 10\n      failureThreshold: 0\n      intervall: 1s\n'))).toEqual([
+    expect(
+      issuesOf(
+        plugin('    readiness:\n      protocol: tcp\n      port: 1\n      interval: 10\n      failureThreshold: 0\n      intervall: 1s\n'),
+      ),
+    ).toEqual([
       expect.stringMatching(/:7:17: plugins\[0\]\.readiness\.interval: expected a duration with a unit, got the number 10 \(write "10s"\)/),
       expect.stringMatching(/:8:25: plugins\[0\]\.readiness\.failureThreshold: expected a whole number ≥ 1, got the number 0/),
       expect.stringMatching(/:9:7: plugins\[0\]\.readiness\.intervall: unknown key "intervall" \(did you mean interval\?\)/),

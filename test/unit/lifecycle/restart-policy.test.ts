@@ -18,7 +18,12 @@ const policyOf = (restart: LifecyclePolicy['restart']): LifecyclePolicy => ({
   backoff: 'linear',
 });
 
-const at = (state: PluginState, changes: Partial<Lifecycle> = {}): Lifecycle => ({ ...initialLifecycle(0), state, reason: 'test', ...changes });
+const at = (state: PluginState, changes: Partial<Lifecycle> = {}): Lifecycle => ({
+  ...initialLifecycle(0),
+  state,
+  reason: 'test',
+  ...changes,
+});
 
 const fail: LifecycleEvent = { type: 'checked', outcome: 'fail', reason: 'deadline exceeded' };
 

@@ -20,7 +20,14 @@ const probe: ReadinessConfig = {
   check: { protocol: 'tcp', host: '127.0.0.1', port: 8080, retries: 0, retryDelayMs: 100 },
 };
 const pass = (at: number): CheckRecord => ({ at, outcome: 'pass', status: 'healthy', latencyMs: 1, message: '' });
-const fail = (at: number): CheckRecord => ({ at, outcome: 'fail', status: 'unknown', latencyMs: 1, message: 'connection refused', failure: 'unavailable' });
+const fail = (at: number): CheckRecord => ({
+  at,
+  outcome: 'fail',
+  status: 'unknown',
+  latencyMs: 1,
+  message: 'connection refused',
+  failure: 'unavailable',
+});
 
 describe('isPluginReady', () => {
   it.each(pluginStates)('without a probe, a plugin %s is ready only while it serves', (state) => {
@@ -57,7 +64,13 @@ describe('readiness of the supervisor with plugin readiness', () => {
   const serving = { name: 'web', state: 'healthy' as const, critical: true };
 
   it('is 503-worthy while a critical plugin that serves is not ready, and says so apart from the ones down', () => {
-    const verdict = readiness({ shuttingDown: false, plugins: [{ ...serving, ready: false }, { name: 'db', state: 'failed', critical: true }] });
+    const verdict = readiness({
+      shuttingDown: false,
+      plugins: [
+        { ...serving, ready: false },
+        { name: 'db', state: 'failed', critical: true },
+      ],
+    });
     expect(verdict).toMatchObject({
       ready: false,
       notReady: [

@@ -34,6 +34,10 @@ export const hearReadiness = (memory: ReadinessMemory, check: CheckRecord, confi
   lastCheck: check,
 });
 
+// A grpc probe with no address of its own asks the plugin's, which only the running process knows.
+const describeProbe = (check: ReadinessConfig['check']): string =>
+  check.protocol === 'grpc' && check.address === null ? `grpc (its own address) ${JSON.stringify(check.service)}` : describeTarget(check);
+
 /**
  * The probe as /plugins/status shows it.
  *
@@ -44,7 +48,7 @@ export const toReadinessStatus = (memory: ReadinessMemory, config: ReadinessConf
   const { state, reason, since, consecutiveFailures } = memory.judged;
   return {
     protocol: config.check.protocol,
-    target: describeTarget(config.check),
+    target: describeProbe(config.check),
     verdict: state === 'unknown' ? 'unknown' : state === 'unhealthy' ? 'failing' : 'passing',
     reason,
     since,

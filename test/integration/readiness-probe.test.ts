@@ -9,6 +9,8 @@ import { createHealthClient } from '../helpers/health-client.js';
 import { hearSubject, type Heard } from '../helpers/nats-hale.js';
 import { startNatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
 import { greeterMain, requireBuilt } from '../helpers/paths.js';
+import { pluginConfig, startSupervised } from '../helpers/supervised.js';
+import type { ReadinessConfig } from '../../src/config/types.js';
 
 // A readiness: probe apart from health: (README, Readiness), on a real hale with a real plugin, gRPC and NATS:
 // while the probe fails the plugin is not ready everywhere it shows, and it is never restarted for it.
@@ -26,6 +28,15 @@ afterEach(async () => {
   await stopAllNatsServers();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A grpc probe of `service` at the plugin's own address, every 100 ms. */
+const grpcProbe = (service: string): ReadinessConfig => ({
+  intervalMs: 100,
+  timeoutMs: 1_000,
+  failureThreshold: 1,
+  successThreshold: 1,
+  check: { protocol: 'grpc', service, address: null, watch: false, retries: 0, retryDelayMs: 100 },
+});
 
 type ServiceInSummary = { name: string; ready?: boolean; state: string };
 const webIn = (message: Heard): ServiceInSummary | undefined =>
@@ -118,6 +129,29 @@ describe('a failing readiness probe', () => {
       watch.cancel();
     } finally {
       health.close();
+    }
+  });
+});
+
+describe('a grpc readiness probe', () => {
+  test("asks grpc.health.v1 at the plugin's own address when it names none, and a service the plugin lacks is never ready", async () => {
+    const { supervisor, first } = await startSupervised([
+      pluginConfig('own', [greeterMain], { readiness: grpcProbe('plugin') }),
+      pluginConfig('lacks', [greeterMain], { readiness: grpcProbe('no.such.Service') }),
+    ]);
+    try {
+      await first((e) => e.type === 'readiness' && e.plugin === 'own' && e.to === 'passing');
+      await first((e) => e.type === 'readiness' && e.plugin === 'lacks' && e.to === 'failing');
+      expect(supervisor.plugin('own')).toMatchObject({ ready: true, readiness: { target: 'grpc (its own address) "plugin"' } });
+      const lacks = supervisor.plugin('lacks');
+      expect(lacks).toMatchObject({ state: 'healthy', ready: false, restartCount: 0, readiness: { verdict: 'failing' } });
+      expect(lacks?.readiness?.lastCheck?.outcome).toBe('fail');
+      expect(supervisor.snapshot().plugins.map((p) => [p.name, p.ready])).toEqual([
+        ['own', true],
+        ['lacks', false],
+      ]);
+    } finally {
+      await supervisor.stop('test over');
     }
   });
 });

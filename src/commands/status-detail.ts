@@ -1,4 +1,4 @@
-import type { PluginsHealthBody, PluginsStatusBody } from '../api/bodies.js';
+import type { PluginsHealthBody, PluginsStatusBody, ReadinessProbeBody } from '../api/bodies.js';
 import type { ApiClient } from '../client/api-client.js';
 import { exitCodes, failWith } from './exit-codes.js';
 import { fitWidth, terminalWidth } from './fit-width.js';
@@ -17,6 +17,19 @@ export const describeLastCheck = (at: string | null, ms: number | null, now: num
 const clean = (text: string): string => text.replace(/[\p{Cc}\u2028\u2029]/gu, ' ');
 
 const recentShown = 5;
+
+/**
+ * A readiness probe in one line: `failing, 2 in a row: connection refused (tcp 127.0.0.1:8080, last 0.4 ms, 1s ago)`.
+ *
+ * @example
+ * describeReadiness(row.readiness, Date.now()); // 'passing (exec test -f /run/web.ready, last 1.2 ms, 3s ago)'
+ */
+export const describeReadiness = (probe: ReadinessProbeBody, now: number): string => {
+  const failures = probe.failureCount === 0 ? '' : `, ${probe.failureCount} in a row`;
+  const why = probe.verdict === 'passing' ? '' : `: ${clean(probe.reason)}`;
+  const last = describeLastCheck(probe.lastCheck?.time ?? null, probe.lastCheck?.responseTimeMs ?? null, now);
+  return `${probe.verdict}${failures}${why} (${clean(probe.target)}, last ${last})`;
+};
 
 /**
  * `hale status NAME`: one plugin in detail — state and why, since when,
@@ -61,6 +74,8 @@ export const showPlugin = async (client: ApiClient, name: string, json: boolean)
         : `${plugin.lastExit.signal === null ? `code ${plugin.lastExit.code ?? '?'}` : plugin.lastExit.signal}, ${ago(plugin.lastExit.time)}`,
     ],
     ['last error', plugin.lastError === null ? null : clean(plugin.lastError)],
+    ['ready', plugin.ready ? 'yes' : 'no'],
+    ['readiness', row?.readiness == null ? null : describeReadiness(row.readiness, now)],
   ];
   const lines = [`${name}: ${plugin.state}`];
   for (const [label, value] of facts) if (value !== null) lines.push(`  ${`${label}:`.padEnd(15)}${value}`);

@@ -5,6 +5,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { PluginsStatusBody } from '../../src/api/bodies.js';
 import { startHale, stopAllHale, type LogLine } from '../helpers/hale-process.js';
+import { runHaleCli } from '../helpers/run-to-end.js';
 import { createHealthClient } from '../helpers/health-client.js';
 import { hearSubject, type Heard } from '../helpers/nats-hale.js';
 import { startNatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
@@ -107,6 +108,11 @@ describe('a failing readiness probe', () => {
       });
       const watch = health.watch('');
       expect(await watch.next()).toBe('NOT_SERVING');
+      const shown = await runHaleCli(['status', 'web', '--url', url], { cwd: dir, timeoutMs: 10_000 });
+      expect(shown.stdout).toMatch(/^ {2}ready: +no$/m);
+      expect(shown.stdout).toMatch(
+        /^ {2}readiness: +failing, \d+ in a row: exit code 1 \(exec test -f .*web-ready, last [\d.]+ ms, \d+(ms|s) ago\)$/m,
+      );
 
       // The probe passes: ready everywhere, the same process.
       writeFileSync(flag, '');
@@ -130,7 +136,7 @@ describe('a failing readiness probe', () => {
     } finally {
       health.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('a grpc readiness probe', () => {

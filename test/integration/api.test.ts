@@ -50,6 +50,7 @@ const haleFields = [
   'lastError',
   'components',
   'version',
+  'ready',
 ];
 
 describe('GET /health', () => {

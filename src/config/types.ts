@@ -90,6 +90,10 @@ export interface PluginConfig extends PolicyConfig {
   /** null is `handshake: none`: an ordinary server, no handshake line, no gRPC of hale's; its health check says how it is. */
   handshake: HandshakeConfig | null;
   health: HealthCheckConfig;
+  /** Plugins that must be healthy or degraded before this one starts; it stops before them. */
+  dependsOn: string[];
+  /** Of dependsOn: when one of these restarts, this plugin is stopped and started again once it is back. */
+  restartWith: string[];
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -37,6 +37,8 @@ export const pluginConfig = (name: string, args: string[], overrides: Partial<Pl
   degradedLatency: null,
   stopSignal: 'SIGTERM',
   noRestartExitCodes: [78],
+  dependsOn: [],
+  restartWith: [],
   ...overrides,
 });
 

@@ -103,6 +103,8 @@ describe('a minimal config', () => {
             maxPort: 25_000,
           },
           health: { protocol: 'plugin', watch: true, retries: 0, retryDelayMs: 100 },
+          dependsOn: [],
+          restartWith: [],
         },
       ],
       checks: [],

@@ -17,6 +17,12 @@ export interface StoppingProcess {
   pid: number;
 }
 
+/** A plugin another waits for (dependsOn), with the state that keeps it waiting. */
+export interface DependencyWait {
+  name: string;
+  state: PluginState;
+}
+
 /** Everything known about one plugin at one moment; a plain value. Times are epoch ms. */
 export interface PluginStatus {
   name: string;
@@ -58,6 +64,12 @@ export interface PluginStatus {
   lastExit: ExitRecord | null;
   /** The last start failure, with the tail of the plugin's stderr. */
   lastError: string | null;
+  /** The plugins it depends on (config `dependsOn`); absent when none. */
+  dependsOn?: string[];
+  /** Of dependsOn, those whose restart restarts it (config `restartWith`); absent when none. */
+  restartWith?: string[];
+  /** Held before its start until these are healthy or degraded (it is `stopped` meanwhile); absent when not waiting. */
+  waitingFor?: DependencyWait[];
 }
 
 /** Where a dependency stands: not checked yet, or the verdict of its checks. */

@@ -1,12 +1,13 @@
 import type { DependencyState } from '../model/status.js';
 import type { PluginState } from '../model/plugin-state.js';
 import type { PluginStatus, StartupProgress, SupervisorSnapshot } from '../model/status.js';
+import { dependencyStates, isPluginReady } from './dependency-readiness.js';
 
 /** The supervisor's verdict on everything it runs, as /health reports it. */
 export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 /** The part of a plugin's status the verdicts depend on. */
-export type PluginVerdictInput = Pick<PluginStatus, 'name' | 'state' | 'critical'>;
+export type PluginVerdictInput = Pick<PluginStatus, 'name' | 'state' | 'critical' | 'dependsOn'>;
 
 /** The part of a dependency's status the verdicts depend on. */
 export interface DependencyVerdictInput {
@@ -25,8 +26,8 @@ export interface Liveness {
 export interface Readiness {
   ready: boolean;
   reason: string;
-  /** The critical plugins that keep the supervisor from being ready. */
-  notReady: Array<{ name: string; state: PluginState }>;
+  /** The critical plugins that keep the supervisor from being ready; `dependenciesDown` when it is (also) theirs. */
+  notReady: Array<{ name: string; state: PluginState; dependenciesDown?: string[] }>;
   /** The critical dependencies (under `checks:`) that keep it from being ready. */
   checksNotReady: Array<{ name: string; state: DependencyState }>;
 }
@@ -121,7 +122,13 @@ export const readiness = (snapshot: {
   plugins: readonly PluginVerdictInput[];
   dependencies?: readonly DependencyVerdictInput[];
 }): Readiness => {
-  const notReady = snapshot.plugins.filter((p) => p.critical && !isServing(p.state)).map((p) => ({ name: p.name, state: p.state }));
+  const states = new Map(snapshot.plugins.map((p) => [p.name, p.state]));
+  const notReady = snapshot.plugins.flatMap((p) => {
+    const dependencies = dependencyStates(p.dependsOn ?? [], states);
+    if (!p.critical || isPluginReady(isServing(p.state), dependencies)) return [];
+    const down = dependencies.filter((d) => !isServing(d.state)).map((d) => d.name);
+    return [{ name: p.name, state: p.state, ...(down.length === 0 ? {} : { dependenciesDown: down }) }];
+  });
   const checksNotReady = (snapshot.dependencies ?? [])
     .filter((d) => d.critical && !dependencyServes(d.state))
     .map((d) => ({ name: d.name, state: d.state }));
@@ -132,11 +139,14 @@ export const readiness = (snapshot: {
     return { ready: true, reason: 'every critical plugin is serving', ...lists };
   const words = [
     starting ?? '',
-    notReady.length === 0 ? '' : `critical plugins not serving: ${notReady.map((p) => `${p.name} (${p.state})`).join(', ')}`,
+    notReady.length === 0 ? '' : `critical plugins not serving: ${notReady.map(describeNotReady).join(', ')}`,
     checksNotReady.length === 0 ? '' : `critical checks failing: ${checksNotReady.map((d) => `${d.name} (${d.state})`).join(', ')}`,
   ];
   return { ready: false, reason: words.filter((w) => w !== '').join('; '), ...lists };
 };
+
+const describeNotReady = (p: Readiness['notReady'][number]): string =>
+  p.dependenciesDown === undefined ? `${p.name} (${p.state})` : `${p.name} (${p.state}; depends on ${p.dependenciesDown.join(', ')}, not up)`;
 
 /**
  * Not alive while shutting down, or once a critical plugin has given up

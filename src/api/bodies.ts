@@ -6,7 +6,7 @@ import type { HealthStatus } from '../model/health-report.js';
 import type { Operation } from '../model/operation.js';
 import type { OutputStream } from '../model/output-line.js';
 import type { CheckOutcome, PluginState } from '../model/plugin-state.js';
-import type { DependencyState, EventLoopLag, LinkStatus, StartupProgress, StoppingProcess } from '../model/status.js';
+import type { DependencyState, DependencyWait, EventLoopLag, LinkStatus, StartupProgress, StoppingProcess } from '../model/status.js';
 import type { FederatedService, HubEntry } from '../nats/federation.js';
 import type { Liveness, OverallStatus, PluginSummary, Readiness } from '../supervisor/overall.js';
 
@@ -144,6 +144,38 @@ export interface PluginProcessBody {
   address: string | null;
   uptimeSeconds: number | null;
   restartCount: number;
+  /** Serving, and every plugin it depends on healthy or degraded. */
+  ready: boolean;
+  /** Absent when it depends on none. */
+  dependsOn?: string[];
+  restartWith?: string[];
+  /** Its start is held until these are up (state `stopped` meanwhile); absent when not held. */
+  waitingFor?: DependencyWait[];
+}
+
+/** A plugin in GET /plugins/graph. */
+export interface GraphNodeBody {
+  name: string;
+  state: PluginState;
+  critical: boolean;
+  ready: boolean;
+  waitingFor?: DependencyWait[];
+}
+
+/**
+ * An edge of GET /plugins/graph, from the plugin that depends to the one it
+ * depends on: `restartWith` (which is also a dependsOn) or `dependsOn` alone.
+ */
+export interface GraphEdgeBody {
+  from: string;
+  to: string;
+  kind: 'dependsOn' | 'restartWith';
+}
+
+/** GET /plugins/graph: every plugin, and the dependencies between them. */
+export interface PluginGraphBody {
+  nodes: GraphNodeBody[];
+  edges: GraphEdgeBody[];
 }
 
 /** GET /plugins/status. */

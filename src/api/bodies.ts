@@ -51,6 +51,10 @@ export interface PluginBody {
   lastError: string | null;
   components: ComponentBody[];
   version: string;
+  /** Absent when it depends on no plugin. */
+  dependsOn?: string[];
+  /** Its start is held until these are healthy or degraded (`state` is stopped meanwhile); absent when not held. */
+  waitingFor?: DependencyWait[];
 }
 
 export interface CheckBody {

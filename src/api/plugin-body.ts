@@ -67,6 +67,8 @@ export const toPluginBody = (status: PluginStatus, now: number): PluginBody => (
     message: c.message,
   })),
   version: status.info?.version ?? '',
+  ...(status.dependsOn === undefined ? {} : { dependsOn: status.dependsOn }),
+  ...(status.waitingFor === undefined ? {} : { waitingFor: status.waitingFor }),
 });
 
 /**

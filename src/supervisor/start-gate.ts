@@ -5,6 +5,7 @@ import type { DependencyWait } from '../model/status.js';
 import type { EventBus } from '../util/event-bus.js';
 import { dependenciesUp, describeWait } from './dependency-readiness.js';
 import type { PluginRunner } from './runner.js';
+import { stopOrder } from './stop-order.js';
 
 /** The part of a config the gate reads: who depends on whom, as the config says now (a reload changes it). */
 export type GraphSource = () => ReadonlyArray<Pick<PluginConfig, 'name' | 'dependsOn'>>;
@@ -79,8 +80,14 @@ export const createStartGate = (options: {
 
   const recheck = (): void => {
     if (holding || closed) return;
+    // Dependencies first, so a dependent sees the state its held dependency was just started into.
     // A start here moves a state, and that transition brings the next look: a chain starts link by link.
-    for (const [name, entry] of [...held]) look(name, entry);
+    for (const name of stopOrder(graph()).reverse()) {
+      const entry = held.get(name);
+      if (entry !== undefined) look(name, entry);
+    }
+    // Held runners a reload removed from the graph are retired; they are forgotten here.
+    for (const [name, entry] of held) if (entry.runner.retired) held.delete(name);
   };
 
   // Deferred: a reaction inside the bus's delivery of a transition would reach later subscribers before it.

@@ -62,7 +62,15 @@ export const startGraphView = (): { refresh(): void } => {
       width: layout.width,
       height: layout.height,
     });
-    const marker = svg('marker', { id: 'graph-arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto' });
+    const marker = svg('marker', {
+      id: 'graph-arrow',
+      viewBox: '0 0 10 10',
+      refX: 10,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: 'auto',
+    });
     marker.append(svg('path', { d: 'M0,0 L10,5 L0,10 z' }));
     const defs = svg('defs', {});
     defs.append(marker);
@@ -87,7 +95,10 @@ export const startGraphView = (): { refresh(): void } => {
     });
     canvas.replaceChildren(root);
     const waiting = body.nodes.filter((node) => node.waitingFor !== undefined).length;
-    setText(byId('graph-note'), `${body.nodes.length} plugins, ${body.edges.length} dependencies${waiting > 0 ? `, ${waiting} waiting` : ''}`);
+    setText(
+      byId('graph-note'),
+      `${body.nodes.length} plugins, ${body.edges.length} dependencies${waiting > 0 ? `, ${waiting} waiting` : ''}`,
+    );
   };
 
   const read = async (): Promise<void> => {

@@ -35,9 +35,11 @@ export const toGraphBody = (plugins: readonly GraphInput[]): PluginGraphBody => 
       ...(p.waitingFor === undefined ? {} : { waitingFor: p.waitingFor }),
     })),
     edges: plugins.flatMap((p) =>
-      (p.dependsOn ?? []).map(
-        (to): GraphEdgeBody => ({ from: p.name, to, kind: p.restartWith?.includes(to) === true ? 'restartWith' : 'dependsOn' }),
-      ),
+      (p.dependsOn ?? []).map((to): GraphEdgeBody => ({
+        from: p.name,
+        to,
+        kind: p.restartWith?.includes(to) === true ? 'restartWith' : 'dependsOn',
+      })),
     ),
   };
 };

@@ -78,11 +78,15 @@ export const checkPluginGraph = (plugins: readonly GraphPlugin[]): GraphIssue[] 
       const seen = new Set<string>();
       plugin[key].forEach((name, j) => {
         const at: GraphIssue['path'] = [i, key, j];
-        if (name === plugin.name) issues.push({ path: at, message: `${quoteText(name)} cannot ${key === 'dependsOn' ? 'depend on' : 'restart with'} itself` });
+        if (name === plugin.name)
+          issues.push({ path: at, message: `${quoteText(name)} cannot ${key === 'dependsOn' ? 'depend on' : 'restart with'} itself` });
         else if (!names.has(name)) issues.push({ path: at, message: `no plugin named ${quoteText(name)} in plugins:` });
         else if (seen.has(name)) issues.push({ path: at, message: `${quoteText(name)} is listed twice` });
         else if (key === 'restartWith' && !plugin.dependsOn.includes(name))
-          issues.push({ path: at, message: `${quoteText(name)} is not in dependsOn: a plugin restarts only with one it depends on; add it there too` });
+          issues.push({
+            path: at,
+            message: `${quoteText(name)} is not in dependsOn: a plugin restarts only with one it depends on; add it there too`,
+          });
         seen.add(name);
       });
     }

@@ -146,7 +146,9 @@ export const readiness = (snapshot: {
 };
 
 const describeNotReady = (p: Readiness['notReady'][number]): string =>
-  p.dependenciesDown === undefined ? `${p.name} (${p.state})` : `${p.name} (${p.state}; depends on ${p.dependenciesDown.join(', ')}, not up)`;
+  p.dependenciesDown === undefined
+    ? `${p.name} (${p.state})`
+    : `${p.name} (${p.state}; depends on ${p.dependenciesDown.join(', ')}, not up)`;
 
 /**
  * Not alive while shutting down, or once a critical plugin has given up

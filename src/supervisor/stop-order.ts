@@ -47,7 +47,8 @@ export const retireInOrder = async <R>(
   const listed = plugins.filter((plugin) => runners.has(plugin.name));
   const done = new Map<string, Promise<void>>();
   const dependentsOf = new Map<string, string[]>();
-  for (const plugin of listed) for (const name of plugin.dependsOn) dependentsOf.set(name, [...(dependentsOf.get(name) ?? []), plugin.name]);
+  for (const plugin of listed)
+    for (const name of plugin.dependsOn) dependentsOf.set(name, [...(dependentsOf.get(name) ?? []), plugin.name]);
   for (const name of stopOrder(listed)) {
     const before = (dependentsOf.get(name) ?? []).flatMap((dependent) => done.get(dependent) ?? []);
     const runner = runners.get(name) as R;

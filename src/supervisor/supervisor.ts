@@ -116,7 +116,8 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
       },
       held === undefined ? undefined : stoppedByHandReason(held.at, held.reason),
     );
-    if (held === undefined && state.phase === 'running') gate.request(runner, replaces === undefined ? 'supervisor started' : 'its config changed');
+    if (held === undefined && state.phase === 'running')
+      gate.request(runner, replaces === undefined ? 'supervisor started' : 'its config changed');
     return runner;
   };
 

@@ -59,12 +59,12 @@ describe("the dashboard's dependency map", () => {
     expect(await page.locator('g.graph-node[data-plugin="api"] .graph-state').textContent()).toBe('waiting');
     expect(await page.locator('g.graph-node[data-plugin="api"]').getAttribute('data-ready')).toBe('false');
     expect(await page.locator('g.graph-node[data-plugin="cache"]').getAttribute('data-state')).toBe('healthy');
-    const edges = await page.locator('path.graph-edge').evaluateAll((paths) =>
-      paths.map((p) => `${p.getAttribute('data-from')}→${p.getAttribute('data-to')}:${p.getAttribute('data-kind')}`),
+    const edges = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('path.graph-edge')].map((p) => p.dataset.from + '→' + p.dataset.to + ':' + p.dataset.kind)`,
     );
     expect(edges.sort()).toEqual(['api→db:restartWith', 'web→cache:dependsOn']);
     // What a plugin depends on is drawn left of it.
-    const x = (name: string) => page.locator(`g.graph-node[data-plugin="${name}"]`).evaluate((g) => g.getBoundingClientRect().left);
+    const x = (name: string) => page.evaluate<number>(`${nodeOf(name)}.getBoundingClientRect().left`);
     expect(await x('db')).toBeLessThan(await x('api'));
     expect(await x('cache')).toBeLessThan(await x('web'));
     // The table's row says it too.

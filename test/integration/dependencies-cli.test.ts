@@ -111,7 +111,9 @@ describe('hale run and a dependency graph', () => {
     const reload = await fetch(`${url}/config/reload`, { method: 'POST' });
     expect(reload.status).toBe(422);
     const issues = ((await reload.json()) as { error: { issues: string[] } }).error.issues;
-    expect(issues).toEqual([expect.stringMatching(/^graph\.yaml:8:\d+: plugins\[3\]\.dependsOn\[0\]: a dependency cycle: cache → web → cache$/)]);
+    expect(issues).toEqual([
+      expect.stringMatching(/^graph\.yaml:8:\d+: plugins\[3\]\.dependsOn\[0\]: a dependency cycle: cache → web → cache$/),
+    ]);
 
     hale.child.kill('SIGTERM');
     expect(await hale.exited).toEqual({ code: 0, signal: null });

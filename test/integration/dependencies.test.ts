@@ -29,10 +29,7 @@ const spawnedOf = (plugin: string) => (event: SupervisorEvent) => event.type ===
 describe('dependsOn: start order', () => {
   test('a dependent spawns only after its dependency is healthy, and says meanwhile what it waits for', async () => {
     // The dependent first in the config: the order comes from the graph, not the list.
-    const { supervisor, events, first } = await supervise([
-      late('api', 0, { dependsOn: ['db'] }),
-      late('db', 1_500),
-    ]);
+    const { supervisor, events, first } = await supervise([late('api', 0, { dependsOn: ['db'] }), late('db', 1_500)]);
     const waiting = await first((event) => event.type === 'waiting' && event.plugin === 'api');
     expect(waiting).toMatchObject({ waitingFor: [{ name: 'db', state: 'unknown' }], reason: 'waiting for db (unknown)' });
     const held = supervisor.plugin('api');
@@ -133,10 +130,7 @@ describe('restartWith', () => {
 
 describe('readiness follows dependencies', () => {
   test('a healthy plugin whose dependency is stopped is not ready (503), with no restart of it', async () => {
-    const { supervisor, events, first } = await supervise([
-      late('db', 0, { critical: false }),
-      late('api', 0, { dependsOn: ['db'] }),
-    ]);
+    const { supervisor, events, first } = await supervise([late('db', 0, { critical: false }), late('api', 0, { dependsOn: ['db'] })]);
     await Promise.all(['db', 'api'].map((name) => first(becomes(name, 'healthy'))));
     expect(readinessAnswer(supervisor.snapshot()).status).toBe(200);
     const pid = supervisor.plugin('api')?.pid;

@@ -13,7 +13,12 @@ const node = (name: string, dependsOn: string[] = [], restartWith: string[] = []
 
 describe('stopOrder', () => {
   test('dependents before what they depend on, config order otherwise', () => {
-    expect(stopOrder([node('db'), node('cache'), node('api', ['db', 'cache']), node('web', ['api'])])).toEqual(['web', 'api', 'db', 'cache']);
+    expect(stopOrder([node('db'), node('cache'), node('api', ['db', 'cache']), node('web', ['api'])])).toEqual([
+      'web',
+      'api',
+      'db',
+      'cache',
+    ]);
   });
 
   test('a diamond stops its top first and its bottom last', () => {
@@ -70,7 +75,12 @@ describe('restartWithClosure', () => {
 describe('dependency readiness', () => {
   test('up means healthy or degraded; none is up', () => {
     expect(dependenciesUp([])).toBe(true);
-    expect(dependenciesUp([{ name: 'a', state: 'healthy' }, { name: 'b', state: 'degraded' }])).toBe(true);
+    expect(
+      dependenciesUp([
+        { name: 'a', state: 'healthy' },
+        { name: 'b', state: 'degraded' },
+      ]),
+    ).toBe(true);
     for (const state of ['unknown', 'unhealthy', 'restarting', 'failed', 'stopped'] as const)
       expect(dependenciesUp([{ name: 'a', state }])).toBe(false);
   });

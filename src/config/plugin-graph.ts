@@ -74,6 +74,7 @@ export const checkPluginGraph = (plugins: readonly GraphPlugin[]): GraphIssue[] 
   const names = new Set(plugins.map((plugin) => plugin.name));
   const issues: GraphIssue[] = [];
   plugins.forEach((plugin, i) => {
+    const dependsOn = new Set(plugin.dependsOn);
     for (const key of ['dependsOn', 'restartWith'] as const) {
       const seen = new Set<string>();
       plugin[key].forEach((name, j) => {
@@ -82,7 +83,7 @@ export const checkPluginGraph = (plugins: readonly GraphPlugin[]): GraphIssue[] 
           issues.push({ path: at, message: `${quoteText(name)} cannot ${key === 'dependsOn' ? 'depend on' : 'restart with'} itself` });
         else if (!names.has(name)) issues.push({ path: at, message: `no plugin named ${quoteText(name)} in plugins:` });
         else if (seen.has(name)) issues.push({ path: at, message: `${quoteText(name)} is listed twice` });
-        else if (key === 'restartWith' && !plugin.dependsOn.includes(name))
+        else if (key === 'restartWith' && !dependsOn.has(name))
           issues.push({
             path: at,
             message: `${quoteText(name)} is not in dependsOn: a plugin restarts only with one it depends on; add it there too`,

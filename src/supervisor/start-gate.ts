@@ -57,16 +57,17 @@ export const createStartGate = (options: {
   let closed = false;
   let recheckQueued = false;
 
-  const dependsOn = (name: string): readonly string[] => graph().find((plugin) => plugin.name === name)?.dependsOn ?? [];
+  // One map a look-round: 500 held plugins are 500 lookups, not 500 scans of the config.
+  const dependsOnOf = (): Map<string, readonly string[]> => new Map(graph().map((plugin) => [plugin.name, plugin.dependsOn]));
   const stateOf = (name: string) => runners.get(name)?.state ?? 'stopped';
 
-  const look = (name: string, entry: Held): void => {
+  const look = (name: string, entry: Held, dependsOn: ReadonlyMap<string, readonly string[]>): void => {
     // A runner replaced by a reload, or stopped for good, is not started by the gate.
     if (entry.runner.retired || runners.get(name) !== entry.runner) {
       held.delete(name);
       return;
     }
-    const waits = dependsOn(name).map((dependency): DependencyWait => ({ name: dependency, state: stateOf(dependency) }));
+    const waits = (dependsOn.get(name) ?? []).map((dependency): DependencyWait => ({ name: dependency, state: stateOf(dependency) }));
     if (dependenciesUp(waits)) {
       held.delete(name);
       entry.runner.start(waits.length === 0 ? entry.reason : `${entry.reason}; ${waits.map((w) => w.name).join(', ')} up`);
@@ -82,9 +83,11 @@ export const createStartGate = (options: {
     if (holding || closed) return;
     // Dependencies first, so a dependent sees the state its held dependency was just started into.
     // A start here moves a state, and that transition brings the next look: a chain starts link by link.
+    if (held.size === 0) return;
+    const dependsOn = dependsOnOf();
     for (const name of stopOrder(graph()).reverse()) {
       const entry = held.get(name);
-      if (entry !== undefined) look(name, entry);
+      if (entry !== undefined) look(name, entry, dependsOn);
     }
     // Held runners a reload removed from the graph are retired; they are forgotten here.
     for (const [name, entry] of held) if (entry.runner.retired) held.delete(name);
@@ -113,7 +116,7 @@ export const createStartGate = (options: {
       if (closed) return;
       const entry: Held = { runner, reason, waitingFor: [] };
       held.set(runner.name, entry);
-      if (!holding) look(runner.name, entry);
+      if (!holding) look(runner.name, entry, dependsOnOf());
     },
     cancel: (name) => void held.delete(name),
     waitingFor: (name) => {

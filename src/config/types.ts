@@ -92,7 +92,7 @@ export interface PluginConfig extends PolicyConfig {
   health: HealthCheckConfig;
   /** Plugins that must be healthy or degraded before this one starts; it stops before them. */
   dependsOn: string[];
-  /** Of dependsOn: when one of these restarts, this plugin is stopped and started again once it is back. */
+  /** Of dependsOn: when one of these restarts or stops, this plugin is stopped, and started again once it is back. */
   restartWith: string[];
 }
 

@@ -6,8 +6,11 @@ import type { EventBus } from '../util/event-bus.js';
 import type { PluginRunner } from './runner.js';
 import type { StartGate } from './start-gate.js';
 
-/** A plugin leaving service this way is being restarted: by hand (restarting) or after a crash or failed checks (unhealthy). */
-const restartStates: ReadonlySet<PluginState> = new Set(['unhealthy', 'restarting']);
+/**
+ * A plugin leaving service this way goes down for a while: restarted by hand (restarting), after a crash or failed
+ * checks (unhealthy), or stopped (by hand, or its old runner retired by a reload that changed its config).
+ */
+const downStates: ReadonlySet<PluginState> = new Set(['unhealthy', 'restarting', 'stopped']);
 /** Stopped (by hand, or held) or given up: a restart of a dependency does not bring these back. */
 const leftAlone: ReadonlySet<PluginState> = new Set(['stopped', 'failed']);
 
@@ -34,9 +37,9 @@ export const restartWithClosure = (name: string, plugins: ReadonlyArray<Pick<Plu
 };
 
 /**
- * When a plugin restarts, stops the plugins that restart with it (README,
- * Config reference: restartWith) and hands their start to the gate, which
- * starts them once it is healthy or degraded again.
+ * When a plugin restarts or stops, stops the plugins that restart with it
+ * (README, Start order: restartWith; systemd's PartOf=) and hands their
+ * start to the gate, which starts them once it is healthy or degraded again.
  *
  * @example
  * const off = followRestarts({ runners, graph: () => config.plugins, gate, events, log });
@@ -49,19 +52,20 @@ export const followRestarts = (options: {
   log: Logger;
 }): (() => void) => {
   const { runners, graph, gate, events, log } = options;
-  const cycle = (restarted: string): void => {
+  const cycle = (restarted: string, how: 'restarted' | 'stopped'): void => {
     for (const name of restartWithClosure(restarted, graph())) {
       const runner = runners.get(name);
       if (runner === undefined || runner.retired || leftAlone.has(runner.state) || gate.waitingFor(name) !== undefined) continue;
-      const reason = `restarted with ${restarted}`;
+      const reason = `${how} with ${restarted}`;
       log.info({ plugin: name, with: restarted }, `${name}: stopping to start again once ${restarted} is back (restartWith)`);
       runner.stop(reason);
       gate.request(runner, reason);
     }
   };
   return events.subscribe((event) => {
-    if (event.type !== 'transition' || !restartStates.has(event.to) || restartStates.has(event.from)) return;
+    if (event.type !== 'transition' || !downStates.has(event.to) || downStates.has(event.from)) return;
+    const how = event.to === 'stopped' ? 'stopped' : 'restarted';
     // Deferred, as the gate's looks are: the stop's transitions come after this one on every subscriber.
-    queueMicrotask(() => cycle(event.plugin));
+    queueMicrotask(() => cycle(event.plugin, how));
   });
 };

@@ -128,6 +128,48 @@ describe('restartWith', () => {
   });
 });
 
+describe('restartWith follows a stop too', () => {
+  test('a dependency stopped by hand takes those that restart with it along, and its start brings them back', async () => {
+    const { supervisor, events, first } = await supervise([
+      late('db', 0, { critical: false }),
+      late('api', 0, { dependsOn: ['db'], restartWith: ['db'] }),
+      late('cron', 0, { dependsOn: ['db'] }),
+    ]);
+    await Promise.all(['db', 'api', 'cron'].map((name) => first(becomes(name, 'healthy'))));
+    const cronPid = supervisor.plugin('cron')?.pid;
+    const from = events.length;
+    await supervisor.control('db', 'stop', 'test: db down');
+    await first((event) => event.type === 'waiting' && event.plugin === 'api' && event.waitingFor[0]?.state === 'stopped');
+    expect(supervisor.plugin('api')).toMatchObject({ state: 'stopped', pid: null, reason: 'waiting for db (stopped)' });
+    expect(events.slice(from).find(becomes('api', 'stopped'))?.reason).toBe('stopped with db');
+    expect(supervisor.plugin('cron')).toMatchObject({ state: 'healthy', pid: cronPid });
+    await supervisor.control('db', 'start', 'test: db back');
+    await first((event) => events.indexOf(event) >= from && becomes('api', 'healthy')(event));
+    const after = events.slice(from);
+    expect(indexOf(after, spawnedOf('api'))).toBeGreaterThan(indexOf(after, becomes('db', 'healthy')));
+    expect(supervisor.plugin('cron')?.pid).toBe(cronPid);
+  });
+
+  test("a reload that changes a dependency's config restarts those that restart with it, after it", async () => {
+    const config = supervisorConfig([
+      late('db', 0),
+      late('api', 0, { dependsOn: ['db'], restartWith: ['db'] }),
+      late('cron', 0, { dependsOn: ['db'] }),
+    ]);
+    const { supervisor, events, first } = await superviseConfig(config);
+    await Promise.all(['db', 'api', 'cron'].map((name) => first(becomes(name, 'healthy'))));
+    const pids = { api: supervisor.plugin('api')?.pid, cron: supervisor.plugin('cron')?.pid };
+    const from = events.length;
+    const next = { ...config, plugins: config.plugins.map((p) => (p.name === 'db' ? { ...p, env: { ...p.env, CHANGED: '1' } } : p)) };
+    expect(await supervisor.reload('test: db changed', next)).toMatchObject({ ok: true, changed: ['db'], unchanged: ['api', 'cron'] });
+    await first((event) => events.indexOf(event) >= from && becomes('api', 'healthy')(event));
+    const after = events.slice(from);
+    expect(indexOf(after, spawnedOf('api'))).toBeGreaterThan(indexOf(after, becomes('db', 'healthy')));
+    expect(supervisor.plugin('api')?.pid).not.toBe(pids.api);
+    expect(supervisor.plugin('cron')?.pid).toBe(pids.cron);
+  });
+});
+
 describe('readiness follows dependencies', () => {
   test('a healthy plugin whose dependency is stopped is not ready (503), with no restart of it', async () => {
     const { supervisor, events, first } = await supervise([late('db', 0, { critical: false }), late('api', 0, { dependsOn: ['db'] })]);

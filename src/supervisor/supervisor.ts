@@ -235,6 +235,8 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
       done: Promise.resolve(),
     };
     state = stopping;
+    // From here no held start is let go: whatever it would start is about to be stopped.
+    gate.close();
     stopping.done = stopEverything(reason, stopping);
     return stopping.done;
   };
@@ -243,7 +245,6 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     // The start step under way finishes and the start ends there; what it made is stopped below.
     await stopping.steps?.catch(() => undefined);
     await reloads;
-    gate.close();
     // Dependents first: each plugin is asked to stop once every plugin that depends on it is gone.
     await retireInOrder(runners, config.plugins, (runner) => runner.retire(reason));
     const { dependencies, lag, journal, guard, socketRoot } = stopping.opened;

@@ -25,7 +25,7 @@ const configText = (withEdges: boolean) =>
     'api: { host: 127.0.0.1, port: 0 }',
     'grpc: { enabled: false }',
     `stateDir: ${join(dir, 'state')}`,
-    'defaults: { checkInterval: 200ms, startInterval: 50ms, successThreshold: 1 }',
+    'defaults: { checkInterval: 200ms, startInterval: 50ms, startTimeout: 20s, successThreshold: 1 }',
     'plugins:',
     // Exits 78 at once: failed for good, so api waits for as long as the page is looked at.
     `  - { name: db, command: ${node}, args: ["-e", "process.exit(78)"], critical: false }`,
@@ -41,8 +41,8 @@ describe("the dashboard's dependency map", () => {
     const file = join(dir, 'supervisor.yaml');
     writeFileSync(file, configText(true));
     const hale = startHale(['run', '-c', file]);
-    const url = String((await hale.line((l) => typeof l.api === 'string', 15_000)).api);
-    await hale.line(becomes('web', 'healthy'), 15_000);
+    const url = String((await hale.line((l) => typeof l.api === 'string', 45_000)).api);
+    await hale.line(becomes('web', 'healthy'), 45_000);
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const watch = watchPage(page);
@@ -53,7 +53,7 @@ describe("the dashboard's dependency map", () => {
       page,
       watch,
       `${nodeOf('web')}?.dataset.state === 'healthy' && ${nodeOf('db')}?.dataset.state === 'failed' && ${nodeOf('api')}?.dataset.waiting === 'true'`,
-      15_000,
+      45_000,
       'the map with web healthy, db failed, api waiting',
     );
     expect(await page.locator('g.graph-node[data-plugin="api"] .graph-state').textContent()).toBe('waiting');
@@ -72,7 +72,7 @@ describe("the dashboard's dependency map", () => {
       page,
       watch,
       `document.querySelector('tr.plugin[data-plugin="api"] td.state')?.textContent === 'waiting'`,
-      10_000,
+      45_000,
       "api's row says waiting",
     );
     expect(await page.locator('tr.plugin[data-plugin="api"] td.message').textContent()).toBe('waiting for db (failed)');
@@ -81,9 +81,9 @@ describe("the dashboard's dependency map", () => {
     // A reload that removes every edge: the map goes, and api, held no more, starts.
     writeFileSync(file, configText(false));
     expect((await fetch(`${url}/config/reload`, { method: 'POST' })).status).toBe(200);
-    await hale.line(becomes('api', 'healthy'), 15_000);
-    await waitInPage(page, watch, `document.getElementById('graph')?.hidden === true`, 10_000, 'the map hidden');
+    await hale.line(becomes('api', 'healthy'), 45_000);
+    await waitInPage(page, watch, `document.getElementById('graph')?.hidden === true`, 45_000, 'the map hidden');
     await saveScreenshot(page, 'dependency-map-2-no-edges');
     expect(watch.errors().filter((e) => e.includes('pageerror'))).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { PluginGraphBody, PluginsStatusBody, ReadinessBody } from '../../src/api/bodies.js';
 import { isEvent, openEventStream } from '../helpers/event-stream.js';
 import { startHale, stopAllHale, type LogLine } from '../helpers/hale-process.js';
@@ -14,6 +14,10 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hale-deps-'));
 });
 afterEach(stopAllHale);
+
+// Plugins start in 0.3 s on an idle machine and in several seconds on two shared cores: every wait is an event's.
+const wait = 45_000;
+vi.setConfig({ testTimeout: 120_000 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const becomes = (plugin: string, to: string) => (line: LogLine) => line.event === 'transition' && line.plugin === plugin && line.to === to;
@@ -24,7 +28,7 @@ const node = JSON.stringify(process.execPath);
 const header = [
   'api: { host: 127.0.0.1, port: 0 }',
   'grpc: { address: 127.0.0.1:0 }',
-  'defaults: { checkInterval: 200ms, checkTimeout: 500ms, startInterval: 50ms, successThreshold: 1, stopTimeout: 2s }',
+  'defaults: { checkInterval: 200ms, checkTimeout: 500ms, startInterval: 50ms, startTimeout: 20s, successThreshold: 1, stopTimeout: 2s }',
   'plugins:',
 ];
 
@@ -60,9 +64,9 @@ describe('hale run and a dependency graph', () => {
     ];
     writeFileSync(file, [...header, ...plugins, ''].join('\n'));
     const hale = startHale(['run', '-c', file]);
-    const url = String((await hale.line((l) => typeof l.api === 'string')).api);
-    await hale.line(becomes('web', 'healthy'));
-    const logged = await hale.line((l) => l.event === 'waiting' && l.plugin === 'api' && l.msg === 'api: waiting for db (failed)');
+    const url = String((await hale.line((l) => typeof l.api === 'string', wait)).api);
+    await hale.line(becomes('web', 'healthy'), wait);
+    const logged = await hale.line((l) => l.event === 'waiting' && l.plugin === 'api' && l.msg === 'api: waiting for db (failed)', wait);
     expect(logged.waitingFor).toEqual([{ name: 'db', state: 'failed' }]);
 
     const graph = (await (await fetch(`${url}/plugins/graph`)).json()) as PluginGraphBody;

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { readinessAnswer } from '../../src/api/health-answers.js';
 import type { PluginConfig } from '../../src/config/types.js';
 import type { SupervisorEvent } from '../../src/model/events.js';
@@ -17,9 +17,13 @@ const { supervise, superviseConfig } = useSupervisedSuite();
 
 beforeAll(requireBuilt);
 
+// Node plugins start in 0.3 s on an idle machine and in several seconds on two shared cores: every wait is an event's.
+const wait = 45_000;
+vi.setConfig({ testTimeout: 120_000 });
+
 /** A plugin that serves only `delayMs` after it is spawned. */
 const late = (name: string, delayMs: number, overrides: Partial<PluginConfig> = {}): PluginConfig =>
-  pluginConfig(name, [fixture('late-plugin.mjs')], { env: { LATE_PLUGIN_DELAY_MS: String(delayMs) }, ...overrides });
+  pluginConfig(name, [fixture('late-plugin.mjs')], { env: { LATE_PLUGIN_DELAY_MS: String(delayMs) }, startTimeout: 20_000, ...overrides });
 
 /** The index in `events` of the first that matches; -1 when none. */
 const indexOf = (events: SupervisorEvent[], match: (event: SupervisorEvent) => boolean): number => events.findIndex(match);
@@ -30,14 +34,14 @@ describe('dependsOn: start order', () => {
   test('a dependent spawns only after its dependency is healthy, and says meanwhile what it waits for', async () => {
     // The dependent first in the config: the order comes from the graph, not the list.
     const { supervisor, events, first } = await supervise([late('api', 0, { dependsOn: ['db'] }), late('db', 1_500)]);
-    const waiting = await first((event) => event.type === 'waiting' && event.plugin === 'api');
+    const waiting = await first((event) => event.type === 'waiting' && event.plugin === 'api', wait);
     expect(waiting).toMatchObject({ waitingFor: [{ name: 'db', state: 'unknown' }], reason: 'waiting for db (unknown)' });
     const held = supervisor.plugin('api');
     expect(held).toMatchObject({ state: 'stopped', pid: null, dependsOn: ['db'], waitingFor: [{ name: 'db', state: 'unknown' }] });
     expect(held?.reason).toBe('waiting for db (unknown)');
     expect(readinessAnswer(supervisor.snapshot()).status).toBe(503);
 
-    await first(becomes('api', 'healthy'));
+    await first(becomes('api', 'healthy'), wait);
     const dbSpawned = indexOf(events, spawnedOf('db'));
     const dbHealthy = indexOf(events, becomes('db', 'healthy'));
     const apiSpawned = indexOf(events, spawnedOf('api'));
@@ -55,8 +59,8 @@ describe('dependsOn: start order', () => {
       pluginConfig('api', [fixture('late-plugin.mjs')], { dependsOn: ['db'] }),
       pluginConfig('web', [fixture('late-plugin.mjs')], { dependsOn: ['api'] }),
     ]);
-    await first(becomes('db', 'failed'));
-    await first((event) => event.type === 'waiting' && event.plugin === 'api' && event.waitingFor[0]?.state === 'failed');
+    await first(becomes('db', 'failed'), wait);
+    await first((event) => event.type === 'waiting' && event.plugin === 'api' && event.waitingFor[0]?.state === 'failed', wait);
     expect(supervisor.plugin('api')).toMatchObject({ state: 'stopped', reason: 'waiting for db (failed)' });
     expect(supervisor.plugin('web')).toMatchObject({ state: 'stopped', waitingFor: [{ name: 'api', state: 'stopped' }] });
     expect(indexOf(events, spawnedOf('api'))).toBe(-1);
@@ -73,7 +77,7 @@ describe('dependsOn: stop order', () => {
       late('web', 0, { dependsOn: ['api'] }),
       late('solo', 0),
     ]);
-    await Promise.all(['db', 'api', 'web', 'solo'].map((name) => first(becomes(name, 'healthy'))));
+    await Promise.all(['db', 'api', 'web', 'solo'].map((name) => first(becomes(name, 'healthy'), wait)));
     const from = events.length;
     await supervisor.stop('test: reverse order');
     const after = events.slice(from);
@@ -95,13 +99,13 @@ describe('restartWith', () => {
       late('web', 0, { dependsOn: ['api'], restartWith: ['api'] }),
       late('cron', 0, { dependsOn: ['db'] }),
     ]);
-    await Promise.all(['db', 'api', 'web', 'cron'].map((name) => first(becomes(name, 'healthy'))));
+    await Promise.all(['db', 'api', 'web', 'cron'].map((name) => first(becomes(name, 'healthy'), wait)));
     const pids = { api: supervisor.plugin('api')?.pid, web: supervisor.plugin('web')?.pid, cron: supervisor.plugin('cron')?.pid };
     const from = events.length;
     const answer = await supervisor.control('db', 'restart', 'test: restart db');
     expect(answer.ok).toBe(true);
     const webBack = (event: SupervisorEvent, i: number) => i >= from && becomes('web', 'healthy')(event);
-    await first((event) => webBack(event, events.indexOf(event)), 15_000);
+    await first((event) => webBack(event, events.indexOf(event)), wait);
     const after = events.slice(from);
     const dbHealthy = indexOf(after, becomes('db', 'healthy'));
     const apiStopped = after.find(becomes('api', 'stopped'));
@@ -118,10 +122,10 @@ describe('restartWith', () => {
 
   test('a crash of a dependency cycles its restartWith dependents too', async () => {
     const { supervisor, events, first } = await supervise([late('db', 0), late('api', 0, { dependsOn: ['db'], restartWith: ['db'] })]);
-    await Promise.all(['db', 'api'].map((name) => first(becomes(name, 'healthy'))));
+    await Promise.all(['db', 'api'].map((name) => first(becomes(name, 'healthy'), wait)));
     const from = events.length;
     expect(supervisor.signal('db', 'SIGKILL').ok).toBe(true);
-    await first((event) => events.indexOf(event) >= from && becomes('api', 'healthy')(event), 15_000);
+    await first((event) => events.indexOf(event) >= from && becomes('api', 'healthy')(event), wait);
     const after = events.slice(from);
     expect(after.find(becomes('api', 'stopped'))?.reason).toBe('restarted with db');
     expect(indexOf(after, spawnedOf('api'))).toBeGreaterThan(indexOf(after, becomes('db', 'healthy')));
@@ -135,16 +139,16 @@ describe('restartWith follows a stop too', () => {
       late('api', 0, { dependsOn: ['db'], restartWith: ['db'] }),
       late('cron', 0, { dependsOn: ['db'] }),
     ]);
-    await Promise.all(['db', 'api', 'cron'].map((name) => first(becomes(name, 'healthy'))));
+    await Promise.all(['db', 'api', 'cron'].map((name) => first(becomes(name, 'healthy'), wait)));
     const cronPid = supervisor.plugin('cron')?.pid;
     const from = events.length;
     await supervisor.control('db', 'stop', 'test: db down');
-    await first((event) => event.type === 'waiting' && event.plugin === 'api' && event.waitingFor[0]?.state === 'stopped');
+    await first((event) => event.type === 'waiting' && event.plugin === 'api' && event.waitingFor[0]?.state === 'stopped', wait);
     expect(supervisor.plugin('api')).toMatchObject({ state: 'stopped', pid: null, reason: 'waiting for db (stopped)' });
     expect(events.slice(from).find(becomes('api', 'stopped'))?.reason).toBe('stopped with db');
     expect(supervisor.plugin('cron')).toMatchObject({ state: 'healthy', pid: cronPid });
     await supervisor.control('db', 'start', 'test: db back');
-    await first((event) => events.indexOf(event) >= from && becomes('api', 'healthy')(event));
+    await first((event) => events.indexOf(event) >= from && becomes('api', 'healthy')(event), wait);
     const after = events.slice(from);
     expect(indexOf(after, spawnedOf('api'))).toBeGreaterThan(indexOf(after, becomes('db', 'healthy')));
     expect(supervisor.plugin('cron')?.pid).toBe(cronPid);
@@ -157,12 +161,12 @@ describe('restartWith follows a stop too', () => {
       late('cron', 0, { dependsOn: ['db'] }),
     ]);
     const { supervisor, events, first } = await superviseConfig(config);
-    await Promise.all(['db', 'api', 'cron'].map((name) => first(becomes(name, 'healthy'))));
+    await Promise.all(['db', 'api', 'cron'].map((name) => first(becomes(name, 'healthy'), wait)));
     const pids = { api: supervisor.plugin('api')?.pid, cron: supervisor.plugin('cron')?.pid };
     const from = events.length;
     const next = { ...config, plugins: config.plugins.map((p) => (p.name === 'db' ? { ...p, env: { ...p.env, CHANGED: '1' } } : p)) };
     expect(await supervisor.reload('test: db changed', next)).toMatchObject({ ok: true, changed: ['db'], unchanged: ['api', 'cron'] });
-    await first((event) => events.indexOf(event) >= from && becomes('api', 'healthy')(event));
+    await first((event) => events.indexOf(event) >= from && becomes('api', 'healthy')(event), wait);
     const after = events.slice(from);
     expect(indexOf(after, spawnedOf('api'))).toBeGreaterThan(indexOf(after, becomes('db', 'healthy')));
     expect(supervisor.plugin('api')?.pid).not.toBe(pids.api);
@@ -173,11 +177,11 @@ describe('restartWith follows a stop too', () => {
 describe('readiness follows dependencies', () => {
   test('a healthy plugin whose dependency is stopped is not ready (503), with no restart of it', async () => {
     const { supervisor, events, first } = await supervise([late('db', 0, { critical: false }), late('api', 0, { dependsOn: ['db'] })]);
-    await Promise.all(['db', 'api'].map((name) => first(becomes(name, 'healthy'))));
+    await Promise.all(['db', 'api'].map((name) => first(becomes(name, 'healthy'), wait)));
     expect(readinessAnswer(supervisor.snapshot()).status).toBe(200);
     const pid = supervisor.plugin('api')?.pid;
     await supervisor.control('db', 'stop', 'test: db down');
-    await first(becomes('db', 'stopped'));
+    await first(becomes('db', 'stopped'), wait);
     const answer = readinessAnswer(supervisor.snapshot());
     expect(answer.status).toBe(503);
     expect(answer.body.notReady).toEqual([{ name: 'api', state: 'healthy', dependenciesDown: ['db'] }]);
@@ -190,9 +194,9 @@ describe('a reload that changes the graph', () => {
   test('applies it without restarting plugins whose own config did not change; one made to depend on a down plugin is not killed', async () => {
     const config = supervisorConfig([late('db', 0, { critical: false }), late('api', 0), late('web', 0)]);
     const { supervisor, events, first } = await superviseConfig(config);
-    await Promise.all(['db', 'api', 'web'].map((name) => first(becomes(name, 'healthy'))));
+    await Promise.all(['db', 'api', 'web'].map((name) => first(becomes(name, 'healthy'), wait)));
     await supervisor.control('db', 'stop', 'test: db down');
-    await first(becomes('db', 'stopped'));
+    await first(becomes('db', 'stopped'), wait);
     const pids = { api: supervisor.plugin('api')?.pid, web: supervisor.plugin('web')?.pid };
     const from = events.length;
     const next = {
@@ -209,12 +213,12 @@ describe('a reload that changes the graph', () => {
     expect(supervisor.plugin('api')).toMatchObject({ state: 'healthy', pid: pids.api, dependsOn: ['db'], restartWith: ['db'] });
     expect(supervisor.plugin('web')).toMatchObject({ state: 'healthy', pid: pids.web });
     // The new plugin is held: its dependency was stopped by hand.
-    await first((event) => event.type === 'waiting' && event.plugin === 'fresh');
+    await first((event) => event.type === 'waiting' && event.plugin === 'fresh', wait);
     expect(supervisor.plugin('fresh')).toMatchObject({ state: 'stopped', waitingFor: [{ name: 'db', state: 'stopped' }] });
     expect(readinessAnswer(supervisor.snapshot()).body.notReady.map((p) => p.name)).toEqual(['api', 'fresh']);
     // db back: the held plugin starts, and the graph now in force cycles nothing that was running.
     await supervisor.control('db', 'start', 'test: db back');
-    await first((event) => events.indexOf(event) >= from && becomes('fresh', 'healthy')(event));
+    await first((event) => events.indexOf(event) >= from && becomes('fresh', 'healthy')(event), wait);
     expect(supervisor.plugin('api')?.pid).toBe(pids.api);
     expect(events.slice(from).filter((event) => event.type === 'spawned' && event.plugin !== 'db' && event.plugin !== 'fresh')).toEqual([]);
   });

@@ -86,12 +86,15 @@ export const snapshotStatus = (
 };
 
 /**
- * True when every critical plugin is healthy or degraded.
+ * True when every critical plugin is healthy or degraded, and so is every plugin it depends on.
  *
  * @example
  * isReady([{ name: 'a', state: 'unknown', critical: true }]); // false
  */
-export const isReady = (plugins: readonly PluginVerdictInput[]): boolean => plugins.every((p) => !p.critical || isServing(p.state));
+export const isReady = (plugins: readonly PluginVerdictInput[]): boolean => {
+  const states = new Map(plugins.map((p) => [p.name, p.state]));
+  return plugins.every((p) => !p.critical || isPluginReady(isServing(p.state), dependencyStates(p.dependsOn ?? [], states)));
+};
 
 /**
  * What start-up still lacks, in words, or null once it has tried every plugin.

@@ -5,7 +5,7 @@ import type { SupervisorConfig } from '../../../src/config/types.js';
 import type { PluginStatus } from '../../../src/model/status.js';
 import { dependenciesUp, dependencyStates, describeWait, isPluginReady } from '../../../src/supervisor/dependency-readiness.js';
 import { withGraph } from '../../../src/supervisor/graph-status.js';
-import { readiness } from '../../../src/supervisor/overall.js';
+import { isReady, readiness } from '../../../src/supervisor/overall.js';
 import { restartWithClosure } from '../../../src/supervisor/restart-with.js';
 import { retireInOrder, stopOrder } from '../../../src/supervisor/stop-order.js';
 
@@ -119,6 +119,12 @@ describe('dependency readiness', () => {
       ],
     });
     expect(up.ready).toBe(true);
+    expect(
+      isReady([
+        { name: 'db', state: 'failed', critical: false },
+        { name: 'api', state: 'healthy', critical: true, dependsOn: ['db'] },
+      ]),
+    ).toBe(false);
   });
 });
 

@@ -108,6 +108,19 @@ describe('dependsOn and restartWith in supervisor.yaml', () => {
     ]);
   });
 
+  test('a very long unknown name is quoted cut short, and a dense graph is checked at once', () => {
+    const long = 'x'.repeat(10_000);
+    const [issue] = issuesOf(`plugins:\n  - name: a\n    command: node\n    dependsOn: [${long}]\n`);
+    expect(issue).toMatch(/^4:17 plugins\[0\]\.dependsOn\[0\]: no plugin named "x+…" \(10000 characters\) in plugins:$/);
+    expect(issue?.length).toBeLessThan(200);
+    // 120 plugins, each depending on every one before it: 7,140 edges, no cycle.
+    const names = Array.from({ length: 120 }, (_, i) => `p${i}`);
+    const dense = names.map((name, i) => plugin(name, names.slice(0, i)));
+    const started = performance.now();
+    expect(checkPluginGraph(dense)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   test('hostile values are issues, never a throw', () => {
     expect(issuesOf(`plugins:\n  - name: a\n    command: node\n    dependsOn: {x: 1}\n`)[0]).toMatch(/^4:16 plugins\[0\]\.dependsOn: /);
     expect(issuesOf(`plugins:\n  - name: a\n    command: node\n    dependsOn: [1]\n`)[0]).toMatch(/^4:17 plugins\[0\]\.dependsOn\[0\]: /);

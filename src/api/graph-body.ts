@@ -1,5 +1,5 @@
 import type { PluginStatus } from '../model/status.js';
-import { dependencyStates, isPluginReady } from '../supervisor/dependency-readiness.js';
+import { dependenciesDownOf, isPluginReady } from '../supervisor/dependency-readiness.js';
 import { isServing } from '../supervisor/overall.js';
 import type { GraphEdgeBody, PluginGraphBody } from './bodies.js';
 
@@ -13,8 +13,8 @@ type GraphInput = Pick<PluginStatus, 'name' | 'state' | 'critical' | 'dependsOn'
  * readyByName([{ name: 'db', state: 'failed' }, { name: 'api', state: 'healthy', dependsOn: ['db'] }]).get('api'); // false
  */
 export const readyByName = (plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'dependsOn'>>): Map<string, boolean> => {
-  const states = new Map(plugins.map((p) => [p.name, p.state]));
-  return new Map(plugins.map((p) => [p.name, isPluginReady(isServing(p.state), dependencyStates(p.dependsOn ?? [], states))]));
+  const downOf = dependenciesDownOf(plugins);
+  return new Map(plugins.map((p) => [p.name, isPluginReady(isServing(p.state), downOf(p))]));
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { PluginState } from '../model/plugin-state.js';
-import type { DependencyWait } from '../model/status.js';
+import type { DependencyWait, PluginStatus } from '../model/status.js';
 
 // overall.ts has the same rule as isServing; it imports this file, so the rule is spelt here to keep imports one way.
 const serves = (state: PluginState): boolean => state === 'healthy' || state === 'degraded';
@@ -15,25 +15,36 @@ const serves = (state: PluginState): boolean => state === 'healthy' || state ===
 export const dependenciesUp = (dependencies: readonly DependencyWait[]): boolean => dependencies.every((d) => serves(d.state));
 
 /**
- * The states of the plugins `dependsOn` names, read from `states` (a plugin
- * missing there counts as stopped).
- *
- * @example
- * dependencyStates(['db'], new Map([['db', 'healthy']])); // [{ name: 'db', state: 'healthy' }]
- */
-export const dependencyStates = (dependsOn: readonly string[], states: ReadonlyMap<string, PluginState>): DependencyWait[] =>
-  dependsOn.map((name) => ({ name, state: states.get(name) ?? 'stopped' }));
-
-/**
  * A plugin's readiness: its own (serving, and its readiness probe where it
- * has one) and every plugin it depends on up. The two halves are kept apart
+ * has one) and no plugin it depends on down. The two halves are kept apart
  * so that each rule stays in one place.
  *
  * @example
- * isPluginReady(true, [{ name: 'db', state: 'unhealthy' }]); // false
+ * isPluginReady(true, ['db']); // false: db is down
  */
-export const isPluginReady = (ownReady: boolean, dependencies: readonly DependencyWait[]): boolean =>
-  ownReady && dependenciesUp(dependencies);
+export const isPluginReady = (ownReady: boolean, dependenciesDown: readonly string[]): boolean => ownReady && dependenciesDown.length === 0;
+
+const none: readonly string[] = [];
+
+/**
+ * For the plugins of one snapshot, a function that gives the plugins one of
+ * them depends on that are not up. The states are read into a map on the
+ * first plugin that has dependencies: a config without any pays nothing.
+ *
+ * @example
+ * const downOf = dependenciesDownOf(snapshot.plugins);
+ * downOf(api); // ['db']
+ */
+export const dependenciesDownOf = (
+  plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state'>>,
+): ((plugin: Pick<PluginStatus, 'dependsOn'>) => readonly string[]) => {
+  let states: Map<string, PluginState> | undefined;
+  return (plugin) => {
+    if (plugin.dependsOn === undefined || plugin.dependsOn.length === 0) return none;
+    const known = (states ??= new Map(plugins.map((p) => [p.name, p.state])));
+    return plugin.dependsOn.filter((name) => !serves(known.get(name) ?? 'stopped'));
+  };
+};
 
 /**
  * What a held plugin waits for, in words.

@@ -1,7 +1,7 @@
 import type { DependencyState } from '../model/status.js';
 import type { PluginState } from '../model/plugin-state.js';
 import type { PluginStatus, StartupProgress, SupervisorSnapshot } from '../model/status.js';
-import { dependencyStates, isPluginReady } from './dependency-readiness.js';
+import { dependenciesDownOf, isPluginReady } from './dependency-readiness.js';
 
 /** The supervisor's verdict on everything it runs, as /health reports it. */
 export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -92,8 +92,8 @@ export const snapshotStatus = (
  * isReady([{ name: 'a', state: 'unknown', critical: true }]); // false
  */
 export const isReady = (plugins: readonly PluginVerdictInput[]): boolean => {
-  const states = new Map(plugins.map((p) => [p.name, p.state]));
-  return plugins.every((p) => !p.critical || isPluginReady(isServing(p.state), dependencyStates(p.dependsOn ?? [], states)));
+  const downOf = dependenciesDownOf(plugins);
+  return plugins.every((p) => !p.critical || isPluginReady(isServing(p.state), downOf(p)));
 };
 
 /**
@@ -125,13 +125,14 @@ export const readiness = (snapshot: {
   plugins: readonly PluginVerdictInput[];
   dependencies?: readonly DependencyVerdictInput[];
 }): Readiness => {
-  const states = new Map(snapshot.plugins.map((p) => [p.name, p.state]));
-  const notReady = snapshot.plugins.flatMap((p) => {
-    const dependencies = dependencyStates(p.dependsOn ?? [], states);
-    if (!p.critical || isPluginReady(isServing(p.state), dependencies)) return [];
-    const down = dependencies.filter((d) => !isServing(d.state)).map((d) => d.name);
-    return [{ name: p.name, state: p.state, ...(down.length === 0 ? {} : { dependenciesDown: down }) }];
-  });
+  const downOf = dependenciesDownOf(snapshot.plugins);
+  const notReady: Readiness['notReady'] = [];
+  for (const p of snapshot.plugins) {
+    if (!p.critical) continue;
+    const down = downOf(p);
+    if (isPluginReady(isServing(p.state), down)) continue;
+    notReady.push({ name: p.name, state: p.state, ...(down.length === 0 ? {} : { dependenciesDown: [...down] }) });
+  }
   const checksNotReady = (snapshot.dependencies ?? [])
     .filter((d) => d.critical && !dependencyServes(d.state))
     .map((d) => ({ name: d.name, state: d.state }));

@@ -3,7 +3,7 @@ import { diffConfigs } from '../../../src/config/diff.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import type { SupervisorConfig } from '../../../src/config/types.js';
 import type { PluginStatus } from '../../../src/model/status.js';
-import { dependenciesUp, dependencyStates, describeWait, isPluginReady } from '../../../src/supervisor/dependency-readiness.js';
+import { dependenciesDownOf, dependenciesUp, describeWait, isPluginReady } from '../../../src/supervisor/dependency-readiness.js';
 import { withGraph } from '../../../src/supervisor/graph-status.js';
 import { isReady, readiness } from '../../../src/supervisor/overall.js';
 import { restartWithClosure } from '../../../src/supervisor/restart-with.js';
@@ -86,17 +86,22 @@ describe('dependency readiness', () => {
   });
 
   test('ready = own readiness && dependencies up', () => {
-    expect(isPluginReady(true, [{ name: 'db', state: 'healthy' }])).toBe(true);
-    expect(isPluginReady(false, [{ name: 'db', state: 'healthy' }])).toBe(false);
-    expect(isPluginReady(true, [{ name: 'db', state: 'failed' }])).toBe(false);
+    expect(isPluginReady(true, [])).toBe(true);
+    expect(isPluginReady(false, [])).toBe(false);
+    expect(isPluginReady(true, ['db'])).toBe(false);
+    const downOf = dependenciesDownOf([
+      { name: 'db', state: 'failed' },
+      { name: 'cache', state: 'degraded' },
+    ]);
+    expect(downOf({ dependsOn: ['db', 'cache', 'gone'] })).toEqual(['db', 'gone']);
+    expect(downOf({})).toEqual([]);
   });
 
-  test('a dependency missing from the states counts as stopped; the words name only those down', () => {
-    const states = dependencyStates(['db', 'gone'], new Map([['db', 'healthy' as const]]));
-    expect(states).toEqual([
-      { name: 'db', state: 'healthy' },
-      { name: 'gone', state: 'stopped' },
-    ]);
+  test('the words name only the dependencies down', () => {
+    const states = [
+      { name: 'db', state: 'healthy' as const },
+      { name: 'gone', state: 'stopped' as const },
+    ];
     expect(describeWait(states)).toBe('waiting for gone (stopped)');
   });
 

@@ -3,6 +3,7 @@ import { drawStream, drawSummary } from './summary-bar.js';
 import { openEventFeed } from './event-feed.js';
 import { byId } from './dom.js';
 import { startHubsView } from './hubs-view.js';
+import { startGraphView } from './graph-view.js';
 import { request } from './http.js';
 import { createPluginTable } from './plugin-table.js';
 import { viewFromBody, type PluginView } from './plugin-view.js';
@@ -18,6 +19,7 @@ let clockOffset = 0;
 const serverNow = () => Date.now() + clockOffset;
 
 const table = createPluginTable({ now: serverNow });
+const graph = startGraphView();
 const timeline = createTimeline(byId<HTMLOListElement>('timeline'), { limit: 200, withPlugin: true });
 
 /** Reads asked for the token (protectReads): ask once, then go on. */
@@ -78,10 +80,13 @@ const onEvent = (name: string, data: string): void => {
   // The gap of lastEventId=0 only says the replay is not from the very first event.
   if (name === 'gap' && (JSON.parse(data) as { lastEventId: number }).lastEventId === 0) return;
   if (name === 'gap' || name === 'overflow') return void refresh(true);
+  // A held start says what it waits for; the row and the map read it again.
+  if (name === 'waiting') return void (refreshSoon(), graph.refresh());
   const event = { type: name, ...(JSON.parse(data) as object) } as FeedEvent;
   if (event.type === 'transition') timeline.add(event);
   if (event.id <= liveAfterId) return;
   table.apply(event);
+  if (event.type === 'transition' || event.type === 'reloaded') graph.refresh();
   if (event.type === 'reloaded') return void refresh(true);
   if (event.type === 'operation') return noteOperation(event.operation);
   if (event.type === 'supervisor' && event.phase === 'stopping')

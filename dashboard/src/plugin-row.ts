@@ -92,7 +92,8 @@ export const drawUptime = (row: PluginRow, view: PluginView, now: number): void 
  */
 export const drawPluginRow = (row: PluginRow, view: PluginView, now: number): void => {
   setAttr(row.row, 'data-state', view.state);
-  setText(row.state, view.state);
+  setAttr(row.row, 'data-waiting', String(view.waiting));
+  setText(row.state, view.waiting ? 'waiting' : view.state);
   const nextRestart =
     view.nextRestartAt === null || view.nextRestartAt < now ? '' : `; restart in ${formatDuration(view.nextRestartAt - now + 999)}`;
   setAttr(row.state, 'title', `${view.state} for ${formatDuration(now - view.since)}: ${view.reason}${nextRestart}`);

@@ -20,6 +20,8 @@ export interface PluginView {
   components: ComponentBody[];
   version: string;
   nextRestartAt: number | null;
+  /** Its start is held until the plugins it depends on are up (its reason says which). */
+  waiting: boolean;
 }
 
 const pushLatency = (view: PluginView, ms: number, failed: boolean): void => {
@@ -63,6 +65,7 @@ export const viewFromBody = (name: string, body: PluginBody, now: number, previo
     components: body.components,
     version: body.version,
     nextRestartAt: body.nextRestartTime === null ? null : Date.parse(body.nextRestartTime),
+    waiting: body.waitingFor !== undefined,
   });
 
 /**
@@ -75,6 +78,7 @@ export const viewFromBody = (name: string, body: PluginBody, now: number, previo
 export const applyEvent = (view: PluginView, event: FeedEvent): boolean => {
   switch (event.type) {
     case 'transition':
+      view.waiting = false;
       view.state = event.to;
       view.reason = event.reason;
       view.since = event.at;

@@ -26,6 +26,7 @@ export type PluginBody = Pick<
   | 'lastError'
   | 'components'
   | 'version'
+  | 'waitingFor'
 > & { recentChecks?: CheckBody[] };
 
 /** GET /health, and GET /plugins/health read the same way (it has neither the version nor the supervisor's facts). */
@@ -33,6 +34,8 @@ export type HealthBody = Pick<Api.HealthBody, 'status' | 'timestamp' | 'checks' 
   Partial<Pick<Api.HealthBody, 'version' | 'supervisor'>> & { plugins: Record<string, PluginBody> };
 
 export type TransitionBody = Api.TransitionBody;
+
+export type PluginGraphBody = Api.PluginGraphBody;
 
 export type LogLineBody = Pick<Api.LogLineBody, 'at' | 'stream' | 'line'>;
 

@@ -6,7 +6,7 @@ import type { HealthStatus } from '../model/health-report.js';
 import type { Operation } from '../model/operation.js';
 import type { OutputStream } from '../model/output-line.js';
 import type { CheckOutcome, PluginState } from '../model/plugin-state.js';
-import type { DependencyState, EventLoopLag, LinkStatus, StartupProgress, StoppingProcess } from '../model/status.js';
+import type { DependencyState, DependencyWait, EventLoopLag, LinkStatus, StartupProgress, StoppingProcess } from '../model/status.js';
 import type { FederatedService, HubEntry } from '../nats/federation.js';
 import type { Liveness, OverallStatus, PluginSummary, Readiness } from '../supervisor/overall.js';
 
@@ -51,8 +51,12 @@ export interface PluginBody {
   lastError: string | null;
   components: ComponentBody[];
   version: string;
-  /** Serving, and its readiness probe (if any) passing (README, Readiness). */
+  /** Serving, its readiness probe (if any) passing, and every plugin it depends on up (README, Readiness). */
   ready: boolean;
+  /** Absent when it depends on no plugin. */
+  dependsOn?: string[];
+  /** Its start is held until these are healthy or degraded (`state` is stopped meanwhile); absent when not held. */
+  waitingFor?: DependencyWait[];
 }
 
 export interface CheckBody {
@@ -146,10 +150,15 @@ export interface PluginProcessBody {
   address: string | null;
   uptimeSeconds: number | null;
   restartCount: number;
-  /** May it take work: serving, and its readiness probe (if any) passing (README, Readiness). */
+  /** May it take work: serving, its readiness probe (if any) passing, and every plugin it depends on up (README, Readiness). */
   ready: boolean;
   /** Its `readiness:` probe; null when it has none. */
   readiness: ReadinessProbeBody | null;
+  /** Absent when it depends on none. */
+  dependsOn?: string[];
+  restartWith?: string[];
+  /** Its start is held until these are up (state `stopped` meanwhile); absent when not held. */
+  waitingFor?: DependencyWait[];
 }
 
 /** A plugin's `readiness:` probe in GET /plugins/status. */
@@ -161,6 +170,31 @@ export interface ReadinessProbeBody {
   since: string;
   failureCount: number;
   lastCheck: CheckBody | null;
+}
+
+/** A plugin in GET /plugins/graph. */
+export interface GraphNodeBody {
+  name: string;
+  state: PluginState;
+  critical: boolean;
+  ready: boolean;
+  waitingFor?: DependencyWait[];
+}
+
+/**
+ * An edge of GET /plugins/graph, from the plugin that depends to the one it
+ * depends on: `restartWith` (which is also a dependsOn) or `dependsOn` alone.
+ */
+export interface GraphEdgeBody {
+  from: string;
+  to: string;
+  kind: 'dependsOn' | 'restartWith';
+}
+
+/** GET /plugins/graph: every plugin, and the dependencies between them. */
+export interface PluginGraphBody {
+  nodes: GraphNodeBody[];
+  edges: GraphEdgeBody[];
 }
 
 /** GET /plugins/status. */

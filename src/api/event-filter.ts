@@ -22,6 +22,7 @@ export const eventTypes: readonly SupervisorEventType[] = [
   'exited',
   'stopped',
   'restartScheduled',
+  'waiting',
   'operation',
   'reloaded',
   'dependencyCheck',

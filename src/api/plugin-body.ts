@@ -68,6 +68,8 @@ export const toPluginBody = (status: PluginStatus, now: number): PluginBody => (
   })),
   version: status.info?.version ?? '',
   ready: status.ready ?? isServing(status.state),
+  ...(status.dependsOn === undefined ? {} : { dependsOn: status.dependsOn }),
+  ...(status.waitingFor === undefined ? {} : { waitingFor: status.waitingFor }),
 });
 
 /**

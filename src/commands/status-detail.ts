@@ -61,6 +61,8 @@ export const showPlugin = async (client: ApiClient, name: string, json: boolean)
     ['uptime', plugin.uptimeSeconds === null ? '-' : formatSpan(plugin.uptimeSeconds * 1_000)],
     ['command', row === undefined ? null : clean([row.executable, ...row.args].join(' '))],
     ['address', row?.address ?? null],
+    ['depends on', plugin.dependsOn === undefined ? null : plugin.dependsOn.join(', ')],
+    ['ready', row === undefined ? null : row.ready ? 'yes' : 'no'],
     ['version', plugin.version === '' ? null : clean(plugin.version)],
     ['restarts', `${plugin.restartCount} (${plugin.restarts} automatic since the last reset)`],
     ['next restart', plugin.nextRestartTime],

@@ -33,7 +33,8 @@ export const statusCommand = async (name: string | undefined, flags: TargetFlags
   const now = Date.parse(health.timestamp);
   const rows = Object.entries(health.plugins).map(([plugin, p]) => [
     plugin,
-    p.state,
+    // Held for its dependencies: stopped, but not by anyone's wish; its reason says for what.
+    p.waitingFor === undefined ? p.state : 'waiting',
     p.pid === null ? '-' : String(p.pid),
     p.uptimeSeconds === null ? '-' : formatSpan(p.uptimeSeconds * 1_000),
     String(p.restartCount),

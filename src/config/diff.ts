@@ -36,6 +36,9 @@ const restartOnly: Array<[string, (config: SupervisorConfig) => unknown]> = [
   ['federation', (c) => c.federation],
 ];
 
+// The graph is applied to running plugins as it is: a new dependsOn or restartWith alone restarts nothing.
+const withoutGraph = ({ dependsOn: _dependsOn, restartWith: _restartWith, ...rest }: PluginConfig) => rest;
+
 /**
  * Compares plugin by plugin (by name), with `defaults:` already applied to
  * each, so a changed default changes every plugin that uses it.
@@ -50,7 +53,7 @@ export const diffConfigs = (before: SupervisorConfig, after: SupervisorConfig): 
   for (const plugin of after.plugins) {
     const previous = old.get(plugin.name);
     if (previous === undefined) diff.added.push(plugin);
-    else if (isDeepStrictEqual(previous, plugin)) diff.unchanged.push(plugin.name);
+    else if (isDeepStrictEqual(withoutGraph(previous), withoutGraph(plugin))) diff.unchanged.push(plugin.name);
     else diff.changed.push(plugin);
   }
   diff.removed = before.plugins.map((plugin) => plugin.name).filter((name) => !names.has(name));

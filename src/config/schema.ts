@@ -12,6 +12,7 @@ import { addressField, customField, missingMessage, type FieldResult } from './f
 import { defaultPolicy, overridePolicy, policyShape } from './policy.js';
 import type { DependencyConfig, LogLevel, PluginConfig, SupervisorConfig } from './types.js';
 import { quoteText } from './quote-text.js';
+import { checkPluginGraph } from './plugin-graph.js';
 
 const pluginName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 // /health/:plugin would never reach a plugin with these names.
@@ -53,6 +54,8 @@ const pluginSchema = closedObject({
   handshake: z.unknown().optional(),
   health: healthShape,
   readiness: readinessShape.optional(),
+  dependsOn: z.array(z.string()).default(() => []),
+  restartWith: z.array(z.string()).default(() => []),
   ...policyShape,
 });
 
@@ -135,7 +138,9 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
       raw.plugins.map((plugin) => plugin.name),
     );
     if (!nats.ok) for (const issue of nats.issues) fail(issue.path, issue.message);
-    if (!api.ok || !nats.ok || plugins.includes(null) || checks.includes(null)) return z.NEVER;
+    const graph = checkPluginGraph(raw.plugins);
+    for (const issue of graph) fail(['plugins', ...issue.path], issue.message);
+    if (!api.ok || !nats.ok || graph.length > 0 || plugins.includes(null) || checks.includes(null)) return z.NEVER;
     return {
       source,
       api: api.api,
@@ -152,6 +157,8 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
         cwd: resolve(baseDir, plugin.cwd ?? '.'),
         critical: plugin.critical,
         address: plugin.address,
+        dependsOn: plugin.dependsOn,
+        restartWith: plugin.restartWith,
         ...(plugins[index] as PluginParts),
       })),
       checks: checks as DependencyConfig[],

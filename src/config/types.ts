@@ -112,6 +112,10 @@ export interface PluginConfig extends PolicyConfig {
   health: HealthCheckConfig;
   /** Null when the plugin has no `readiness:` probe: then it is ready while it is healthy or degraded. */
   readiness: ReadinessConfig | null;
+  /** Plugins that must be healthy or degraded before this one starts; it stops before them. */
+  dependsOn: string[];
+  /** Of dependsOn: when one of these restarts or stops, this plugin is stopped, and started again once it is back. */
+  restartWith: string[];
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -1,4 +1,4 @@
-import type { DependencyState } from './status.js';
+import type { DependencyState, DependencyWait } from './status.js';
 import type { PluginState } from './plugin-state.js';
 import type { OutputLine } from './output-line.js';
 import type { Operation } from './operation.js';
@@ -40,6 +40,8 @@ export type SupervisorEvent =
     }
   | { type: 'stopped'; plugin: string; generation: number; pid: number; stage: StopStage; durationMs: number; at: number }
   | { type: 'restartScheduled'; plugin: string; delayMs: number; at: number }
+  /** A start is held until the plugins it depends on are healthy or degraded; published again when what it waits for changes. */
+  | { type: 'waiting'; plugin: string; waitingFor: DependencyWait[]; reason: string; at: number }
   /** A restart, stop or start asked for by hand began or finished (a copy, taken then). */
   | { type: 'operation'; plugin: string; operation: Operation; at: number }
   /**

@@ -17,6 +17,12 @@ export interface StoppingProcess {
   pid: number;
 }
 
+/** A plugin another waits for (dependsOn), with the state that keeps it waiting. */
+export interface DependencyWait {
+  name: string;
+  state: PluginState;
+}
+
 /** Everything known about one plugin at one moment; a plain value. Times are epoch ms. */
 export interface PluginStatus {
   name: string;
@@ -66,6 +72,12 @@ export interface PluginStatus {
   ready?: boolean;
   /** Its `readiness:` probe; null (or absent) when it has none. */
   readiness?: ReadinessProbeStatus | null;
+  /** The plugins it depends on (config `dependsOn`); absent when none. */
+  dependsOn?: string[];
+  /** Of dependsOn, those whose restart restarts it (config `restartWith`); absent when none. */
+  restartWith?: string[];
+  /** Held before its start until these are healthy or degraded (it is `stopped` meanwhile); absent when not waiting. */
+  waitingFor?: DependencyWait[];
 }
 
 /** A plugin's `readiness:` probe as the API shows it; a plain value. */

@@ -34,6 +34,7 @@ export const journalEvents = (bus: EventBus<SupervisorEvent>, journal: Journal):
       case 'spawned':
       case 'ready':
       case 'stopped':
+      case 'waiting':
         return;
     }
   });

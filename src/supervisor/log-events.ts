@@ -50,6 +50,9 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
       case 'restartScheduled':
         log.info(line, `${plugin}: restart in ${event.delayMs} ms`);
         return;
+      case 'waiting':
+        log.info(line, `${plugin}: ${event.reason}`);
+        return;
       case 'operation': {
         const { action, status, outcome, id } = event.operation;
         const words = status === 'pending' ? `${action} requested (${event.operation.reason})` : `${action} ${status}: ${outcome ?? ''}`;

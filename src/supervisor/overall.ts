@@ -1,12 +1,13 @@
 import type { DependencyState } from '../model/status.js';
 import type { PluginState } from '../model/plugin-state.js';
 import type { PluginStatus, StartupProgress, SupervisorSnapshot } from '../model/status.js';
+import { dependenciesDownOf, readyWithDependencies } from './dependency-readiness.js';
 
 /** The supervisor's verdict on everything it runs, as /health reports it. */
 export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 /** The part of a plugin's status the verdicts depend on. */
-export type PluginVerdictInput = Pick<PluginStatus, 'name' | 'state' | 'critical' | 'ready'>;
+export type PluginVerdictInput = Pick<PluginStatus, 'name' | 'state' | 'critical' | 'ready' | 'dependsOn'>;
 
 /** The part of a dependency's status the verdicts depend on. */
 export interface DependencyVerdictInput {
@@ -25,8 +26,8 @@ export interface Liveness {
 export interface Readiness {
   ready: boolean;
   reason: string;
-  /** The critical plugins that keep the supervisor from being ready. */
-  notReady: Array<{ name: string; state: PluginState }>;
+  /** The critical plugins that keep the supervisor from being ready; `dependenciesDown` when it is (also) theirs. */
+  notReady: Array<{ name: string; state: PluginState; dependenciesDown?: string[] }>;
   /** The critical dependencies (under `checks:`) that keep it from being ready. */
   checksNotReady: Array<{ name: string; state: DependencyState }>;
 }
@@ -44,6 +45,15 @@ export interface PluginSummary {
 
 /** True for the states in which a plugin does its work. */
 export const isServing = (state: PluginState): boolean => state === 'healthy' || state === 'degraded';
+
+/**
+ * A plugin's own readiness as its status says (its readiness probe and its state, see plugin-ready.ts); a status
+ * built by hand without `ready` is ready while it serves.
+ *
+ * @example
+ * isOwnReady({ state: 'healthy', ready: false }); // false: its readiness probe fails
+ */
+export const isOwnReady = (plugin: Pick<PluginStatus, 'state' | 'ready'>): boolean => plugin.ready ?? isServing(plugin.state);
 
 /**
  * healthy when every plugin and every dependency is healthy (also when there
@@ -85,13 +95,16 @@ export const snapshotStatus = (
 };
 
 /**
- * True when every critical plugin is healthy or degraded (and ready, when its status says).
+ * True when every critical plugin is ready: healthy or degraded, its readiness probe (if any) passing, and every
+ * plugin it depends on healthy or degraded.
  *
  * @example
  * isReady([{ name: 'a', state: 'unknown', critical: true }]); // false
  */
-export const isReady = (plugins: readonly PluginVerdictInput[]): boolean =>
-  plugins.every((p) => !p.critical || (p.ready ?? isServing(p.state)));
+export const isReady = (plugins: readonly PluginVerdictInput[]): boolean => {
+  const downOf = dependenciesDownOf(plugins);
+  return plugins.every((p) => !p.critical || readyWithDependencies(isOwnReady(p), downOf(p)));
+};
 
 /**
  * What start-up still lacks, in words, or null once it has tried every plugin.
@@ -123,10 +136,14 @@ export const readiness = (snapshot: {
   plugins: readonly PluginVerdictInput[];
   dependencies?: readonly DependencyVerdictInput[];
 }): Readiness => {
-  // `ready` absent (a status built by hand) is the old rule: serving is ready.
-  const notReady = snapshot.plugins
-    .filter((p) => p.critical && !(p.ready ?? isServing(p.state)))
-    .map((p) => ({ name: p.name, state: p.state }));
+  const downOf = dependenciesDownOf(snapshot.plugins);
+  const notReady: Readiness['notReady'] = [];
+  for (const p of snapshot.plugins) {
+    if (!p.critical) continue;
+    const down = downOf(p);
+    if (readyWithDependencies(isOwnReady(p), down)) continue;
+    notReady.push({ name: p.name, state: p.state, ...(down.length === 0 ? {} : { dependenciesDown: [...down] }) });
+  }
   const notServing = notReady.filter((p) => !isServing(p.state));
   const servingNotReady = notReady.filter((p) => isServing(p.state));
   const checksNotReady = (snapshot.dependencies ?? [])
@@ -139,12 +156,17 @@ export const readiness = (snapshot: {
     return { ready: true, reason: 'every critical plugin is serving', ...lists };
   const words = [
     starting ?? '',
-    notServing.length === 0 ? '' : `critical plugins not serving: ${notServing.map((p) => `${p.name} (${p.state})`).join(', ')}`,
-    servingNotReady.length === 0 ? '' : `critical plugins not ready: ${servingNotReady.map((p) => `${p.name} (${p.state})`).join(', ')}`,
+    notServing.length === 0 ? '' : `critical plugins not serving: ${notServing.map(describeNotReady).join(', ')}`,
+    servingNotReady.length === 0 ? '' : `critical plugins not ready: ${servingNotReady.map(describeNotReady).join(', ')}`,
     checksNotReady.length === 0 ? '' : `critical checks failing: ${checksNotReady.map((d) => `${d.name} (${d.state})`).join(', ')}`,
   ];
   return { ready: false, reason: words.filter((w) => w !== '').join('; '), ...lists };
 };
+
+const describeNotReady = (p: Readiness['notReady'][number]): string =>
+  p.dependenciesDown === undefined
+    ? `${p.name} (${p.state})`
+    : `${p.name} (${p.state}; depends on ${p.dependenciesDown.join(', ')}, not up)`;
 
 /**
  * Not alive while shutting down, or once a critical plugin has given up

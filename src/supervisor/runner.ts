@@ -122,6 +122,11 @@ export class PluginRunner {
     this.dispatch({ type: 'restartRequested', reason });
   }
 
+  /** Stops its process but keeps the runner (a restart along with a dependency); start brings it back. */
+  stop(reason: string): void {
+    this.dispatch({ type: 'stopRequested', reason });
+  }
+
   /**
    * A restart, stop or start asked for by hand. One that asks for what is
    * already under way joins it: two restarts at once are one restart. Null

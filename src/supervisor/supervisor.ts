@@ -24,6 +24,11 @@ import { PluginRunner } from './runner.js';
 import type { Supervisor, SupervisorOptions } from './supervisor-api.js';
 import { openedOf, type Opened, type SupervisorState } from './supervisor-state.js';
 import { watchdogComponent } from './watchdog-component.js';
+import { createStartGate } from './start-gate.js';
+import { followRestarts } from './restart-with.js';
+import { retireInOrder } from './stop-order.js';
+import { withGraph } from './graph-status.js';
+import { withDependencyReadiness } from './dependency-readiness.js';
 import type { LinkStatus, StartupProgress, SupervisorSnapshot } from '../model/status.js';
 
 export type { Supervisor, SupervisorOptions } from './supervisor-api.js';
@@ -44,6 +49,13 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   // Plugin output goes to readers that ask for it, never into the event log: it would push the transitions out.
   const output = createEventBus<OutputEntry>((error) => log.error({ err: error }, 'an output subscriber failed'));
   const history = createHistory(events);
+  // dependsOn: starts held until what a plugin depends on is up; restartWith: dependents cycled with a restart.
+  const gate = createStartGate({ runners, graph: () => config.plugins, events, log });
+  followRestarts({ runners, graph: () => config.plugins, gate, events, log });
+  let graphOf = new Map(config.plugins.map((plugin) => [plugin.name, plugin]));
+  const stateOf = (name: string) => runners.get(name)?.state;
+  const statusOf = (runner: PluginRunner) =>
+    withDependencyReadiness(withGraph(runner.status(), graphOf.get(runner.name), gate.waitingFor(runner.name)), stateOf);
   const channels = createPluginChannels((name) => runners.get(name)?.status());
 
   const isShuttingDown = (): boolean => state.phase === 'stopping' || state.phase === 'stopped';
@@ -53,7 +65,8 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     if (initialized) return null;
     if (state.phase !== 'running') return { tried: 0, total: config.plugins.length };
     let tried = 0;
-    for (const runner of runners.values()) if (runner.startTried) tried += 1;
+    // A start held for its dependencies has been tried: it waits, and says for what.
+    for (const runner of runners.values()) if (runner.startTried || gate.waitingFor(runner.name) !== undefined) tried += 1;
     if (tried < runners.size) return { tried, total: runners.size };
     initialized = true;
     return null;
@@ -80,7 +93,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
       startup: startup(),
       eventLoopLag: lag?.sample() ?? { meanMs: 0, p99Ms: 0, maxMs: 0 },
       droppedLogLines: droppedLogLines(),
-      plugins: [...runners.values()].map((runner) => runner.status()),
+      plugins: [...runners.values()].map(statusOf),
       dependencies: dependencies?.statuses() ?? [],
       ...(links.size === 0 ? {} : { links: [...links.values()] }),
       ...(guard === undefined ? {} : { containment: guard.health().containment }),
@@ -106,7 +119,8 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
       },
       held === undefined ? undefined : stoppedByHandReason(held.at, held.reason),
     );
-    if (held === undefined && state.phase === 'running') runner.start(replaces === undefined ? 'supervisor started' : 'its config changed');
+    if (held === undefined && state.phase === 'running')
+      gate.request(runner, replaces === undefined ? 'supervisor started' : 'its config changed');
     return runner;
   };
 
@@ -128,6 +142,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     forget: (names) => opened.desired.forget(...names),
     applied: (next) => {
       config = next;
+      graphOf = new Map(next.plugins.map((plugin) => [plugin.name, plugin]));
       opened.dependencies.replace(next.checks);
     },
     events,
@@ -142,7 +157,13 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
       const now = state;
       if (now.phase !== 'running')
         return { ok: false, code: 'reload_unavailable', message: 'the supervisor has not started yet', issues: [] };
-      return applyReload(reloadTarget(now.opened), { reason, config: next, log });
+      // Held while runners are replaced, so the gate judges a new graph with every new runner in place.
+      gate.hold();
+      try {
+        return await applyReload(reloadTarget(now.opened), { reason, config: next, log });
+      } finally {
+        gate.release();
+      }
     });
     reloads = run.catch(() => undefined);
     return run;
@@ -183,7 +204,9 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     const running: Opened = { guard, desired, journal, lag, socketRoot, dependencies };
     opened.dependencies = dependencies;
     state = { phase: 'running', steps: starting.steps, started: starting.started, opened: running };
+    gate.hold();
     for (const plugin of config.plugins) runners.set(plugin.name, createRunner(running, plugin));
+    gate.release();
     logKeptStopped(config.plugins, desired, log);
     events.publish({ type: 'supervisor', phase: 'started', reason: 'supervisor started', at: Date.now() });
   };
@@ -215,6 +238,8 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
       done: Promise.resolve(),
     };
     state = stopping;
+    // From here no held start is let go: whatever it would start is about to be stopped.
+    gate.close();
     stopping.done = stopEverything(reason, stopping);
     return stopping.done;
   };
@@ -223,7 +248,8 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     // The start step under way finishes and the start ends there; what it made is stopped below.
     await stopping.steps?.catch(() => undefined);
     await reloads;
-    await Promise.all([...runners.values()].map((runner) => runner.retire(reason)));
+    // Dependents first: each plugin is asked to stop once every plugin that depends on it is gone.
+    await retireInOrder(runners, config.plugins, (runner) => runner.retire(reason));
     const { dependencies, lag, journal, guard, socketRoot } = stopping.opened;
     dependencies?.stop();
     channels.closeAll();
@@ -251,9 +277,17 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     }),
     reportLink,
     ...requests,
+    control: (name, action, reason) => {
+      // A stop by hand ends a held start too: the plugin stays stopped.
+      if (action === 'stop') gate.cancel(name);
+      return requests.control(name, action, reason);
+    },
     reload,
     operation: (id): Operation | undefined => operations.find(id),
-    plugin: (name) => runners.get(name)?.status(),
+    plugin: (name) => {
+      const runner = runners.get(name);
+      return runner === undefined ? undefined : statusOf(runner);
+    },
     channel: channels.channel,
     // Before the runners exist a configured plugin's history is what the journal restored: known, maybe empty.
     history: (name, limit) =>

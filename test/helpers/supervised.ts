@@ -40,6 +40,8 @@ export const pluginConfig = (name: string, args: string[], overrides: Partial<Pl
   restart: 'always',
   backoff: 'linear',
   readiness: null,
+  dependsOn: [],
+  restartWith: [],
   ...overrides,
 });
 

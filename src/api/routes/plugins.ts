@@ -1,18 +1,19 @@
 import { Hono, type Context } from 'hono';
 import type { ApiBackend } from '../backend.js';
-import type { PluginProcessBody, PluginsHealthBody, PluginsStatusBody } from '../bodies.js';
+import type { PluginGraphBody, PluginProcessBody, PluginsHealthBody, PluginsStatusBody } from '../bodies.js';
+import { readyByName, toGraphBody } from '../graph-body.js';
 import { answerControl } from '../control-answer.js';
 import { answerError, rejectMethod } from '../errors.js';
 import type { ManagementGuard } from '../management/guard.js';
 import { toPluginDetailBody, toReadinessBody } from '../plugin-body.js';
 import { uptimeSecondsOf } from '../../model/uptime.js';
 import { readRestartTarget } from '../restart-target.js';
-import { isServing, snapshotStatus, summarize } from '../../supervisor/overall.js';
+import { snapshotStatus, summarize } from '../../supervisor/overall.js';
 
 const readMethods = 'GET, HEAD';
 
 /**
- * GET /plugins/status, GET /plugins/health and POST /plugins/restart; the
+ * GET /plugins/status, GET /plugins/health, GET /plugins/graph and POST /plugins/restart; the
  * restart needs `Authorization: Bearer <token>` when a token is set.
  *
  * @example
@@ -24,6 +25,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
 
   routes.get('/status', (c) => {
     const snapshot = backend.snapshot();
+    const ready = readyByName(snapshot.plugins);
     const plugins = snapshot.plugins.map((p): PluginProcessBody => ({
       name: p.name,
       version: p.info?.version ?? '',
@@ -42,8 +44,11 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
       address: p.address,
       uptimeSeconds: uptimeSecondsOf(p, snapshot.now),
       restartCount: p.restartCount,
-      ready: p.ready ?? isServing(p.state),
+      ready: ready.get(p.name) ?? false,
       readiness: toReadinessBody(p.readiness),
+      ...(p.dependsOn === undefined ? {} : { dependsOn: p.dependsOn }),
+      ...(p.restartWith === undefined ? {} : { restartWith: p.restartWith }),
+      ...(p.waitingFor === undefined ? {} : { waitingFor: p.waitingFor }),
     }));
     return c.json({
       enabled: true,
@@ -65,6 +70,8 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
       summary: summarize(snapshot.plugins),
     } satisfies PluginsHealthBody);
   });
+
+  routes.get('/graph', (c) => c.json(toGraphBody(backend.snapshot().plugins) satisfies PluginGraphBody));
 
   const readTarget = async (c: Context) => {
     const query = c.req.query('plugin');
@@ -88,6 +95,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
 
   routes.all('/status', rejectMethod(readMethods));
   routes.all('/health', rejectMethod(readMethods));
+  routes.all('/graph', rejectMethod(readMethods));
   routes.all('/restart', rejectMethod('POST'));
   return routes;
 };

@@ -108,6 +108,8 @@ describe('a minimal config', () => {
           },
           health: { protocol: 'plugin', watch: true, retries: 0, retryDelayMs: 100 },
           readiness: null,
+          dependsOn: [],
+          restartWith: [],
         },
       ],
       checks: [],

@@ -115,7 +115,7 @@ describe('dependency readiness', () => {
     });
     expect(answer.ready).toBe(false);
     expect(answer.notReady).toEqual([{ name: 'api', state: 'healthy', dependenciesDown: ['db'] }]);
-    expect(answer.reason).toBe('critical plugins not serving: api (healthy; depends on db, not up)');
+    expect(answer.reason).toBe('critical plugins not ready: api (healthy; depends on db, not up)');
     const up = readiness({
       shuttingDown: false,
       plugins: [

@@ -1,0 +1,134 @@
+// One reader of GET /ws/health once its WebSocket is open: the events it asked for, one JSON message each.
+import type { WebSocket } from 'ws';
+import type { LoggedEvent } from '../supervisor/event-log.js';
+import type { OutputEntry } from '../model/events.js';
+import type { ApiBackend } from './backend.js';
+import type { EventBody, OutputEventBody } from './bodies.js';
+import type { EventFilter } from './event-filter.js';
+import { describeGap } from './event-replay.js';
+
+/** Close codes the stream ends with, beside ws's own (1009 for a client's message past the bound). */
+export const wsCloseCodes = {
+  /** hale is stopping: reconnect to whatever comes next, with the last id. */
+  goingAway: 1001,
+  /** The client left more than maxBufferedBytes unread: reconnect with the last id to catch up. */
+  tooSlow: 1013,
+} as const;
+
+export interface WsSessionJob {
+  backend: ApiBackend;
+  filter: EventFilter;
+  lastEventId: number | null;
+  /** Unread bytes past which the client is closed with 1013. */
+  maxBufferedBytes: number;
+  /** A ping this often; a client that has not answered the last one by the next is cut. */
+  heartbeatMs: number;
+  /** How long a client closed for being slow has to take the close before its connection is cut. */
+  graceMs: number;
+  /** An earlier run's id waits this long at most for the journal to be read. */
+  restoreWaitMs: number;
+  /** The stream ends on its own terms (too slow): no longer cut for a stall. */
+  onEnding: () => void;
+}
+
+// An output line has no id: it is not kept, so there is nothing to resume from.
+const toOutputBody = ({ plugin, line }: OutputEntry): OutputEventBody & { type: 'output' } => ({
+  type: 'output',
+  plugin,
+  at: new Date(line.at).toISOString(),
+  stream: line.stream,
+  line: line.line,
+  truncated: line.truncated,
+});
+
+const waitAtMost = (promise: Promise<void>, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/**
+ * Sends `socket` a `hello` ({type, lastId, firstId, filter}), then, with a
+ * last id, a `gap` when some is missed and every held event after it, then
+ * each event as it happens: `{id, type, …}`, as GET /events' data. A client
+ * that leaves more than `maxBufferedBytes` unread is closed with 1013 and
+ * cut `graceMs` later; one that answers no ping is cut. Returns the
+ * function that ends it (timers, subscriptions), called on close.
+ *
+ * @example
+ * const stop = startWsSession(socket, { backend, filter, lastEventId: null, maxBufferedBytes: 1 << 20, heartbeatMs: 15_000, graceMs: 5_000, restoreWaitMs: 2_000, onEnding });
+ * socket.on('close', stop);
+ */
+export const startWsSession = (socket: WebSocket, job: WsSessionJob): (() => void) => {
+  const { eventLog } = job.backend;
+  let ended = false;
+  let unsubscribe: () => void = () => {};
+  let unsubscribeOutput: (() => void) | undefined;
+  let cutTimer: NodeJS.Timeout | undefined;
+  let answered = true;
+
+  const stop = (): void => {
+    ended = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+    unsubscribeOutput?.();
+  };
+  const tooSlow = (): void => {
+    stop();
+    job.onEnding();
+    socket.close(wsCloseCodes.tooSlow, `too slow: over ${job.maxBufferedBytes} bytes unread; reconnect with lastEventId`);
+    // A client that reads nothing never takes the close either.
+    cutTimer = setTimeout(() => socket.terminate(), job.graceMs);
+    cutTimer.unref();
+  };
+  const send = (body: object): void => {
+    if (ended || socket.readyState !== socket.OPEN) return;
+    socket.send(JSON.stringify(body));
+    if (socket.bufferedAmount > job.maxBufferedBytes) tooSlow();
+  };
+  const toBody = ({ id, event }: LoggedEvent): EventBody => ({ id, ...event });
+
+  const heartbeat = setInterval(() => {
+    // No answer to the last ping in a whole interval: the peer is gone without a close.
+    if (!answered) {
+      socket.terminate();
+      return;
+    }
+    answered = false;
+    socket.ping();
+  }, job.heartbeatMs);
+  socket.on('pong', () => {
+    answered = true;
+  });
+
+  const begin = (): void => {
+    if (ended) return;
+    // Replay and live events are taken in one synchronous step: none is lost or sent twice in between.
+    const replay = job.lastEventId === null ? null : eventLog.after(job.lastEventId);
+    unsubscribe = eventLog.subscribe((entry) => {
+      if (job.filter.accepts(entry.event)) send(toBody(entry));
+    });
+    unsubscribeOutput = job.backend.output?.subscribe((entry) => {
+      if (job.filter.acceptsOutput(entry.plugin)) send(toOutputBody(entry));
+    });
+    send({ type: 'hello', lastId: eventLog.lastId, firstId: eventLog.firstId, filter: job.filter.describe() });
+    if (replay === null) return;
+    const gap = describeGap(replay, job.filter);
+    if (gap !== null) send({ type: 'gap', lastEventId: job.lastEventId, message: gap });
+    for (const entry of replay.entries) if (job.filter.accepts(entry.event)) send(toBody(entry));
+  };
+
+  // An id of an earlier run resumes from the journal, which hale reads as it starts: wait for it, a little.
+  if (job.lastEventId !== null && job.lastEventId < eventLog.firstId - 1) {
+    void waitAtMost(eventLog.restored, job.restoreWaitMs).then(begin);
+  } else begin();
+
+  return () => {
+    stop();
+    clearTimeout(cutTimer);
+  };
+};

@@ -1,5 +1,5 @@
 // What GET /events and GET /ws/health share about catching a reader up: its last id, and whether it missed any.
-import type { Replay } from '../supervisor/event-log.js';
+import type { EventLog, Replay } from '../supervisor/event-log.js';
 import { journaledTypes, partlyJournaledTypes } from '../supervisor/journal-events.js';
 import type { EventFilter } from './event-filter.js';
 
@@ -28,4 +28,29 @@ export const describeGap = (replay: Replay, filter: EventFilter): string | null 
   const wantsUnkept = types === null || types.some((type) => type !== 'output' && !wholeKept.has(type));
   if (!wantsUnkept) return null;
   return `hale restarted since Last-Event-ID: of the earlier run only ${[...wholeKept].join(', ')} events (and unexpected exits and finished operations) are kept, and replayed; GET /plugins/status for where things stand now`;
+};
+
+/**
+ * Resolves once `log` can resume `lastEventId`: at once for none or an id
+ * of this run; for an id of an earlier run once the journal is read (hale
+ * reads it as it starts), or after `maxWaitMs`, whichever comes first.
+ *
+ * @example
+ * await awaitResumable(backend.eventLog, lastEventId, 2_000);
+ * const replay = backend.eventLog.after(lastEventId);
+ */
+export const awaitResumable = (
+  log: Pick<EventLog, 'firstId' | 'restored'>,
+  lastEventId: number | null,
+  maxWaitMs: number,
+): Promise<void> => {
+  if (lastEventId === null || lastEventId >= log.firstId - 1) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, maxWaitMs);
+    timer.unref();
+    void log.restored.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 };

@@ -5,7 +5,7 @@ import type { OutputEntry } from '../model/events.js';
 import type { ApiBackend } from './backend.js';
 import type { EventBody, OutputEventBody } from './bodies.js';
 import type { EventFilter } from './event-filter.js';
-import { describeGap } from './event-replay.js';
+import { awaitResumable, describeGap } from './event-replay.js';
 
 /** Close codes the stream ends with, beside ws's own (1009 for a client's message past the bound). */
 export const wsCloseCodes = {
@@ -40,16 +40,6 @@ const toOutputBody = ({ plugin, line }: OutputEntry): OutputEventBody & { type: 
   line: line.line,
   truncated: line.truncated,
 });
-
-const waitAtMost = (promise: Promise<void>, ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 
 /**
  * Sends `socket` a `hello` ({type, lastId, firstId, filter}), then, with a
@@ -124,7 +114,7 @@ export const startWsSession = (socket: WebSocket, job: WsSessionJob): (() => voi
 
   // An id of an earlier run resumes from the journal, which hale reads as it starts: wait for it, a little.
   if (job.lastEventId !== null && job.lastEventId < eventLog.firstId - 1) {
-    void waitAtMost(eventLog.restored, job.restoreWaitMs).then(begin);
+    void awaitResumable(eventLog, job.lastEventId, job.restoreWaitMs).then(begin);
   } else begin();
 
   return () => {

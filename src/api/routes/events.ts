@@ -6,7 +6,7 @@ import type { ApiBackend } from '../backend.js';
 import type { EventBody, OutputEventBody } from '../bodies.js';
 import { answerError, rejectMethod } from '../errors.js';
 import { readEventFilter, type EventFilter } from '../event-filter.js';
-import { describeGap, readLastEventIdText } from '../event-replay.js';
+import { awaitResumable, describeGap, readLastEventIdText } from '../event-replay.js';
 import { clientAddressOf, clientKeyOf } from '../management/client-address.js';
 import { createStreamRegistry, type StreamRegistry, type WatchedSocket } from '../stream-registry.js';
 
@@ -113,6 +113,8 @@ export const createEventRoutes = (options: EventRouteOptions): Hono => {
     return streamSSE(c, async (stream) => {
       abort = () => stream.abort();
       try {
+        // An id of an earlier run resumes from the journal, which hale reads as it starts: wait for it, a little.
+        await awaitResumable(backend.eventLog, lastEventId, 2_000);
         await serveStream(stream, {
           backend,
           filter: filter.filter,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readEventFilter, type EventFilter } from '../../../src/api/event-filter.js';
 import { describeGap, readLastEventIdText } from '../../../src/api/event-replay.js';
+import type { Replay } from '../../../src/supervisor/event-log.js';
 
 const filterOf = (types?: string): EventFilter => {
   const read = readEventFilter({ types });
@@ -28,7 +29,7 @@ describe('describeGap', () => {
   });
 
   it('across a restart, says so only to a reader of types the journal does not keep whole', () => {
-    const earlier = { entries: [], missed: false, fromJournal: true } as const;
+    const earlier: Replay = { entries: [], missed: false, fromJournal: true };
     expect(describeGap(earlier, filterOf('transition,dependencyTransition,supervisor'))).toBeNull();
     expect(describeGap(earlier, filterOf('transition,output'))).toBeNull();
     for (const types of [undefined, 'check', 'transition,spawned', 'exited', 'operation']) {

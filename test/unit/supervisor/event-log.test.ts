@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../../src/util/event-bus.js';
 import { createEventLog } from '../../../src/supervisor/event-log.js';
 import type { SupervisorEvent } from '../../../src/model/events.js';
+import type { JournalRecord } from '../../../src/state/journal.js';
 
 const transition = (reason: string): SupervisorEvent => ({
   type: 'transition',
@@ -57,7 +58,8 @@ describe('createEventLog', () => {
   });
 
   describe('an earlier run, from the journal', () => {
-    const record = (id: number, reason: string, extra: Record<string, unknown> = {}) => ({ ...transition(reason), id, ...extra });
+    const record = (id: number, reason: string, extra: Record<string, unknown> = {}): JournalRecord =>
+      ({ ...transition(reason), id, ...extra }) as JournalRecord;
 
     it("resumes an earlier run's id from the journal's kept events after it, then this run's, missing nothing", async () => {
       const { bus, log } = setUp();
@@ -88,7 +90,7 @@ describe('createEventLog', () => {
     it('leaves out records with no id, an id of this run, an id that does not grow, or a type the journal does not keep', () => {
       const { log } = setUp();
       const taken = log.restore([
-        { ...transition('no-id') },
+        { ...transition('no-id') } as JournalRecord,
         record(5, 'kept'),
         record(4, 'backwards'),
         record(5, 'again'),

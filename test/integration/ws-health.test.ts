@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ApiServer } from '../../src/api/serve.js';
@@ -111,6 +112,8 @@ describe('GET /ws/health', () => {
     expect(await openWs(ws())).toMatchObject({ ok: false, status: 401 });
     expect(await openWs(ws(), { headers: { Authorization: 'Bearer wrong' } })).toMatchObject({ ok: false, status: 401 });
     expect(await openWs(ws(), { protocols: buildWsProtocols('wrong') })).toMatchObject({ ok: false, status: 401 });
+    // Never from the URL, where proxies log it.
+    expect(await openWs(ws('?token=s3cret'))).toMatchObject({ ok: false, status: 401 });
     // Without hale.events beside it the handshake offers no protocol hale answers, and a browser would fail it.
     const byHeader = await open(ws(), { headers: { Authorization: 'Bearer s3cret' } });
     await byHeader.first((m) => m.type === 'hello');
@@ -173,6 +176,52 @@ describe('GET /ws/health', () => {
     expect(await openWs(ws())).toMatchObject({ ok: false, status: 429 });
     const other = await open(ws(), { localAddress: '127.0.0.2' });
     await other.first((m) => m.type === 'hello');
+  });
+
+  it('takes exactly the cap of many handshakes at once, and refuses the rest', async () => {
+    const { ws } = await serve({ events: { maxClients: 3, maxClientsPerAddress: 3 } });
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => openWs(ws())));
+    for (const outcome of outcomes) if (outcome.ok) readers.push(outcome.reader);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(3);
+    expect(outcomes.filter((o) => !o.ok).map((o) => (o.ok ? 0 : o.status))).toEqual(Array.from({ length: 7 }, () => 503));
+  });
+
+  it('gives the place back of a handshake ws refuses (a bad key) and of a client gone mid-handshake', async () => {
+    const { ws, server } = await serve({ events: { maxClients: 1 } });
+    const raw = (key: string): Promise<{ socket: Socket; answer: string }> =>
+      new Promise((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: server.port });
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('error', reject);
+        socket.once('connect', () => {
+          socket.write(
+            `GET /ws/health HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          );
+          resolve({ socket, answer: '' });
+        });
+        socket.once('close', () => resolve({ socket, answer }));
+      });
+    const opensWithin = async (): Promise<boolean> => {
+      for (let attempt = 0; attempt < 40; attempt++) {
+        const opened = await openWs(ws());
+        if (opened.ok) {
+          opened.reader.socket.terminate();
+          await opened.reader.closed;
+          return true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return false;
+    };
+    const badKey = await raw('not-a-key');
+    await new Promise((resolve) => badKey.socket.once('close', resolve));
+    expect(await opensWithin()).toBe(true);
+    // A well-formed handshake whose client is gone before it reads the answer.
+    const gone = await raw('dGhlIHNhbXBsZSBub25jZQ==');
+    gone.socket.destroy();
+    expect(await opensWithin()).toBe(true);
   });
 
   it('closes a client that leaves too much unread with 1013 and a reason, long before all was sent', async () => {

@@ -57,10 +57,11 @@ const isUpgradeCall = (env: object): env is { incoming: IncomingMessage; outgoin
  * neither loopback, nor an address the server listens on, nor one of
  * `allowedHosts` is answered 421 before the lane or the app sees it (DNS
  * rebinding); a WebSocket Upgrade too, and one for a path not in
- * `upgradePaths` is refused 404 before the app sees it. WebSockets are
- * told 1001 when close begins, and cut after a second. A connection that has not sent its headers within 5 s, or its
- * whole request within `requestTimeoutMs`, is cut within a quarter second
- * of it. A port that cannot be bound (EADDRINUSE, EACCES) rejects with
+ * `upgradePaths` is refused 404 before the app sees it. A connection that
+ * has not sent its headers within 5 s, or its whole request within
+ * `requestTimeoutMs`, is cut within a quarter second of it. On close,
+ * WebSockets are told 1001 at once and cut a second later. A port that
+ * cannot be bound (EADDRINUSE, EACCES) rejects with
  * HaleError('listen_failed').
  *
  * @example

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openEventStream } from '../helpers/event-stream.js';
 import { freePort } from '../helpers/free-port.js';
 import { startHale, stopAllHale, type HaleProcess, type LogLine } from '../helpers/hale-process.js';
 import { greeterMain, requireBuilt } from '../helpers/paths.js';
@@ -94,6 +95,17 @@ describe('GET /ws/health across a restart of hale', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(Math.min(...ids)).toBeGreaterThan(leftAt);
     expect(ids.filter((id) => idsOf(stays.messages).includes(id))).toEqual(idsOf(stays.messages).filter((id) => id > leftAt));
+
+    // GET /events resumes the same way, from the same journal.
+    const sse = await openEventStream(`http://127.0.0.1:${port}/events?types=transition`, { 'Last-Event-ID': String(leftAt) });
+    const sseIds: number[] = [];
+    while (sseIds.length < ids.length) {
+      const message = await sse.take((m) => m.event === 'transition' || m.event === 'gap', 10_000);
+      expect(message.event).toBe('transition');
+      sseIds.push(Number(message.id));
+    }
+    expect(sseIds).toEqual(ids);
+    sse.close();
 
     // Live events follow the replay on the same socket.
     const pidTwo = ((await (await fetch(`http://127.0.0.1:${port}/health/greeter`)).json()) as { pid: number }).pid;

@@ -3,9 +3,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import type { HealthBody } from '../../src/api/bodies.js';
 import { stopAllHale } from '../helpers/hale-process.js';
-import { hearSubject, startNatsHale, stopNatsHale, type NatsHale } from '../helpers/nats-hale.js';
+import { getJson, hearSubject, pollFor, startNatsHale, stopNatsHale, type NatsHale } from '../helpers/nats-hale.js';
 import { startNatsServer, stopAllNatsServers } from '../helpers/nats-server.js';
 import { requireBuilt } from '../helpers/paths.js';
 import { runHaleCli } from '../helpers/run-to-end.js';
@@ -96,6 +98,61 @@ describe('NATS channels: the global broadcast subject and per-dependency subject
       if (hale !== null) await stopNatsHale(hale);
       await db.close().catch(() => undefined);
       await nc.close();
+      await server.stop();
+    }
+  });
+
+  it("holds a dependency's transition while NATS is away and sends it once it is back", async () => {
+    // JetStream only as a witness the test owns: it keeps what reaches the server, whoever was subscribed then.
+    const server = await startNatsServer({ jetstream: true });
+    const setup = await connect({ servers: server.url });
+    await (await jetstreamManager(setup)).streams.add({ name: 'WITNESS', subjects: ['hale.hub-e.health.check.>'] });
+    await setup.close();
+    const db = await listenTcp();
+    let hale: NatsHale | null = null;
+    try {
+      hale = await startNatsHale(dir, {
+        natsUrl: server.url,
+        hubId: 'hub-e',
+        tag: 'e',
+        plugins: ['greeter'],
+        checks: [`{ name: db, protocol: tcp, host: 127.0.0.1, port: ${db.port}, interval: 200ms, timeout: 1s, critical: false }`],
+      });
+      const url = hale.url;
+      const natsIs = (status: string) => (body: HealthBody) => body.components?.nats?.status === status;
+      await pollFor('hub-e connected to NATS', () => getJson<HealthBody>(`${url}/health`), natsIs('healthy'), 5_000);
+      await server.halt();
+      const haltedAt = Date.now();
+      await pollFor('components.nats degraded', () => getJson<HealthBody>(`${url}/health`), natsIs('degraded'), 5_000);
+      await db.close();
+      await pollFor(
+        'db unhealthy',
+        async () => (await fetch(`${url}/checks/db`)).status,
+        (status) => status === 503,
+        8_000,
+      );
+      await server.revive();
+      const revivedAt = Date.now();
+      const nc = await connect({ servers: server.url });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const held = await pollFor(
+          "db's transition, said while NATS was away, kept once it is back",
+          async () => (await jsm.streams.getMessage('WITNESS', { last_by_subj: 'hale.hub-e.health.check.db' }).catch(() => null)) ?? null,
+          (message) => message !== null && message.json<{ to: string }>().to === 'unhealthy',
+          8_000,
+        );
+        const body = held?.json<{ to: string; timestamp: string; service: string }>();
+        expect(body).toMatchObject({ service: 'db', to: 'unhealthy' });
+        expect(Date.parse(String(body?.timestamp))).toBeGreaterThan(haltedAt);
+        expect(Date.parse(String(body?.timestamp))).toBeLessThan(revivedAt);
+        expect(held?.time.getTime()).toBeGreaterThanOrEqual(revivedAt - 50);
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      if (hale !== null) await stopNatsHale(hale);
+      await db.close().catch(() => undefined);
       await server.stop();
     }
   });

@@ -262,7 +262,8 @@ describe('GET /ws/health', () => {
     const started = performance.now();
     await server.close();
     expect(await reader.closed).toEqual({ code: 1001, reason: 'hale is stopping' });
-    expect(performance.now() - started).toBeLessThan(1_500);
+    // Told at once, not cut after the grace (that would be 1006): a bound that catches a hang, not a timing.
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(reader.socket.readyState).toBe(WebSocket.CLOSED);
   });
 });

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ApiServer } from '../../src/api/serve.js';
@@ -253,6 +254,65 @@ describe('GET /ws/health', () => {
     await chatty.first(isTransition('after-chat'));
     chatty.socket.send('x'.repeat(64 * 1024));
     expect((await chatty.closed).code).toBe(1009);
+  });
+
+  it('answers hostile handshakes (any query, protocols, origins) with an open socket or a 4xx, never a 5xx', async () => {
+    const { ws, server, audit } = await serve({ token: 's3cret', security: { protectReads: true } });
+    const text = fc.string({ maxLength: 30 });
+    const handshake = fc.record({
+      query: fc
+        .array(
+          fc.tuple(
+            fc.constantFrom('plugin', 'types', 'checks', 'lastEventId', 'x'),
+            fc.oneof(text, fc.constantFrom('greeter', 'transition', '0', 'all')),
+          ),
+          {
+            maxLength: 4,
+          },
+        )
+        .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`)),
+      protocols: fc.array(
+        fc.oneof(
+          fc.constantFrom('hale.events', ...buildWsProtocols('s3cret'), 'hale.token.', 'hale.token.!!'),
+          fc.stringMatching(/^[a-z.]{1,12}$/),
+        ),
+        {
+          maxLength: 3,
+        },
+      ),
+      origin: fc.option(fc.constantFrom(`http://127.0.0.1:${server.port}`, 'https://evil.example', 'null', 'garbage'), { nil: undefined }),
+    });
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(handshake, async ({ query, protocols, origin }) => {
+        // Offered protocols without hale.events: hale answers with none, and the client (as a browser would) gives up.
+        const outcome = await openWs(ws(query), {
+          protocols: [...new Set(protocols)],
+          ...(origin === undefined ? {} : { headers: { Origin: origin } }),
+        }).catch((error: unknown) => {
+          expect(String(error)).toMatch(/no subprotocol/);
+          return null;
+        });
+        if (outcome === null) {
+          statuses.add(0);
+          return;
+        }
+        if (outcome.ok) {
+          statuses.add(101);
+          outcome.reader.socket.terminate();
+          await outcome.reader.closed;
+          return;
+        }
+        statuses.add(outcome.status);
+        expect(outcome.status).toBeGreaterThanOrEqual(400);
+        expect(outcome.status).toBeLessThan(500);
+      }),
+      { numRuns: 60, seed: 19 },
+    );
+    console.log(`hostile handshakes answered: ${[...statuses].sort().join(', ')} (0: the client gave up, offered no hale.events)`);
+    expect(statuses.has(101)).toBe(true);
+    expect(audit.some((line) => line.status === 500)).toBe(false);
+    expect((await fetch(`${server.url}/health/liveness`)).status).toBe(200);
   });
 
   it('is closed cleanly, 1001, when the server closes', async () => {

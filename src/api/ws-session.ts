@@ -41,13 +41,19 @@ const toOutputBody = ({ plugin, line }: OutputEntry): OutputEventBody & { type: 
   truncated: line.truncated,
 });
 
+/** Unsent bytes in ws and the socket past which the next message waits for what went before to be written. */
+const lowWaterBytes = 64 * 1024;
+
 /**
  * Sends `socket` a `hello` ({type, lastId, firstId, filter}), then, with a
  * last id, a `gap` when some is missed and every held event after it, then
- * each event as it happens: `{id, type, …}`, as GET /events' data. A client
- * that leaves more than `maxBufferedBytes` unread is closed with 1013 and
- * cut `graceMs` later; one that answers no ping is cut. Returns the
- * function that ends it (timers, subscriptions), called on close.
+ * each event as it happens: `{id, type, …}`, as GET /events' data. Messages
+ * go out as fast as the client takes them: past 64 KiB unsent, the next
+ * waits for the socket to take the ones before. The replay is held as
+ * objects until sent, and never counts as unread; live events that pile up behind a client past
+ * `maxBufferedBytes` get it closed with 1013, and cut `graceMs` later. A
+ * client that answers no ping is cut. Returns the function that ends it
+ * (timers, subscriptions), called on close.
  *
  * @example
  * const stop = startWsSession(socket, { backend, filter, lastEventId: null, maxBufferedBytes: 1 << 20, heartbeatMs: 15_000, graceMs: 5_000, restoreWaitMs: 2_000, onEnding });
@@ -60,12 +66,19 @@ export const startWsSession = (socket: WebSocket, job: WsSessionJob): (() => voi
   let unsubscribeOutput: (() => void) | undefined;
   let cutTimer: NodeJS.Timeout | undefined;
   let answered = true;
+  // What is still to send: the replay (made text only as it goes out), then live events (made text as they come).
+  const replay: object[] = [];
+  const live: string[] = [];
+  let liveBytes = 0;
+  let waiting = false;
 
   const stop = (): void => {
     ended = true;
     clearInterval(heartbeat);
     unsubscribe();
     unsubscribeOutput?.();
+    replay.length = 0;
+    live.length = 0;
   };
   const tooSlow = (): void => {
     stop();
@@ -75,10 +88,37 @@ export const startWsSession = (socket: WebSocket, job: WsSessionJob): (() => voi
     cutTimer = setTimeout(() => socket.terminate(), job.graceMs);
     cutTimer.unref();
   };
-  const send = (body: object): void => {
-    if (ended || socket.readyState !== socket.OPEN) return;
-    socket.send(JSON.stringify(body));
-    if (socket.bufferedAmount > job.maxBufferedBytes) tooSlow();
+  const next = (): string | undefined => {
+    const held = replay.shift();
+    if (held !== undefined) return JSON.stringify(held);
+    const text = live.shift();
+    if (text !== undefined) liveBytes -= text.length;
+    return text;
+  };
+  const pump = (): void => {
+    while (!ended && !waiting && socket.readyState === socket.OPEN) {
+      const text = next();
+      if (text === undefined) return;
+      if (socket.bufferedAmount <= lowWaterBytes) {
+        socket.send(text);
+        continue;
+      }
+      // Sent once what is before it is written: a client that reads slowly is sent to as slowly.
+      waiting = true;
+      socket.send(text, (error) => {
+        waiting = false;
+        if (error === undefined || error === null) pump();
+      });
+    }
+  };
+  const sendLive = (body: object): void => {
+    if (ended) return;
+    const text = JSON.stringify(body);
+    live.push(text);
+    liveBytes += text.length;
+    // One message alone is never too much: a large event goes to a reader that keeps up.
+    if (live.length > 1 && liveBytes + socket.bufferedAmount > job.maxBufferedBytes) tooSlow();
+    else pump();
   };
   const toBody = ({ id, event }: LoggedEvent): EventBody => ({ id, ...event });
 
@@ -98,18 +138,20 @@ export const startWsSession = (socket: WebSocket, job: WsSessionJob): (() => voi
   const begin = (): void => {
     if (ended) return;
     // Replay and live events are taken in one synchronous step: none is lost or sent twice in between.
-    const replay = job.lastEventId === null ? null : eventLog.after(job.lastEventId);
+    const held = job.lastEventId === null ? null : eventLog.after(job.lastEventId);
     unsubscribe = eventLog.subscribe((entry) => {
-      if (job.filter.accepts(entry.event)) send(toBody(entry));
+      if (job.filter.accepts(entry.event)) sendLive(toBody(entry));
     });
     unsubscribeOutput = job.backend.output?.subscribe((entry) => {
-      if (job.filter.acceptsOutput(entry.plugin)) send(toOutputBody(entry));
+      if (job.filter.acceptsOutput(entry.plugin)) sendLive(toOutputBody(entry));
     });
-    send({ type: 'hello', lastId: eventLog.lastId, firstId: eventLog.firstId, filter: job.filter.describe() });
-    if (replay === null) return;
-    const gap = describeGap(replay, job.filter);
-    if (gap !== null) send({ type: 'gap', lastEventId: job.lastEventId, message: gap });
-    for (const entry of replay.entries) if (job.filter.accepts(entry.event)) send(toBody(entry));
+    replay.push({ type: 'hello', lastId: eventLog.lastId, firstId: eventLog.firstId, filter: job.filter.describe() });
+    if (held !== null) {
+      const gap = describeGap(held, job.filter);
+      if (gap !== null) replay.push({ type: 'gap', lastEventId: job.lastEventId, message: gap });
+      for (const entry of held.entries) if (job.filter.accepts(entry.event)) replay.push(toBody(entry));
+    }
+    pump();
   };
 
   // An id of an earlier run resumes from the journal, which hale reads as it starts: wait for it, a little.

@@ -231,8 +231,8 @@ describe('GET /ws/health', () => {
     const slow = await open(ws('?types=transition'));
     await slow.first((m) => m.type === 'hello');
     slow.socket.pause();
-    const big = 'x'.repeat(256 * 1024);
-    const sent = 120;
+    const big = 'x'.repeat(64 * 1024);
+    const sent = 400;
     for (let index = 0; index < sent; index++) {
       backend.bus.publish(transition('greeter', `${index}:${big}`));
       if (index % 10 === 9) await new Promise((resolve) => setImmediate(resolve));
@@ -241,8 +241,23 @@ describe('GET /ws/health', () => {
     const closed = await Promise.race([slow.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 15_000))]);
     expect(closed).toMatchObject({ code: 1013, reason: expect.stringMatching(/too slow.*lastEventId/) });
     const got = slow.messages.filter((m) => m.type === 'transition').length;
-    console.log(`a slow WebSocket client got ${got} of ${sent} 256 KiB events before its 1013`);
+    console.log(`a slow WebSocket client got ${got} of ${sent} 64 KiB events before its 1013 (bound 256 KiB)`);
     expect(got).toBeLessThan(sent);
+  });
+
+  it('sends a large replay, and a live event past the bound, to a reader that keeps up, without calling it slow', async () => {
+    const { ws, backend } = await serve({ events: { maxBufferedBytes: 256 * 1024 } });
+    const big = 'y'.repeat(8 * 1024);
+    for (let index = 0; index < 1_000; index++) backend.bus.publish(transition('greeter', `${index}:${big}`));
+    const reader = await open(ws('?types=transition&lastEventId=0'));
+    // 8 MB of replay, then one live event behind it.
+    await reader.first((m) => m.type === 'transition' && String(m.reason).startsWith('999:'), 20_000);
+    // A live event larger than the bound on its own still reaches a reader that keeps up.
+    backend.bus.publish(transition('greeter', `live:${'z'.repeat(300 * 1024)}`));
+    await reader.first((m) => m.type === 'transition' && String(m.reason).startsWith('live:'));
+    const reasons = reader.messages.filter((m) => m.type === 'transition').map((m) => String(m.reason).split(':')[0]);
+    expect(reasons).toEqual([...Array.from({ length: 1_000 }, (_, index) => String(index)), 'live']);
+    expect(reader.socket.readyState).toBe(WebSocket.OPEN);
   });
 
   it('ignores what a client says, and ends the connection for a message past 4 KiB (1009)', async () => {

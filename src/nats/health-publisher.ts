@@ -77,14 +77,14 @@ const cancelTimers = (state: PublisherState): void => {
 };
 
 /**
- * Publishes every plugin transition on `{prefix}.{hub}.health.{plugin}`, every
- * dependency transition on `{prefix}.{hub}.health.check.{dependency}`, a
- * summary on `{prefix}.{hub}.health.summary` and on `{prefix}.global.health`
- * soon after every change (the
- * first at once, then at most one per `coalesceMs`) and `summaryIntervalMs`
- * after the last one when nothing changes, and `service.registered` /
- * `service.deregistered` as supervision starts, reloads and stops (then one
- * last summary; transitions go on until `stop()`). A publish that fails or
+ * Publishes every plugin transition on `{prefix}.{hub}.health.{plugin}`,
+ * every dependency transition on `{prefix}.{hub}.health.check.{dependency}`,
+ * a summary on `{prefix}.{hub}.health.summary` and on `{prefix}.global.health`
+ * soon after every change (the first at once, then at most one per
+ * `coalesceMs`) and `summaryIntervalMs` after the last one when nothing
+ * changes, and `service.registered` / `service.deregistered` as supervision
+ * starts, reloads and stops (then one last summary; transitions go on until
+ * `stop()`). A publish that fails or
  * drops is the link's to count; this never throws into the event bus.
  *
  * @example

@@ -14,7 +14,7 @@ import { protectReads } from './read-guard.js';
 import { limitTime } from './request-timeout.js';
 import { createDashboardRoutes } from './routes/dashboard.js';
 import { createConfigRoutes } from './routes/config.js';
-import { createEventRoutes, type EventRouteOptions } from './routes/events.js';
+import { createEventRoutes, createEventStreams, type EventRouteOptions } from './routes/events.js';
 import { createFederationRoutes } from './routes/federation.js';
 import { createCheckRoutes } from './routes/checks.js';
 import { createHealthRoutes } from './routes/health.js';
@@ -24,6 +24,7 @@ import { createPluginControlRoutes } from './routes/plugin-control.js';
 import { createPluginHistoryRoutes } from './routes/plugin-history.js';
 import { createPluginLogRoutes } from './routes/plugin-logs.js';
 import { createPluginRoutes } from './routes/plugins.js';
+import { createWsHealthRoutes } from './routes/ws-health.js';
 import { securityHeaders } from './security-headers.js';
 
 /** The little of a logger the API needs; a pino Logger fits. */
@@ -54,7 +55,7 @@ export interface AppOptions {
   security?: ApiSecurity;
   /** Served at GET /metrics when given. */
   metrics?: HaleMetrics;
-  /** Heartbeat, queue and client limits of GET /events. */
+  /** Heartbeat, queue and client limits of GET /events and GET /ws/health. */
   events?: Omit<EventRouteOptions, 'backend'>;
   /** The dashboard's files; read from the build when not given. */
   dashboard?: DashboardAssets;
@@ -123,7 +124,23 @@ export const createApp = (options: AppOptions): Hono => {
   app.route('/plugins', createPluginHistoryRoutes({ backend }));
   app.route('/operations', createOperationRoutes(backend));
   app.route('/config', createConfigRoutes({ backend, management }));
-  app.route('/events', createEventRoutes({ backend, ...options.events }));
+  // One cap on streams, SSE and WebSocket together.
+  const streams = options.events?.streams ?? createEventStreams(options.events);
+  app.route('/events', createEventRoutes({ backend, ...options.events, streams }));
+  app.route(
+    '/ws',
+    createWsHealthRoutes({
+      backend,
+      streams,
+      trustedOrigins: security.corsOrigins ?? [],
+      allowedHosts: security.allowedHosts ?? [],
+      ...(audit === undefined ? {} : { audit }),
+      ...(options.events?.heartbeatMs === undefined ? {} : { heartbeatMs: options.events.heartbeatMs }),
+      ...(options.events?.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.events.maxBufferedBytes }),
+      ...(options.events?.overflowGraceMs === undefined ? {} : { overflowGraceMs: options.events.overflowGraceMs }),
+      onError: (error) => logger?.error({ err: error, path: '/ws/health' }, 'a WebSocket handler failed'),
+    }),
+  );
   app.route('/federation', createFederationRoutes(backend));
   app.route('/', createDashboardRoutes(options.dashboard ?? loadDashboardAssets()));
   if (options.metrics !== undefined) app.route('/metrics', createMetricsRoutes({ metrics: options.metrics }));

@@ -307,6 +307,7 @@ export type ApiErrorCode =
   | 'invalid_event_filter'
   | 'invalid_event_id'
   | 'too_many_streams'
+  | 'upgrade_required'
   | 'dashboard_unavailable'
   | 'federation_disabled'
   | 'internal_error';

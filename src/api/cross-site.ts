@@ -50,24 +50,37 @@ const hostAuthority = (host: string, scheme: string): Authority | null => {
   }
 };
 
+/**
+ * True when a browser says the request comes from a page of another site:
+ * `Sec-Fetch-Site` other than `same-origin` or `none`, or, from a browser
+ * too old to send that, an `Origin` that is not the Host asked nor under one
+ * of `ownNames`. An origin in `trusted` is never another site; a request
+ * with neither header (curl, the CLI) is not.
+ *
+ * @example
+ * if (isCrossSite(c, new Set(['https://ops.example']), new Set(['hale.internal']))) return refuse(c);
+ */
+export const isCrossSite = (c: Context, trusted: ReadonlySet<string>, ownNames: ReadonlySet<string>): boolean => {
+  const origin = c.req.header('Origin');
+  if (origin !== undefined && trusted.has(origin.trim().toLowerCase())) return false;
+  const site = c.req.header('Sec-Fetch-Site')?.trim().toLowerCase();
+  if (site !== undefined && site !== '') return site !== 'same-origin' && site !== 'none';
+  if (origin === undefined) return false;
+  // An older browser, which sends no Sec-Fetch-Site: the Origin must be the address it asked.
+  const from = originAuthority(origin.trim());
+  if (from === null) return true;
+  const asked = hostAuthority(c.req.header('Host') ?? '', from.scheme);
+  const same = asked !== null && asked.hostname === from.hostname && asked.port === from.port;
+  return !same && !ownNames.has(from.hostname);
+};
+
 const judge = (c: Context, trusted: ReadonlySet<string>, ownNames: ReadonlySet<string>): CrossSiteRefusal | null => {
   const origin = c.req.header('Origin');
-  const site = c.req.header('Sec-Fetch-Site')?.trim().toLowerCase();
-  const crossSite: CrossSiteRefusal = {
-    reason: 'cross_site_request',
-    message: `a request that changes state must come from hale's own origin, not from ${origin === undefined ? 'another site' : JSON.stringify(origin.slice(0, 100))}; curl and the CLI send no Origin and pass`,
-  };
-  if (origin === undefined || !trusted.has(origin.trim().toLowerCase())) {
-    if (site !== undefined && site !== '') {
-      if (site !== 'same-origin' && site !== 'none') return crossSite;
-    } else if (origin !== undefined) {
-      // An older browser, which sends no Sec-Fetch-Site: the Origin must be the address it asked.
-      const from = originAuthority(origin.trim());
-      if (from === null) return crossSite;
-      const asked = hostAuthority(c.req.header('Host') ?? '', from.scheme);
-      const same = asked !== null && asked.hostname === from.hostname && asked.port === from.port;
-      if (!same && !ownNames.has(from.hostname)) return crossSite;
-    }
+  if (isCrossSite(c, trusted, ownNames)) {
+    return {
+      reason: 'cross_site_request',
+      message: `a request that changes state must come from hale's own origin, not from ${origin === undefined ? 'another site' : JSON.stringify(origin.slice(0, 100))}; curl and the CLI send no Origin and pass`,
+    };
   }
   const type = (c.req.header('Content-Type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (simpleTypes.has(type)) {

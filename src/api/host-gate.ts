@@ -24,17 +24,25 @@ export interface HostGateOptions {
   audit?: AuditLogger;
 }
 
+/** Admits or refuses requests by their Host: a plain request is answered 421 here, an Upgrade is told what to answer. */
+export interface HostGate {
+  /** True for a request whose Host names this hale; any other is answered 421 here, and audited. */
+  admit(request: IncomingMessage, response: ServerResponse): boolean;
+  /** For an Upgrade, which has no response object: null to go on, or the 421 body to refuse with (audited). */
+  refuseUpgrade(request: IncomingMessage): string | null;
+}
+
 /**
  * Says true for a request whose Host names this hale (see createHostCheck);
  * answers any other 421 itself, from node:http, before the fast lane or the
  * app sees it, and writes its audit line (past 20 a second, the rest are
- * counted into the next one).
+ * counted into the next one). A WebSocket Upgrade is judged the same way.
  *
  * @example
- * const admit = createHostGate({ host: '0.0.0.0', allowedHosts: ['hale.internal'], audit: log });
- * if (!admit(request, response)) return;
+ * const gate = createHostGate({ host: '0.0.0.0', allowedHosts: ['hale.internal'], audit: log });
+ * if (!gate.admit(request, response)) return;
  */
-export const createHostGate = (options: HostGateOptions): ((request: IncomingMessage, response: ServerResponse) => boolean) => {
+export const createHostGate = (options: HostGateOptions): HostGate => {
   const check = createHostCheck({
     bindHost: options.host,
     ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
@@ -43,19 +51,14 @@ export const createHostGate = (options: HostGateOptions): ((request: IncomingMes
   let second = 0;
   let lines = 0;
   let suppressed = 0;
-  return (request, response) => {
-    const verdict = check(request.headers.host);
-    if (verdict.ok) return true;
-    const body = misdirectedBody(verdict.host);
-    response.writeHead(421, [...fixedHeaders, 'content-length', String(Buffer.byteLength(body))]);
-    response.end(request.method === 'HEAD' ? undefined : body);
+  const auditRefusal = (request: IncomingMessage, host: string): void => {
     const { audit } = options;
-    if (audit === undefined) return false;
+    if (audit === undefined) return;
     const now = Math.floor(Date.now() / 1_000);
     if (now !== second) [second, lines] = [now, 0];
     if (++lines > hostAuditPerSecond) {
       suppressed += 1;
-      return false;
+      return;
     }
     const client = clientOf(request);
     const path = (request.url ?? '').slice(0, 200);
@@ -65,15 +68,32 @@ export const createHostGate = (options: HostGateOptions): ((request: IncomingMes
         method: request.method,
         path,
         client,
-        host: verdict.host,
+        host,
         outcome: 'refused',
         status: 421,
         reason: 'misdirected_host',
         ...(suppressed === 0 ? {} : { suppressed }),
       },
-      `audit: ${request.method} ${path} for host ${JSON.stringify(verdict.host.slice(0, 64))} from ${client}: refused, 421${suppressed === 0 ? '' : ` (and ${suppressed} more not logged)`}`,
+      `audit: ${request.method} ${path} for host ${JSON.stringify(host.slice(0, 64))} from ${client}: refused, 421${suppressed === 0 ? '' : ` (and ${suppressed} more not logged)`}`,
     );
     suppressed = 0;
-    return false;
+  };
+  const refuseUpgrade = (request: IncomingMessage): string | null => {
+    const verdict = check(request.headers.host);
+    if (verdict.ok) return null;
+    auditRefusal(request, verdict.host);
+    return misdirectedBody(verdict.host);
+  };
+  return {
+    refuseUpgrade,
+    admit: (request, response) => {
+      const verdict = check(request.headers.host);
+      if (verdict.ok) return true;
+      const body = misdirectedBody(verdict.host);
+      response.writeHead(421, [...fixedHeaders, 'content-length', String(Buffer.byteLength(body))]);
+      response.end(request.method === 'HEAD' ? undefined : body);
+      auditRefusal(request, verdict.host);
+      return false;
+    },
   };
 };

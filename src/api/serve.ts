@@ -1,8 +1,10 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
 import { HaleError } from '../errors.js';
 import { createHostGate } from './host-gate.js';
+import { chooseWsProtocol, wsHealthPath, wsMaxClientMessageBytes } from './ws-protocol.js';
 import type { AuditLogger } from './management/guard.js';
 import type { RequestLane } from './fast-lane.js';
 
@@ -30,6 +32,8 @@ export interface ApiServerOptions {
   allowedHosts?: readonly string[];
   /** Gets an audit line for each request refused for its Host. */
   audit?: AuditLogger;
+  /** The paths a WebSocket Upgrade is taken for (the app answers them with upgradeWebSocket); any other is refused 404. */
+  upgradePaths?: readonly string[];
 }
 
 /** How often node looks for requests past their headers or request timeout; its default, 30 s, let a trickle last ~28 s. */
@@ -41,13 +45,23 @@ const idleSweepMs = 20;
 
 const hostPortOf = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
+/** A WebSocket still open this long after close began is cut; it was told 1001 at once. */
+const wsCloseGraceMs = 1_000;
+
+/** True for the node-server adapter's call of the app for an Upgrade: it has a request and no response. */
+const isUpgradeCall = (env: object): env is { incoming: IncomingMessage; outgoing: undefined } =>
+  'incoming' in env && (env as { outgoing?: unknown }).outgoing === undefined;
+
 /**
  * Serves `app` on host:port over HTTP/1.1. Every request whose Host names
  * neither loopback, nor an address the server listens on, nor one of
  * `allowedHosts` is answered 421 before the lane or the app sees it (DNS
- * rebinding). A connection that has not sent its headers within 5 s, or its
- * whole request within `requestTimeoutMs`, is cut within a quarter second
- * of it. A port that cannot be bound (EADDRINUSE, EACCES) rejects with
+ * rebinding); a WebSocket Upgrade too, and one for a path not in
+ * `upgradePaths` is refused 404 before the app sees it. A connection that
+ * has not sent its headers within 5 s, or its whole request within
+ * `requestTimeoutMs`, is cut within a quarter second of it. On close,
+ * WebSockets are told 1001 at once and cut a second later. A port that
+ * cannot be bound (EADDRINUSE, EACCES) rejects with
  * HaleError('listen_failed').
  *
  * @example
@@ -57,21 +71,46 @@ const hostPortOf = (host: string, port: number): string => (host.includes(':') ?
  */
 export const startApiServer = async (options: ApiServerOptions): Promise<ApiServer> => {
   const { host } = options;
-  const toApp = getRequestListener((request, env) => options.app.fetch(request, env));
   const { lane } = options;
-  const admit = createHostGate(options);
+  const gate = createHostGate(options);
+  const upgradePaths = new Set(options.upgradePaths ?? [wsHealthPath]);
   let selfHost = host;
   // A client trickling its request in (slowloris) holds a socket for this long at most.
   const requestTimeout = options.requestTimeoutMs ?? 10_000;
   const headersTimeout = Math.min(requestTimeout, 5_000);
   const asked = new WeakSet<object>();
-  const server = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: timeoutCheckMs }, (request, response) => {
-    asked.add(request.socket);
-    if (!admit(request, response)) return;
-    // HTTP/1.0 may leave Host out; the app needs one to make a URL of the request.
-    if (request.headers.host === undefined || request.headers.host === '') request.headers.host = selfHost;
-    if (lane === undefined || !lane(request, response)) void toApp(request, response);
+  // A client's message is never needed: one past a few KiB ends its connection (1009).
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: wsMaxClientMessageBytes,
+    handleProtocols: (offered) => chooseWsProtocol(offered),
   });
+  // The env is the adapter's own: upgradeWebSocket finds the socket by the symbols it holds, and marks it.
+  const upgrade = (request: Request, env: { incoming: IncomingMessage; outgoing: undefined }): Response | Promise<Response> => {
+    asked.add(env.incoming.socket);
+    const refusal = gate.refuseUpgrade(env.incoming);
+    if (refusal !== null) return new Response(refusal, { status: 421 });
+    if (!upgradePaths.has(new URL(request.url).pathname)) return new Response(null, { status: 404 });
+    return options.app.fetch(request, env);
+  };
+  const withGates =
+    (toApp: RequestListener): RequestListener =>
+    (request, response) => {
+      asked.add(request.socket);
+      if (!gate.admit(request, response)) return;
+      // HTTP/1.0 may leave Host out; the app needs one to make a URL of the request.
+      if (request.headers.host === undefined || request.headers.host === '') request.headers.host = selfHost;
+      if (lane === undefined || !lane(request, response)) void toApp(request, response);
+    };
+  const server = createAdaptorServer({
+    fetch: (request, env) => {
+      if (!isUpgradeCall(env)) return options.app.fetch(request, env);
+      return upgrade(request, env);
+    },
+    websocket: { server: sockets },
+    serverOptions: { requestTimeout, headersTimeout, connectionsCheckingInterval: timeoutCheckMs },
+    createServer: ((serverOptions: object, toApp: RequestListener) => createServer(serverOptions, withGates(toApp))) as typeof createServer,
+  }) as Server;
   server.setTimeout(idleSocketMs);
   // node's headers timeout starts at the first byte: a connection that sends none would stay until idleSocketMs.
   server.on('connection', (socket: Socket) => {
@@ -105,12 +144,19 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
       // A request that never finishes must not hold shutdown up.
       const timer = setTimeout(() => server.closeAllConnections(), options.closeGraceMs ?? 1_000);
       timer.unref();
+      // An open WebSocket holds the server open: each is told hale is going away, and cut if it does not answer.
+      for (const socket of sockets.clients) socket.close(1001, 'hale is stopping');
+      const cut = setTimeout(() => {
+        for (const socket of sockets.clients) socket.terminate();
+      }, wsCloseGraceMs);
+      cut.unref();
       // A keep-alive connection whose answer ends after close began would stay open for keepAliveTimeout (5 s):
       // it is ended as soon as it goes idle. Looked for while closing only; a listener on every answer cost /health ~4 %.
       const idleSweep = setInterval(() => server.closeIdleConnections(), idleSweepMs);
       idleSweep.unref();
       server.close(() => {
         clearTimeout(timer);
+        clearTimeout(cut);
         clearInterval(idleSweep);
         resolve();
       });

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { closedObject } from './closed-object.js';
 import { countField, durationField } from './fields.js';
-import { collidesWithSummary, findSubjectClashes } from '../model/nats-subjects.js';
+import { buildGlobalSummarySubject, collidesWithSummary, findSubjectClashes, reservedHubIds } from '../model/nats-subjects.js';
 import type { FederationConfig, NatsConfig } from './types.js';
 
 // One subject token: no dots, no wildcards, no spaces (what NATS allows in a literal subject token, and no more).
@@ -83,6 +83,15 @@ export const resolveNats = (
   if (credentials !== null && !existsSync(credentials)) {
     issues.push({ path: ['nats', 'credentials'], message: `no credentials file at ${credentials}` });
   }
+  const hubId = raw.hubId ?? defaultHubId();
+  if (reservedHubIds.includes(hubId)) {
+    // Without nats.hubId the host's name is taken: the message says where the name came from.
+    const global = buildGlobalSummarySubject(raw.subjectPrefix);
+    issues.push({
+      path: raw.hubId === undefined ? ['nats'] : ['nats', 'hubId'],
+      message: `the hub id "${hubId}"${raw.hubId === undefined ? " (the host's name)" : ''} is reserved: ${global} carries every hub's summary; set nats.hubId to another name`,
+    });
+  }
   plugins.forEach((name, index) => {
     if (collidesWithSummary(name)) {
       issues.push({
@@ -109,7 +118,7 @@ export const resolveNats = (
     nats: {
       servers: typeof raw.servers === 'string' ? [raw.servers] : raw.servers,
       auth,
-      hubId: raw.hubId ?? defaultHubId(),
+      hubId,
       subjectPrefix: raw.subjectPrefix,
       summaryIntervalMs: raw.summaryInterval,
       maxPending: raw.maxPending,

@@ -9,7 +9,14 @@ export interface HubSubjects {
   healthWildcard: string;
   registered: string;
   deregistered: string;
+  /** `{prefix}.{hub}.health.check.{dependency}`: the transitions of one dependency under `checks:`, its dots made "_". */
+  dependency(name: string): string;
+  /** `{prefix}.global.health`: every hub's summary on one subject, for a listener who follows one. */
+  globalSummary: string;
 }
+
+/** Hub ids a hub may not take: their subjects would be read as something else (`{prefix}.global.health`). */
+export const reservedHubIds: readonly string[] = ['global'];
 
 /**
  * A plugin name as one subject token: NATS splits subjects at dots, so a dot
@@ -21,6 +28,14 @@ export interface HubSubjects {
 export const toSubjectToken = (name: string): string => name.replaceAll('.', '_');
 
 /**
+ * The global broadcast subject every hub also says its summary on.
+ *
+ * @example
+ * buildGlobalSummarySubject('acme.hale'); // 'acme.hale.global.health'
+ */
+export const buildGlobalSummarySubject = (prefix: string): string => `${prefix}.global.health`;
+
+/**
  * The subjects of one hub.
  *
  * @example
@@ -29,6 +44,8 @@ export const toSubjectToken = (name: string): string => name.replaceAll('.', '_'
  * subjects.summary;              // 'hale.web-1.health.summary'
  * subjects.healthWildcard;       // 'hale.web-1.health.>'
  * subjects.registered;           // 'hale.web-1.service.registered'
+ * subjects.dependency('db.main'); // 'hale.web-1.health.check.db_main'
+ * subjects.globalSummary;         // 'hale.global.health'
  */
 export const hubSubjects = (prefix: string, hubId: string): HubSubjects => ({
   health: (plugin) => `${prefix}.${hubId}.health.${toSubjectToken(plugin)}`,
@@ -36,6 +53,8 @@ export const hubSubjects = (prefix: string, hubId: string): HubSubjects => ({
   healthWildcard: `${prefix}.${hubId}.health.>`,
   registered: `${prefix}.${hubId}.service.registered`,
   deregistered: `${prefix}.${hubId}.service.deregistered`,
+  dependency: (name) => `${prefix}.${hubId}.health.check.${toSubjectToken(name)}`,
+  globalSummary: buildGlobalSummarySubject(prefix),
 });
 
 /**

@@ -3,7 +3,13 @@ import type { EventBus } from '../util/event-bus.js';
 import type { SupervisorEvent } from '../model/events.js';
 import type { PluginStatus, SupervisorSnapshot } from '../model/status.js';
 import { hubSubjects } from '../model/nats-subjects.js';
-import { buildRegistrationMessage, buildSummary, buildTransitionMessage, type ServiceType } from './summary.js';
+import {
+  buildDependencyTransitionMessage,
+  buildRegistrationMessage,
+  buildSummary,
+  buildTransitionMessage,
+  type ServiceType,
+} from './summary.js';
 import type { NatsPublisher } from './types.js';
 
 /** What the publisher reads: a supervisor, or anything with its events and snapshot. */
@@ -71,12 +77,14 @@ const cancelTimers = (state: PublisherState): void => {
 };
 
 /**
- * Publishes every plugin transition on `{prefix}.{hub}.health.{plugin}`, a
- * summary on `{prefix}.{hub}.health.summary` soon after every change (the
- * first at once, then at most one per `coalesceMs`) and `summaryIntervalMs`
- * after the last one when nothing changes, and `service.registered` /
- * `service.deregistered` as supervision starts, reloads and stops (then one
- * last summary; transitions go on until `stop()`). A publish that fails or
+ * Publishes every plugin transition on `{prefix}.{hub}.health.{plugin}`,
+ * every dependency transition on `{prefix}.{hub}.health.check.{dependency}`,
+ * a summary on `{prefix}.{hub}.health.summary` and on `{prefix}.global.health`
+ * soon after every change (the first at once, then at most one per
+ * `coalesceMs`) and `summaryIntervalMs` after the last one when nothing
+ * changes, and `service.registered` / `service.deregistered` as supervision
+ * starts, reloads and stops (then one last summary; transitions go on until
+ * `stop()`). A publish that fails or
  * drops is the link's to count; this never throws into the event bus.
  *
  * @example
@@ -130,7 +138,12 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
       before.owed.cancel();
       before.owed = { kind: 'none' };
     }
-    guard(() => send(subjects.summary, buildSummary(source.snapshot(), hubId, options.summaryIntervalMs)));
+    guard(() => {
+      const summary = buildSummary(source.snapshot(), hubId, options.summaryIntervalMs);
+      send(subjects.summary, summary);
+      // The same body on the broadcast subject: a listener who follows one subject hears every hub.
+      send(subjects.globalSummary, summary);
+    });
     lastSummaryAt = now();
     armHeartbeat();
   };
@@ -221,6 +234,9 @@ export const startHealthPublisher = (options: HealthPublisherOptions): HealthPub
         noteChange();
         return;
       case 'dependencyTransition':
+        send(subjects.dependency(event.dependency), buildDependencyTransitionMessage(event, hubId));
+        noteChange();
+        return;
       case 'readiness':
         noteChange();
         return;

@@ -21,6 +21,19 @@ export interface TransitionMessage {
   critical?: boolean;
 }
 
+/** One dependency's transition (a `checks:` entry), on its own subject; the shape of a plugin's, less what it has not. */
+export interface DependencyTransitionMessage {
+  hub_id: string;
+  timestamp: string;
+  service: string;
+  type: 'check';
+  from: DependencyState;
+  to: DependencyState;
+  status: ServiceStatus;
+  reason: string;
+  critical: boolean;
+}
+
 /** A service that came under supervision or left it. */
 export interface RegistrationMessage {
   hub_id: string;
@@ -34,6 +47,7 @@ export interface RegistrationMessage {
 export type { HealthSummary, ServiceStatus, ServiceType, SummaryService };
 
 export type TransitionEvent = Extract<SupervisorEvent, { type: 'transition' }>;
+export type DependencyTransitionEvent = Extract<SupervisorEvent, { type: 'dependencyTransition' }>;
 
 /**
  * A plugin's or a dependency's state in the summary's three words (up, degraded, down).
@@ -109,6 +123,24 @@ export const buildTransitionMessage = (event: TransitionEvent, hubId: string, cr
   reason: event.reason,
   restart_count: event.restartCount,
   ...(critical === undefined ? {} : { critical }),
+});
+
+/**
+ * The message for one dependency's transition.
+ *
+ * @example
+ * buildDependencyTransitionMessage(event, 'web-1').status; // 'down' for a move to 'unhealthy'
+ */
+export const buildDependencyTransitionMessage = (event: DependencyTransitionEvent, hubId: string): DependencyTransitionMessage => ({
+  hub_id: hubId,
+  timestamp: new Date(event.at).toISOString(),
+  service: event.dependency,
+  type: 'check',
+  from: event.from,
+  to: event.to,
+  status: toServiceStatus(event.to),
+  reason: event.reason,
+  critical: event.critical,
 });
 
 /**

@@ -1,18 +1,47 @@
 import type { Journal } from '../state/journal.js';
-import type { EventBus } from '../util/event-bus.js';
-import type { SupervisorEvent } from '../model/events.js';
+import type { SupervisorEvent, SupervisorEventType } from '../model/events.js';
 
 /**
- * Appends the events worth keeping across restarts of hale to the journal:
+ * The event types the journal keeps, some only in part: exits that were not
+ * asked for, and operations once finished. An earlier run's events of other
+ * types are gone when hale restarts.
+ */
+export const journaledTypes: readonly SupervisorEventType[] = [
+  'transition',
+  'restartScheduled',
+  'startFailed',
+  'reloaded',
+  'dependencyTransition',
+  'readiness',
+  'supervisor',
+  'exited',
+  'operation',
+];
+
+/** Of journaledTypes, those kept only in part: exits hale asked for and operations under way are not kept. */
+export const partlyJournaledTypes: readonly SupervisorEventType[] = ['exited', 'operation'];
+
+/** One event with its id in the stream, as the event log hands them out. */
+interface NumberedEvent {
+  id: number;
+  event: SupervisorEvent;
+}
+
+/**
+ * Appends the events worth keeping across restarts of hale to the journal,
+ * each with its event id (so a reader of an earlier run can resume from it):
  * transitions, scheduled restarts, crashes, failed starts, finished
- * operations, reloads and the supervisor's own start and stop. Checks are
+ * operations, reloads, readiness verdicts and the supervisor's own start and stop. Checks are
  * left out: one a second per plugin would turn the journal over in minutes.
  *
  * @example
- * const off = journalEvents(supervisor.events, openJournal({ dir: config.stateDir }));
+ * const off = journalEvents(supervisor.eventLog, openJournal({ dir: config.stateDir }));
  */
-export const journalEvents = (bus: EventBus<SupervisorEvent>, journal: Journal): (() => void) =>
-  bus.subscribe((event) => {
+export const journalEvents = (
+  numbered: { subscribe(listener: (entry: NumberedEvent) => void): () => void },
+  journal: Journal,
+): (() => void) =>
+  numbered.subscribe(({ id, event }) => {
     switch (event.type) {
       case 'transition':
       case 'restartScheduled':
@@ -21,13 +50,13 @@ export const journalEvents = (bus: EventBus<SupervisorEvent>, journal: Journal):
       case 'dependencyTransition':
       case 'readiness':
       case 'supervisor':
-        journal.append(event);
+        journal.append({ ...event, id });
         return;
       case 'exited':
-        if (!event.expected) journal.append(event);
+        if (!event.expected) journal.append({ ...event, id });
         return;
       case 'operation':
-        if (event.operation.status !== 'pending') journal.append(event);
+        if (event.operation.status !== 'pending') journal.append({ ...event, id });
         return;
       case 'check':
       case 'dependencyCheck':

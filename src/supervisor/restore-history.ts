@@ -1,33 +1,37 @@
 import { HaleError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { SupervisorEvent } from '../model/events.js';
 import { openJournal, readJournal, type Journal } from '../state/journal.js';
-import type { EventBus } from '../util/event-bus.js';
+import type { EventLog } from './event-log.js';
 import type { History } from './history.js';
 import { journalEvents } from './journal-events.js';
 
 /**
  * History from the journal of earlier runs, then this run's appended to it:
- * the journal opened for this run, every transition on `events` written to it.
+ * the journal opened for this run, every event it keeps written to it with
+ * its id. The event log takes the earlier runs' events too, so a reader of
+ * an earlier run resumes from them.
  *
  * @example
- * const journal = await restoreHistory({ stateDir, history, events, log });
+ * const journal = await restoreHistory({ stateDir, history, eventLog, log });
  * await journal.flush();
  */
 export const restoreHistory = async (options: {
   stateDir: string;
   history: History;
-  events: EventBus<SupervisorEvent>;
+  eventLog: EventLog;
   log: Logger;
 }): Promise<Journal> => {
-  const { stateDir, history, events, log } = options;
+  const { stateDir, history, eventLog, log } = options;
   try {
     const { records, unreadable } = await readJournal(stateDir);
     const restored = history.restore(records);
+    eventLog.restore(records);
     if (unreadable > 0) log.warn({ stateDir, unreadable }, `${unreadable} lines of the journal could not be read; they are skipped`);
     log.debug({ restored }, `restored ${restored} transitions from the journal`);
   } catch (error) {
     log.error({ err: error, stateDir }, 'could not read the journal; history starts empty');
+    // Readers of an earlier run's id wait no longer: there is nothing to resume from.
+    eventLog.restore([]);
   }
   const journal = openJournal({
     dir: stateDir,
@@ -37,6 +41,6 @@ export const restoreHistory = async (options: {
         ? log.warn({ stateDir }, error.message)
         : log.error({ err: error, stateDir }, 'could not write the journal; those records are lost'),
   });
-  journalEvents(events, journal);
+  journalEvents(eventLog, journal);
   return journal;
 };

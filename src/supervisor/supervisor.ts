@@ -186,7 +186,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     const desired = createDesiredStore(config.stateDir, read.state);
     opened.desired = desired;
     if (stopped()) return;
-    const journal = await restoreHistory({ stateDir: config.stateDir, history, events, log });
+    const journal = await restoreHistory({ stateDir: config.stateDir, history, eventLog, log });
     opened.journal = journal;
     const lag = startLoopLagMonitor();
     opened.lag = lag;

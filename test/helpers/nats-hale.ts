@@ -16,6 +16,8 @@ export interface NatsHaleOptions {
   stream?: string;
   /** The plugins it runs; both by default. */
   plugins?: ReadonlyArray<'greeter' | 'flaky'>;
+  /** Entries of a `checks:` section, each a YAML flow mapping (`{ name: db, protocol: tcp, port: 5432 }`). */
+  checks?: readonly string[];
 }
 
 const mains = { greeter: greeterMain, flaky: flakyMain } as const;
@@ -56,6 +58,7 @@ export const startNatsHale = async (dir: string, options: NatsHaleOptions): Prom
       'defaults: { checkInterval: 200ms, startInterval: 100ms, successThreshold: 1, failureThreshold: 1, restartBackoff: 100ms }',
       'plugins:',
       ...plugins.map((name) => `  - { name: ${name}, command: node, args: [${mains[name]}] }`),
+      ...(options.checks === undefined ? [] : ['checks:', ...options.checks.map((check) => `  - ${check}`)]),
       `nats: { servers: [${options.natsUrl}], hubId: ${options.hubId}, summaryInterval: 500ms${jetstream} }`,
       ...(options.staleAfter === undefined ? [] : [`federation: { enabled: true, staleAfter: ${options.staleAfter} }`]),
       '',

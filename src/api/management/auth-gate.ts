@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { createBearerCheck } from '../auth.js';
 import { answerError } from '../errors.js';
+import { readProtocolBearer } from '../ws-protocol.js';
 import { clientAddressOf, clientKeyOf } from './client-address.js';
 import { createRateLimiter, type RateDecision } from './rate-limiter.js';
 
@@ -99,7 +100,10 @@ export const createAuthGate = (options: AuthGateOptions): AuthGate => {
       if (open) return { ok: true };
       const address = clientAddressOf(c);
       const key = clientKeyOf(address);
-      const header = c.req.header('Authorization');
+      // A browser's WebSocket cannot set Authorization: its handshake may carry the token as a subprotocol instead.
+      const header =
+        c.req.header('Authorization') ??
+        (c.req.header('Upgrade')?.toLowerCase() === 'websocket' ? readProtocolBearer(c.req.header('Sec-WebSocket-Protocol')) : undefined);
       if (header === undefined || header.trim() === '') {
         const decision = takeBoth(missing, key);
         if (!decision.ok) return tooMany(c, address, decision);

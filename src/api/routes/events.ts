@@ -6,8 +6,9 @@ import type { ApiBackend } from '../backend.js';
 import type { EventBody, OutputEventBody } from '../bodies.js';
 import { answerError, rejectMethod } from '../errors.js';
 import { readEventFilter, type EventFilter } from '../event-filter.js';
+import { awaitResumable, describeGap, readLastEventIdText } from '../event-replay.js';
 import { clientAddressOf, clientKeyOf } from '../management/client-address.js';
-import { createStreamRegistry, type WatchedSocket } from '../stream-registry.js';
+import { createStreamRegistry, type StreamRegistry, type WatchedSocket } from '../stream-registry.js';
 
 export interface EventRouteOptions {
   backend: ApiBackend;
@@ -23,16 +24,29 @@ export interface EventRouteOptions {
   stallMs?: number;
   /** How long a client that overflowed has to take its overflow message before the connection is cut; 5 s by default. */
   overflowGraceMs?: number;
+  /** Bytes a WebSocket reader (GET /ws/health) may leave unread before it is closed (1013); 1 MiB by default. */
+  maxBufferedBytes?: number;
+  /** The places of open streams, shared with GET /ws/health; made from the limits above when not given. */
+  streams?: StreamRegistry;
 }
+
+/**
+ * The places of the event streams, SSE and WebSocket alike, from the limits
+ * of `options` (64 at once, 16 from one client, cut after 5 s stalled).
+ *
+ * @example
+ * const streams = createEventStreams({ maxClients: 8 });
+ * app.route('/events', createEventRoutes({ backend, streams }));
+ */
+export const createEventStreams = (options: Omit<EventRouteOptions, 'backend' | 'streams'> = {}): StreamRegistry => {
+  const { maxClients = 64, stallMs = 5_000 } = options;
+  return createStreamRegistry({ maxClients, maxPerClient: Math.min(options.maxClientsPerAddress ?? 16, maxClients), stallMs });
+};
 
 /** How long an EventSource waits before it reconnects, told to it in the first message. */
 const retryMs = 2_000;
 
-const readLastEventId = (c: Context): number | null => {
-  const raw = c.req.header('Last-Event-ID') ?? c.req.query('lastEventId');
-  if (raw === undefined || raw.trim() === '') return null;
-  return /^[0-9]{1,16}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-};
+const readLastEventId = (c: Context): number | null => readLastEventIdText(c.req.header('Last-Event-ID') ?? c.req.query('lastEventId'));
 
 interface Message {
   id?: string;
@@ -74,8 +88,8 @@ const toOutputMessage = ({ plugin, line }: OutputEntry): Message => ({
  * // curl -N 'localhost:8080/events?plugin=greeter&types=transition'
  */
 export const createEventRoutes = (options: EventRouteOptions): Hono => {
-  const { backend, heartbeatMs = 15_000, maxQueue = 1_000, maxClients = 64, overflowGraceMs = 5_000, stallMs = 5_000 } = options;
-  const streams = createStreamRegistry({ maxClients, maxPerClient: Math.min(options.maxClientsPerAddress ?? 16, maxClients), stallMs });
+  const { backend, heartbeatMs = 15_000, maxQueue = 1_000, overflowGraceMs = 5_000 } = options;
+  const streams = options.streams ?? createEventStreams(options);
   const routes = new Hono();
 
   routes.get('/', (c) => {
@@ -99,6 +113,8 @@ export const createEventRoutes = (options: EventRouteOptions): Hono => {
     return streamSSE(c, async (stream) => {
       abort = () => stream.abort();
       try {
+        // An id of an earlier run resumes from the journal, which hale reads as it starts: wait for it, a little.
+        await awaitResumable(backend.eventLog, lastEventId, 2_000);
         await serveStream(stream, {
           backend,
           filter: filter.filter,
@@ -173,15 +189,8 @@ const serveStream = async (stream: SSEStreamingApi, job: StreamJob): Promise<voi
       retry: retryMs,
     });
     if (replay !== null) {
-      if (replay.missed) {
-        await stream.writeSSE({
-          event: 'gap',
-          data: JSON.stringify({
-            lastEventId: job.lastEventId,
-            message: 'some events after Last-Event-ID are no longer held; GET /plugins/status for where things stand now',
-          }),
-        });
-      }
+      const gap = describeGap(replay, job.filter);
+      if (gap !== null) await stream.writeSSE({ event: 'gap', data: JSON.stringify({ lastEventId: job.lastEventId, message: gap }) });
       for (const entry of replay.entries) {
         if (!job.filter.accepts(entry.event)) continue;
         const { id, event, data } = toMessage(entry);

@@ -98,6 +98,15 @@ describe('the nats: section', () => {
     expect(issuesOf('', plugins(['summary']))).toEqual([]);
   });
 
+  test('refuses the hub id "global", whose subject is the broadcast one, at its line', () => {
+    const [issue, ...more] = issuesOf('nats:\n  subjectPrefix: acme.hale\n  hubId: global');
+    expect(more).toEqual([]);
+    expect(issue).toMatch(/supervisor\.yaml:3:\d+/);
+    expect(issue).toMatch(/nats\.hubId: the hub id "global" is reserved: acme\.hale\.global\.health carries every hub's summary/);
+    // Another case is another token, and a hub of its own.
+    expect(configOf('nats:\n  hubId: Global').nats?.hubId).toBe('Global');
+  });
+
   test('makes a hub id of any host name', () => {
     expect(defaultHubId('web-1.example.com')).toBe('web-1-example-com');
     expect(defaultHubId('')).toBe('hale');

@@ -339,6 +339,59 @@ describe('startHealthPublisher', () => {
     expect(recording.on(summarySubject)).toHaveLength(2);
   });
 
+  it('says every summary on the global subject too, the same body, and a custom prefix spells it', async () => {
+    const recording = createRecordingPublisher();
+    start(recording, { started: true });
+    await settle();
+    transition('greeter', 'healthy', 'degraded');
+    vi.advanceTimersByTime(intervalMs);
+    const hub = recording.on(summarySubject).map((m) => m.body);
+    expect(hub.length).toBeGreaterThanOrEqual(2);
+    expect(recording.on('hale.global.health').map((m) => m.body)).toEqual(hub);
+    health?.stop();
+
+    const prefixed = createRecordingPublisher();
+    start(prefixed, { started: true, prefix: 'acme.hale' });
+    await settle();
+    expect(prefixed.on('acme.hale.global.health').map((m) => (m.body as HealthSummary).hub_id)).toEqual(['web-1']);
+    expect(prefixed.on('hale.global.health')).toEqual([]);
+  });
+
+  it("says each dependency's transition on its own subject, dots made '_', and summarises after it", async () => {
+    const recording = createRecordingPublisher();
+    start(recording, { started: true });
+    await settle();
+    const before = recording.on(summarySubject).length;
+    for (const dependency of ['postgres', 'cache.eu']) {
+      backend.bus.publish({
+        type: 'dependencyTransition',
+        dependency,
+        from: 'healthy',
+        to: 'unhealthy',
+        reason: 'connection refused',
+        critical: dependency === 'postgres',
+        at: Date.now(),
+      });
+    }
+    await settle();
+    expect(recording.on('hale.web-1.health.check.postgres').map((m) => m.body)).toEqual([
+      {
+        hub_id: 'web-1',
+        timestamp: new Date(snapshotNow).toISOString(),
+        service: 'postgres',
+        type: 'check',
+        from: 'healthy',
+        to: 'unhealthy',
+        status: 'down',
+        reason: 'connection refused',
+        critical: true,
+      },
+    ]);
+    expect(recording.on('hale.web-1.health.check.cache_eu').map((m) => (m.body as { service: string }).service)).toEqual(['cache.eu']);
+    vi.advanceTimersByTime(250);
+    expect(recording.on(summarySubject).length).toBeGreaterThan(before);
+  });
+
   it('keeps going when publishing drops, and never throws into the bus when it fails', async () => {
     const dropped = createRecordingPublisher('dropped');
     start(dropped, { started: true });

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { pluginStates } from '../../../src/model/plugin-state.js';
 import {
   buildFederationSubject,
+  buildGlobalSummarySubject,
   collidesWithSummary,
   findSubjectClashes,
   hubSubjects,
   parseSummaryHub,
+  reservedHubIds,
   toSubjectToken,
 } from '../../../src/model/nats-subjects.js';
 import { buildRegistrationMessage, buildSummary, buildTransitionMessage, toServiceStatus } from '../../../src/nats/summary.js';
@@ -49,6 +51,19 @@ describe('subjects', () => {
     expect(subjects.deregistered).toBe('hale.web-1.service.deregistered');
     expect(hubSubjects('acme.hale', 'db-2').health('a.b')).toBe('acme.hale.db-2.health.a_b');
     expect(toSubjectToken('no-dots_here')).toBe('no-dots_here');
+  });
+
+  it("names each dependency's subject under the hub's health, and the one broadcast subject of every hub", () => {
+    const subjects = hubSubjects('acme.hale', 'web-1');
+    expect(subjects.dependency('postgres')).toBe('acme.hale.web-1.health.check.postgres');
+    expect(subjects.dependency('db.main.eu')).toBe('acme.hale.web-1.health.check.db_main_eu');
+    // Beside the plugins' subjects, never one of them: a plugin's name is one token, a dependency's two.
+    expect(subjects.dependency('greeter')).not.toBe(subjects.health('check.greeter'));
+    expect(subjects.globalSummary).toBe('acme.hale.global.health');
+    expect(hubSubjects('hale', 'other').globalSummary).toBe(buildGlobalSummarySubject('hale'));
+    // Federation's wildcard does not take the broadcast for a hub's summary, and no hub may be called "global".
+    expect(parseSummaryHub('hale', buildGlobalSummarySubject('hale'))).toBeNull();
+    expect(reservedHubIds).toEqual(['global']);
   });
 
   it('gives federation the wildcard over every hub, and reads the hub back from a summary subject', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { countField, durationField, optionalDurationField } from './fields.js';
+import { memoryMaxField } from './resource-schema.js';
 import type { PolicyConfig, StopSignal } from './types.js';
 
 /**
@@ -23,6 +24,7 @@ export const defaultPolicy: Readonly<PolicyConfig> = {
   stopSignal: 'SIGTERM',
   // EX_CONFIG (sysexits.h): the plugin says its configuration is wrong, and a restart would not mend it.
   noRestartExitCodes: [78],
+  memoryMax: null,
 };
 
 /** Every StopSignal; `satisfies` fails to compile when the union gains one. */
@@ -56,6 +58,7 @@ export const policyShape = {
   degradedLatency: optionalDurationField().optional(),
   stopSignal: z.enum(stopSignals).optional(),
   noRestartExitCodes: z.array(countField({ min: 0, max: 255 })).optional(),
+  memoryMax: memoryMaxField.optional(),
 };
 
 /**

@@ -22,6 +22,8 @@ export interface PolicyConfig {
   stopSignal: StopSignal;
   /** Exit codes that mean "do not restart me" (78, EX_CONFIG, by default): such an exit goes to failed at once. */
   noRestartExitCodes: number[];
+  /** Bytes of memory (RSS, or the cgroup's memory.current) past which the plugin is restarted, reason `memory`; null for none. */
+  memoryMax: number | null;
 }
 
 export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
@@ -90,6 +92,18 @@ export interface PluginConfig extends PolicyConfig {
   /** null is `handshake: none`: an ordinary server, no handshake line, no gRPC of hale's; its health check says how it is. */
   handshake: HandshakeConfig | null;
   health: HealthCheckConfig;
+  /** Absolute path of the env file whose variables are in `env` (under the plugin's own); null without. */
+  envFile: string | null;
+  /** The user and group the plugin runs as (hale must be root); null runs it as hale's own. */
+  runAs: RunAsConfig | null;
+}
+
+/** Ids to run a plugin with; a null id is left as hale's. Names are kept for messages. */
+export interface RunAsConfig {
+  uid: number | null;
+  gid: number | null;
+  user: string | null;
+  group: string | null;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -37,6 +37,9 @@ export const pluginConfig = (name: string, args: string[], overrides: Partial<Pl
   degradedLatency: null,
   stopSignal: 'SIGTERM',
   noRestartExitCodes: [78],
+  memoryMax: null,
+  envFile: null,
+  runAs: null,
   ...overrides,
 });
 

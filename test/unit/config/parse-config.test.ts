@@ -62,6 +62,7 @@ const spelledOutDefaults = {
   degradedLatency: null,
   stopSignal: 'SIGTERM',
   noRestartExitCodes: [78],
+  memoryMax: null,
 };
 
 describe('a minimal config', () => {
@@ -103,6 +104,8 @@ describe('a minimal config', () => {
             maxPort: 25_000,
           },
           health: { protocol: 'plugin', watch: true, retries: 0, retryDelayMs: 100 },
+          envFile: null,
+          runAs: null,
         },
       ],
       checks: [],

@@ -25,6 +25,8 @@ import type { Supervisor, SupervisorOptions } from './supervisor-api.js';
 import { openedOf, type Opened, type SupervisorState } from './supervisor-state.js';
 import { watchdogComponent } from './watchdog-component.js';
 import type { LinkStatus, StartupProgress, SupervisorSnapshot } from '../model/status.js';
+import { createResourceSampler } from './resource-sampler.js';
+import { createMemoryWatch } from './memory-watch.js';
 
 export type { Supervisor, SupervisorOptions } from './supervisor-api.js';
 
@@ -45,6 +47,9 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   const output = createEventBus<OutputEntry>((error) => log.error({ err: error }, 'an output subscriber failed'));
   const history = createHistory(events);
   const channels = createPluginChannels((name) => runners.get(name)?.status());
+  // Sampled when asked (API, metrics, CLI); the watch samples only plugins whose memoryMax no cgroup enforces.
+  const sampler = createResourceSampler();
+  const memoryWatch = createMemoryWatch({ watched: () => [...runners.values()].map((runner) => runner.resources), sampler, log });
 
   const isShuttingDown = (): boolean => state.phase === 'stopping' || state.phase === 'stopped';
 
@@ -103,6 +108,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
         output,
         ...(options.random === undefined ? {} : { random: options.random }),
         ...(replaces === undefined ? {} : { replaces }),
+        watchMemory: memoryWatch.arm,
       },
       held === undefined ? undefined : stoppedByHandReason(held.at, held.reason),
     );
@@ -224,6 +230,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     await stopping.steps?.catch(() => undefined);
     await reloads;
     await Promise.all([...runners.values()].map((runner) => runner.retire(reason)));
+    memoryWatch.stop();
     const { dependencies, lag, journal, guard, socketRoot } = stopping.opened;
     dependencies?.stop();
     channels.closeAll();
@@ -254,6 +261,11 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     reload,
     operation: (id): Operation | undefined => operations.find(id),
     plugin: (name) => runners.get(name)?.status(),
+    resources: () => {
+      const targets = [...runners.values()].flatMap((runner) => runner.resources.target() ?? []);
+      const sampled = sampler.sample(targets);
+      return new Map([...runners.keys()].map((name) => [name, sampled.get(name) ?? null]));
+    },
     channel: channels.channel,
     // Before the runners exist a configured plugin's history is what the journal restored: known, maybe empty.
     history: (name, limit) =>

@@ -8,6 +8,8 @@ import { toPluginDetailBody } from '../plugin-body.js';
 import { uptimeSecondsOf } from '../../model/uptime.js';
 import { readRestartTarget } from '../restart-target.js';
 import { snapshotStatus, summarize } from '../../supervisor/overall.js';
+import type { ResourceUsage } from '../../model/resources.js';
+import { toResourceBody } from '../resource-body.js';
 
 const readMethods = 'GET, HEAD';
 
@@ -24,6 +26,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
 
   routes.get('/status', (c) => {
     const snapshot = backend.snapshot();
+    const resources = backend.resources?.() ?? new Map<string, ResourceUsage | null>();
     const plugins = snapshot.plugins.map((p): PluginProcessBody => ({
       name: p.name,
       version: p.info?.version ?? '',
@@ -42,6 +45,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
       address: p.address,
       uptimeSeconds: uptimeSecondsOf(p, snapshot.now),
       restartCount: p.restartCount,
+      resources: toResourceBody(resources.get(p.name) ?? null),
     }));
     return c.json({
       enabled: true,

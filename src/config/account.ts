@@ -59,7 +59,8 @@ const findAccount = (input: unknown, text: string | null, file: string, what: 'u
     // A numeric id need not be in the file (containers often run ids no file names).
     return { ok: true, value: { name: entry?.name ?? null, id, gid: entry?.gid ?? id } };
   }
-  if (text === null) return { ok: false, message: `cannot look up the ${what} ${describeValue(written)}: ${file} cannot be read; give a numeric id` };
+  if (text === null)
+    return { ok: false, message: `cannot look up the ${what} ${describeValue(written)}: ${file} cannot be read; give a numeric id` };
   const entry = entries.find((candidate) => candidate.name === written);
   if (entry === undefined) return { ok: false, message: `no ${what} named ${describeValue(written)} in ${file}` };
   return { ok: true, value: { name: entry.name, id: entry.id, gid: entry.gid } };
@@ -84,7 +85,10 @@ export const resolveRunAs = (
   if (own !== 0) {
     const key = raw.user === undefined ? 'group' : 'user';
     const who = own === null ? 'on this system hale has no uid' : `hale runs as uid ${own}, not root`;
-    return { ok: false, issues: [{ key, message: `${who}: only root can run a plugin as another user or group; remove ${key}: or run hale as root` }] };
+    return {
+      ok: false,
+      issues: [{ key, message: `${who}: only root can run a plugin as another user or group; remove ${key}: or run hale as root` }],
+    };
   }
   const user = raw.user === undefined ? null : findAccount(raw.user, accounts.passwd(), '/etc/passwd', 'user');
   const group = raw.group === undefined ? null : findAccount(raw.group, accounts.group(), '/etc/group', 'group');

@@ -78,6 +78,10 @@ export const readEnvFile = async (file: string): Promise<EnvFileRead> => {
   const read = await readConfigFile(file, maxEnvFileBytes, 'the env file');
   if (read.ok) return parseEnvText(read.text);
   if (read.reason === 'too_large')
-    return { ok: false, line: null, message: `the env file is ${read.bytes} bytes or more; hale reads at most ${maxEnvFileBytes / 1024} KiB` };
+    return {
+      ok: false,
+      line: null,
+      message: `the env file is ${read.bytes} bytes or more; hale reads at most ${maxEnvFileBytes / 1024} KiB`,
+    };
   return { ok: false, line: null, message: read.message };
 };

@@ -93,7 +93,12 @@ const checkConfigText = (text: string, { file, env = process.env, baseDir, envFi
   }
 
   const source = isLabel(file) ? file : resolve(file);
-  const schema = createConfigSchema({ source, baseDir: baseDir ?? dirname(resolve(file)), env, ...(envFiles === undefined ? {} : { envFiles }) });
+  const schema = createConfigSchema({
+    source,
+    baseDir: baseDir ?? dirname(resolve(file)),
+    env,
+    ...(envFiles === undefined ? {} : { envFiles }),
+  });
   const checked = schema.safeParse(tree.value, { error: describeZodIssue });
   // A value whose interpolation failed has been reported; the schema's view of its raw text would repeat it.
   const reported = new Set(tree.issues.filter((issue) => issue.valueFailed).map((issue) => pathKey(issue.path)));

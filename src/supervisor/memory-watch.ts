@@ -55,7 +55,8 @@ export const createMemoryWatch = ({
       const usage = sampler.sample(targets.map(({ target }) => target));
       for (const { runner, target } of targets) {
         const used = usage.get(target.plugin);
-        if (used !== null && used !== undefined && used.memoryBytes > target.limit) runner.exceedMemory(target.generation, used, target.limit);
+        if (used !== null && used !== undefined && used.memoryBytes > target.limit)
+          runner.exceedMemory(target.generation, used, target.limit);
       }
     } catch (error) {
       log.error({ err: error }, 'internal error in the memory watch');

@@ -193,7 +193,7 @@ export class PluginInstance {
     const signal = this.abort.signal;
     if (signal.aborted) return;
     const socketDir = join(this.deps.socketRoot, this.config.name);
-    await this.launcher.makeSocketDir(socketDir);
+    await this.launcher.makeSocketDir(socketDir, this.config.runAs);
     // A stop that came while the folder was made: nothing is spawned after it.
     if (signal.aborted) return;
     const result = await this.launcher.launch({

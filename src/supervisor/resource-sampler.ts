@@ -63,7 +63,8 @@ export const createResourceSampler = ({ now = Date.now }: { now?: () => number }
 
 const sampleTarget = (target: ResourceTarget, at: number, previous: ResourceUsage | null): ResourceUsage | null => {
   const leader = readProcUsage(target.pid);
-  const pids = target.cgroup === null ? (leader === null ? [] : listProcessTree(target.pid, maxProcesses)) : listCgroupProcesses(target.cgroup);
+  const pids =
+    target.cgroup === null ? (leader === null ? [] : listProcessTree(target.pid, maxProcesses)) : listCgroupProcesses(target.cgroup);
   let ticks = 0;
   let rssPages = 0;
   let processes = 0;

@@ -58,7 +58,8 @@ describe('memoryMax', () => {
 });
 
 const accounts = (uid: number | null): AccountSource => ({
-  passwd: () => 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\napp:x:1001:1002::/srv:/bin/sh\n',
+  passwd: () =>
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\napp:x:1001:1002::/srv:/bin/sh\n',
   group: () => 'root:x:0:\nnogroup:x:65534:\napp:x:1002:\n',
   uid: () => uid,
 });
@@ -102,10 +103,16 @@ describe('envFile', () => {
     return path;
   };
   const configWith = (envFile: string, extra = ''): string =>
-    write(`supervisor-${Math.random().toString(36).slice(2)}.yaml`, `plugins:\n  - name: a\n    command: x\n    envFile: ${envFile}\n${extra}`);
+    write(
+      `supervisor-${Math.random().toString(36).slice(2)}.yaml`,
+      `plugins:\n  - name: a\n    command: x\n    envFile: ${envFile}\n${extra}`,
+    );
 
   test('is read relative to the config, under the plugin env, which wins', async () => {
-    write('app.env', '# the app\nexport DB_URL="postgres://db/app?x=1"\nMODE=fast # inline comment\nQUOTED=\'a "b" c\'\n\nESC="a\\nb"\nMODE2=\n');
+    write(
+      'app.env',
+      '# the app\nexport DB_URL="postgres://db/app?x=1"\nMODE=fast # inline comment\nQUOTED=\'a "b" c\'\n\nESC="a\\nb"\nMODE2=\n',
+    );
     const result = await loadConfig(configWith('app.env', '    env: {MODE: slow}\n'));
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     const [plugin] = result.config.plugins;

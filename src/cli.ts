@@ -46,10 +46,7 @@ const main = async (argv: string[]): Promise<number> => {
       const apiPort = rawPort === undefined ? undefined : readWhole(rawPort, 0, 65_535);
       if (rawPort !== undefined && apiPort === undefined)
         return refuse(`--port takes a whole number from 0 to 65535, not "${rawPort}"`, help);
-      return (await import('./commands/run.js')).runCommand({
-        configFile: target.config ?? 'supervisor.yaml',
-        ...(apiPort === undefined ? {} : { apiPort }),
-      });
+      return (await import('./commands/run.js')).runCommand({ configFile: target.config ?? 'supervisor.yaml', ...(apiPort === undefined ? {} : { apiPort }) });
     }
     case 'validate':
       return (await import('./commands/validate.js')).validateCommand({ configFile: target.config ?? 'supervisor.yaml' });

@@ -3,6 +3,7 @@ import { drawStream, drawSummary } from './summary-bar.js';
 import { openEventFeed } from './event-feed.js';
 import { byId } from './dom.js';
 import { startHubsView } from './hubs-view.js';
+import { startResourcePoll } from './resource-poll.js';
 import { request } from './http.js';
 import { createPluginTable } from './plugin-table.js';
 import { viewFromBody, type PluginView } from './plugin-view.js';
@@ -108,6 +109,7 @@ openEventFeed({
 });
 
 startHubsView();
+startResourcePoll();
 setInterval(() => table.tick(), 1_000);
 // Components, messages and ages that no event carries: a full look now and then.
 setInterval(() => void refresh(false), 10_000);

@@ -34,6 +34,11 @@ export type HealthBody = Pick<Api.HealthBody, 'status' | 'timestamp' | 'checks' 
 
 export type TransitionBody = Api.TransitionBody;
 
+/** GET /plugins/status, as far as the resource columns read it. */
+export interface ResourcesAnswer {
+  plugins: Array<Pick<Api.PluginProcessBody, 'name' | 'resources'>>;
+}
+
 export type LogLineBody = Pick<Api.LogLineBody, 'at' | 'stream' | 'line'>;
 
 /** The little of an operation (a 202 answer, the `operation` event) the banner reads: both carry these. */

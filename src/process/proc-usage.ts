@@ -60,6 +60,22 @@ export const readProcUsage = (pid: number): ProcUsage | null => {
 };
 
 /**
+ * A process's resident pages from /proc/PID/statm (shorter to read than
+ * stat), or null when it is gone.
+ *
+ * @example
+ * readResidentPages(process.pid); // 12800
+ */
+export const readResidentPages = (pid: number): number | null => {
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ', 2)[1]);
+    return Number.isSafeInteger(pages) && pages > 0 ? pages : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
  * The children of a process, from each of its threads' /proc/PID/task/TID/children
  * (a child belongs to the thread that forked it); empty when it is gone.
  *

@@ -1,7 +1,6 @@
 import type { Logger } from '../log.js';
-import type { ResourceUsage } from '../model/resources.js';
 import { sharedWheel, type TimerWheel, type WheelHandle } from '../util/timer-wheel.js';
-import type { ResourceSampler, ResourceTarget } from './resource-sampler.js';
+import type { MemorySample, ResourceSampler, ResourceTarget } from './resource-sampler.js';
 
 /** How often plugins with a memoryMax that no cgroup enforces are sampled: a crossing is acted on within this (and a kill). */
 export const memoryWatchIntervalMs = 500;
@@ -10,7 +9,7 @@ export const memoryWatchIntervalMs = 500;
 export interface MemoryWatched {
   /** The current generation, when it has a memoryMax that its cgroup does not enforce; null otherwise. */
   memoryWatchTarget(): (ResourceTarget & { limit: number }) | null;
-  exceedMemory(generation: number, usage: ResourceUsage, limit: number): void;
+  exceedMemory(generation: number, used: MemorySample, limit: number): void;
 }
 
 export interface MemoryWatch {
@@ -37,7 +36,7 @@ export const createMemoryWatch = ({
   intervalMs = memoryWatchIntervalMs,
 }: {
   watched: () => Iterable<MemoryWatched>;
-  sampler: ResourceSampler;
+  sampler: Pick<ResourceSampler, 'memory'>;
   log: Logger;
   wheel?: TimerWheel;
   intervalMs?: number;
@@ -52,11 +51,9 @@ export const createMemoryWatch = ({
     });
     if (targets.length === 0) return;
     try {
-      const usage = sampler.sample(targets.map(({ target }) => target));
       for (const { runner, target } of targets) {
-        const used = usage.get(target.plugin);
-        if (used !== null && used !== undefined && used.memoryBytes > target.limit)
-          runner.exceedMemory(target.generation, used, target.limit);
+        const used = sampler.memory(target);
+        if (used !== null && used.bytes > target.limit) runner.exceedMemory(target.generation, used, target.limit);
       }
     } catch (error) {
       log.error({ err: error }, 'internal error in the memory watch');

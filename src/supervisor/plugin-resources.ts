@@ -2,11 +2,10 @@ import type { PluginConfig } from '../config/types.js';
 import { formatBytes } from '../config/size.js';
 import type { Logger } from '../log.js';
 import type { MemoryExcess } from '../model/events.js';
-import type { ResourceUsage } from '../model/resources.js';
 import { MemoryVerdicts } from './memory-limit.js';
 import type { MemoryWatched } from './memory-watch.js';
 import type { PluginInstance } from './plugin-instance.js';
-import type { ResourceTarget } from './resource-sampler.js';
+import type { MemorySample, ResourceTarget } from './resource-sampler.js';
 
 /**
  * One runner's side of resources: what to sample (its current generation),
@@ -53,13 +52,13 @@ export class PluginResources implements MemoryWatched {
     return { ...target, limit };
   }
 
-  exceedMemory(generation: number, usage: ResourceUsage, limit: number): void {
+  exceedMemory(generation: number, used: MemorySample, limit: number): void {
     const instance = this.current();
     if (instance === null || instance.generation !== generation) return;
-    if (!this.verdicts.exceeded(generation, { bytes: usage.memoryBytes, limit, by: 'sampled' })) return;
+    if (!this.verdicts.exceeded(generation, { bytes: used.bytes, limit, by: 'sampled' })) return;
     this.log.warn(
-      { generation, memoryBytes: usage.memoryBytes, memoryMax: limit, processes: usage.processes, source: usage.source },
-      `${this.config.name}: ${formatBytes(usage.memoryBytes)} passed memoryMax ${formatBytes(limit)}; ending it to restart it`,
+      { generation, memoryBytes: used.bytes, memoryMax: limit, processes: used.processes },
+      `${this.config.name}: ${formatBytes(used.bytes)} passed memoryMax ${formatBytes(limit)}; ending it to restart it`,
     );
     instance.signal('SIGKILL');
   }

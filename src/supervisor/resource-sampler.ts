@@ -1,7 +1,7 @@
 import { readCgroupCpuSeconds, readCgroupMemoryBytes } from '../containment/cgroup-usage.js';
 import { listCgroupProcesses } from '../containment/cgroup.js';
 import type { ResourceUsage } from '../model/resources.js';
-import { listProcessTree, pageSize, readProcUsage, readUptimeSeconds, ticksPerSecond } from '../process/proc-usage.js';
+import { listProcessTree, pageSize, readProcUsage, readResidentPages, readUptimeSeconds, ticksPerSecond } from '../process/proc-usage.js';
 
 /** One plugin process generation to sample: its leader and its cgroup, where it has one. */
 export interface ResourceTarget {
@@ -14,6 +14,14 @@ export interface ResourceTarget {
 export interface ResourceSampler {
   /** Each target's usage (null for one whose processes are gone); a sample younger than the cache's age is given again. */
   sample(targets: readonly ResourceTarget[]): Map<string, ResourceUsage | null>;
+  /** Only the resident memory of one target's tree, read afresh and lean (no CPU, no cache): what the memory watch needs. */
+  memory(target: ResourceTarget): MemorySample | null;
+}
+
+/** A target's resident memory now, and how many processes it counted. */
+export interface MemorySample {
+  bytes: number;
+  processes: number;
 }
 
 interface Kept {
@@ -58,7 +66,22 @@ export const createResourceSampler = ({ now = Date.now }: { now?: () => number }
       for (const plugin of kept.keys()) if (!answer.has(plugin)) kept.delete(plugin);
       return answer;
     },
+    memory: sampleMemory,
   };
+};
+
+// The watch samples only where no cgroup enforces memoryMax, so only where the cgroup has no memory.current: RSS it is.
+const sampleMemory = (target: ResourceTarget): MemorySample | null => {
+  const pids = target.cgroup === null ? listProcessTree(target.pid, maxProcesses) : listCgroupProcesses(target.cgroup);
+  let pages = 0;
+  let processes = 0;
+  for (const pid of pids.slice(0, maxProcesses)) {
+    const resident = readResidentPages(pid);
+    if (resident === null) continue;
+    pages += resident;
+    processes += 1;
+  }
+  return processes === 0 ? null : { bytes: pages * pageSize, processes };
 };
 
 const sampleTarget = (target: ResourceTarget, at: number, previous: ResourceUsage | null): ResourceUsage | null => {

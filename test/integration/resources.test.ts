@@ -138,10 +138,9 @@ describe.each([
     expect(['cgroup', 'proc']).toContain(source);
     for (const usage of [busy, forker, idle]) expect(usage).toMatchObject({ source, processes: expect.any(Number) });
     expect(busy?.memoryBytes).toBeGreaterThan(96 * mib);
-    // One core kept busy in slices: far more than an idle plugin's.
-    expect(busy?.cpuPercent).toBeGreaterThan(40);
-    expect(idle?.cpuPercent).toBeLessThan(20);
-    expect(busy?.cpuSeconds).toBeGreaterThan(0.3);
+    // A core kept busy in slices uses far more than an idle plugin over the same interval, however loaded the machine.
+    expect(busy?.cpuPercent).toBeGreaterThan((idle?.cpuPercent ?? 0) + 5);
+    expect(busy?.cpuSeconds).toBeGreaterThan(idle?.cpuSeconds ?? 0);
     // The fork in a session of its own counts: two processes, its 64 MiB on top of the plugin's own.
     expect(forker?.processes).toBe(2);
     expect(forker?.memoryBytes).toBeGreaterThan((idle?.memoryBytes ?? 0) + 60 * mib);
@@ -152,7 +151,7 @@ describe.each([
     expect(Number(memoryLine?.[1])).toBeGreaterThan(96 * mib);
     expect(metrics).toMatch(/^# TYPE hale_plugin_cpu_seconds_total counter$/m);
     const cpuLine = /^hale_plugin_cpu_seconds_total\{plugin="busy"\} ([\d.e+-]+)$/m.exec(metrics);
-    expect(Number(cpuLine?.[1])).toBeGreaterThan(0.3);
+    expect(Number(cpuLine?.[1])).toBeGreaterThanOrEqual(busy?.cpuSeconds ?? Infinity);
 
     const shown = await runHaleCli(['status', '--url', url], { cwd: dir });
     expect(shown.code).toBe(0);

@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createTimerWheel } from '../../../src/util/timer-wheel.js';
 import { createMemoryWatch, type MemoryWatched } from '../../../src/supervisor/memory-watch.js';
-import type { ResourceSampler, ResourceTarget } from '../../../src/supervisor/resource-sampler.js';
-import type { ResourceUsage } from '../../../src/model/resources.js';
+import type { MemorySample, ResourceTarget } from '../../../src/supervisor/resource-sampler.js';
 import { createMemoryLogger } from '../../helpers/memory-log.js';
 
 // A wheel on a hand-moved clock: each pending timer is run by `advance`.
@@ -31,15 +30,6 @@ const manualWheel = () => {
   return { wheel, advance, pending: () => timers.length };
 };
 
-const usage = (memoryBytes: number): ResourceUsage => ({
-  cpuSeconds: 0,
-  cpuPercent: 0,
-  memoryBytes,
-  processes: 1,
-  sampledAt: 0,
-  source: 'proc',
-});
-
 const watched = (
   plugin: string,
   limit: number | null,
@@ -48,7 +38,7 @@ const watched = (
   const runner = {
     target: { plugin, generation: 1, pid: 100, cgroup: null } as ResourceTarget | null,
     memoryWatchTarget: () => (runner.target === null || limit === null ? null : { ...runner.target, limit }),
-    exceedMemory: (_generation: number, used: ResourceUsage) => void exceeded.push([plugin, used.memoryBytes]),
+    exceedMemory: (_generation: number, used: MemorySample) => void exceeded.push([plugin, used.bytes]),
   };
   return runner;
 };
@@ -56,16 +46,16 @@ const watched = (
 describe('the memory watch', () => {
   test('samples only plugins with a memoryMax, tells the one past it, and disarms once none is left', () => {
     const { wheel, advance, pending } = manualWheel();
-    const asked: string[][] = [];
+    const asked: string[] = [];
     const memory = new Map([
       ['big', 300],
       ['small', 50],
       ['unlimited', 10_000],
     ]);
-    const sampler: ResourceSampler = {
-      sample: (targets) => {
-        asked.push(targets.map((target) => target.plugin));
-        return new Map(targets.map((target) => [target.plugin, usage(memory.get(target.plugin) ?? 0)]));
+    const sampler = {
+      memory: (target: ResourceTarget): MemorySample => {
+        asked.push(target.plugin);
+        return { bytes: memory.get(target.plugin) ?? 0, processes: 1 };
       },
     };
     const exceeded: Array<[string, number]> = [];
@@ -78,19 +68,19 @@ describe('the memory watch', () => {
     watch.arm();
     watch.arm();
     advance(500);
-    expect(asked).toEqual([['big', 'small']]);
+    expect(asked).toEqual(['big', 'small']);
     expect(exceeded).toEqual([['big', 300]]);
     advance(500);
-    expect(asked).toHaveLength(2);
+    expect(asked).toHaveLength(4);
     // The plugins stop: the next round finds none and the watch schedules nothing more.
     for (const runner of runners) runner.target = null;
     advance(500);
     advance(5_000);
-    expect(asked).toHaveLength(2);
+    expect(asked).toHaveLength(4);
     expect(pending()).toBe(0);
     watch.arm();
     watch.stop();
     advance(1_000);
-    expect(asked).toHaveLength(2);
+    expect(asked).toHaveLength(4);
   });
 });

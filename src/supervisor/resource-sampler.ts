@@ -14,7 +14,10 @@ export interface ResourceTarget {
 export interface ResourceSampler {
   /** Each target's usage (null for one whose processes are gone); a sample younger than the cache's age is given again. */
   sample(targets: readonly ResourceTarget[]): Map<string, ResourceUsage | null>;
-  /** Only the resident memory of one target's tree, read afresh and lean (no CPU, no cache): what the memory watch needs. */
+  /**
+   * Only the resident memory of one target's tree, lean (no CPU, no cache of the figure): what the memory watch
+   * needs. Its processes are read each time; the tree itself is walked again every 4th call, or when one is gone.
+   */
   memory(target: ResourceTarget): MemorySample | null;
 }
 
@@ -47,6 +50,8 @@ const maxProcesses = 4_096;
  */
 export const createResourceSampler = ({ now = Date.now }: { now?: () => number } = {}): ResourceSampler => {
   const kept = new Map<string, Kept>();
+  // The memory watch's last walk of each plugin's tree, reused for a few samples.
+  const trees = new Map<string, { generation: number; pid: number; pids: number[]; uses: number }>();
   return {
     sample: (targets) => {
       const at = now();
@@ -66,22 +71,41 @@ export const createResourceSampler = ({ now = Date.now }: { now?: () => number }
       for (const plugin of kept.keys()) if (!answer.has(plugin)) kept.delete(plugin);
       return answer;
     },
-    memory: sampleMemory,
+    memory: (target) => {
+      const known = trees.get(target.plugin);
+      const fresh = known === undefined || known.generation !== target.generation || known.pid !== target.pid || known.uses >= treeUses;
+      const tree = fresh ? { generation: target.generation, pid: target.pid, pids: listTree(target), uses: 0 } : known;
+      tree.uses += 1;
+      if (trees.size > 10_000) trees.clear();
+      trees.set(target.plugin, tree);
+      const sampled = sumResident(tree.pids);
+      // A process of the tree gone since the walk: the next look walks it again.
+      if (sampled.gone) tree.uses = treeUses;
+      return sampled.processes === 0 ? null : { bytes: sampled.pages * pageSize, processes: sampled.processes };
+    },
   };
 };
 
-// The watch samples only where no cgroup enforces memoryMax, so only where the cgroup has no memory.current: RSS it is.
-const sampleMemory = (target: ResourceTarget): MemorySample | null => {
-  const pids = target.cgroup === null ? listProcessTree(target.pid, maxProcesses) : listCgroupProcesses(target.cgroup);
+/**
+ * How many memory samples one walk of a plugin's tree serves: the plugin's processes are read every time, a fork is
+ * found within this many samples (2 s at the watch's 500 ms), and the walk (a children file per thread, or the
+ * cgroup's process list) is paid a quarter as often.
+ */
+const treeUses = 4;
+
+const listTree = (target: ResourceTarget): number[] =>
+  (target.cgroup === null ? listProcessTree(target.pid, maxProcesses) : listCgroupProcesses(target.cgroup)).slice(0, maxProcesses);
+
+const sumResident = (pids: readonly number[]): { pages: number; processes: number; gone: boolean } => {
   let pages = 0;
   let processes = 0;
-  for (const pid of pids.slice(0, maxProcesses)) {
+  for (const pid of pids) {
     const resident = readResidentPages(pid);
     if (resident === null) continue;
     pages += resident;
     processes += 1;
   }
-  return processes === 0 ? null : { bytes: pages * pageSize, processes };
+  return { pages, processes, gone: processes < pids.length };
 };
 
 const sampleTarget = (target: ResourceTarget, at: number, previous: ResourceUsage | null): ResourceUsage | null => {

@@ -55,4 +55,30 @@ describe('the resource sampler', () => {
     expect(usage?.processes).toBe(1);
     expect(usage?.cpuPercent).toBeGreaterThanOrEqual(0);
   });
+
+  test("memory: the watch's lean sample counts a tree's resident memory, and walks the tree again once a process is gone", async () => {
+    const sampler = createResourceSampler();
+    const shell = spawn('/bin/sh', ['-c', 'sleep 30 & sleep 30 & echo ready; wait'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    started.push(shell.pid ?? 0);
+    await new Promise((resolve) => shell.stdout.once('data', resolve));
+    const target = { plugin: 'tree', generation: 1, pid: shell.pid ?? 0, cgroup: null };
+    // Bounded: both forks show within a moment of "ready".
+    let sample = sampler.memory(target);
+    for (let attempt = 0; attempt < 50 && sample?.processes !== 3; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      sample = sampler.memory({ ...target, generation: 100 + attempt });
+    }
+    expect(sample?.processes).toBe(3);
+    expect(sample?.bytes).toBeGreaterThan(0);
+    process.kill(shell.pid ?? 0, 'SIGKILL');
+    // The shell is gone, its sleeps remain (now init's children): the walk from the shell finds nothing more.
+    for (let attempt = 0; attempt < 50 && sample !== null; attempt += 1) {
+      sample = sampler.memory({ ...target, generation: 149 });
+      if (sample !== null) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(sample).toBeNull();
+  });
 });

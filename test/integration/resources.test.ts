@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { PluginsStatusBody } from '../../src/api/bodies.js';
 import { startHale, stopAllHale, type HaleProcess, type LogLine } from '../helpers/hale-process.js';
-import { fixture, requireBuilt } from '../helpers/paths.js';
+import { cliMain, fixture, requireBuilt } from '../helpers/paths.js';
 import { runHaleCli } from '../helpers/run-to-end.js';
 
 // Resources per plugin (README, Resources): sampled CPU and memory shown everywhere, memoryMax, user/group, envFile.
@@ -169,6 +170,39 @@ describe.each([
     expect(topLines.find((line) => line.startsWith('forker '))).toMatch(/^forker\s+healthy\s+\d+\s+[\d.]+%\s+[\d.]+ MiB\s+2\s+0\s+\S+$/);
     // Not a terminal: one snapshot, no escape sequences.
     expect(top.stdout).not.toContain('\x1b');
+    hale.child.kill('SIGTERM');
+    expect((await hale.exited).code).toBe(0);
+  }, 60_000);
+});
+
+describe('hale top on a terminal', () => {
+  test('draws on the alternate screen each second, and q gives the terminal back and exits 0', async () => {
+    const file = writeConfig('top', [{ name: 'idle', args: [] }]);
+    const hale = startHale(['run', '-c', file]);
+    const url = await apiOf(hale);
+    await hale.line(
+      isEvent('idle', 'transition', (l) => l.to === 'healthy'),
+      20_000,
+    );
+    // script(1) gives hale top a pseudo-terminal; what is written to its stdin is typed there.
+    const top = spawn('script', ['-qfec', `${process.execPath} ${cliMain} top --url ${url}`, '/dev/null'], {
+      env: { ...process.env, HALE_URL: '', HALE_API_TOKEN: '', COLUMNS: '120', LINES: '40' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    top.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => top.once('exit', (code) => resolve(code)));
+    const frames = () => output.split('hale top  http').length - 1;
+    // Bounded: two frames (a redraw a second later) within 15 s.
+    const deadline = Date.now() + 15_000;
+    while (frames() < 2 && Date.now() < deadline) await new Promise((resolve) => top.stdout.once('data', resolve));
+    expect(frames()).toBeGreaterThanOrEqual(2);
+    expect(output).toContain('\x1b[?1049h');
+    expect(output).toMatch(/idle\s+healthy\s+\d+\s+[\d.]+%\s+[\d.]+ MiB\s+1\s+0/);
+    top.stdin.write('q');
+    expect(await exited).toBe(0);
+    // The cursor shown again and the normal screen back, last.
+    expect(output.trimEnd().endsWith('\x1b[?25h\x1b[?1049l')).toBe(true);
     hale.child.kill('SIGTERM');
     expect((await hale.exited).code).toBe(0);
   }, 60_000);

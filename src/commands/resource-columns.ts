@@ -39,3 +39,18 @@ const readSample = (resources: unknown): ResourceBody | null => {
   const { cpuPercent, memoryBytes } = resources as Partial<ResourceBody>;
   return Number.isFinite(cpuPercent) && Number.isFinite(memoryBytes) ? (resources as ResourceBody) : null;
 };
+
+/**
+ * A plugin's resources in words, for `hale status NAME`; null without a sample.
+ *
+ * @example
+ * describeResources({ cpuPercent: 0.4, memoryBytes: 50e6, processes: 2, source: 'cgroup' });
+ * // 'CPU 0.4%, memory 47.7 MiB in 2 processes (its cgroup)'
+ */
+export const describeResources = (resources: unknown): string | null => {
+  const sample = readSample(resources);
+  if (sample === null) return null;
+  const processes = Number.isSafeInteger(sample.processes) ? sample.processes : 0;
+  const from = sample.source === 'cgroup' ? 'its cgroup' : 'its process tree';
+  return `CPU ${formatCpu(sample)}, memory ${formatMemory(sample)} in ${processes} process${processes === 1 ? '' : 'es'} (${from})`;
+};

@@ -160,6 +160,14 @@ describe.each([
     expect(lines[1]).toMatch(/^NAME\s+STATE\s+PID\s+CPU\s+MEM\s+UPTIME\s+RESTARTS/);
     expect(lines.find((line) => line.startsWith('busy '))).toMatch(/^busy\s+healthy\s+\d+\s+[\d.]+%\s+\d[\d.]* MiB\s/);
 
+    const detail = await runHaleCli(['status', 'forker', '--url', url], { cwd: dir });
+    expect(detail.stdout).toMatch(
+      new RegExp(
+        `^ {2}resources: +CPU [\\d.]+%, memory [\\d.]+ MiB in 2 processes \\(its ${source === 'cgroup' ? 'cgroup' : 'process tree'}\\)$`,
+        'm',
+      ),
+    );
+
     const top = await runHaleCli(['top', '--once', '--url', url], { cwd: dir });
     expect(top.code).toBe(0);
     const topLines = top.stdout.split('\n');

@@ -56,6 +56,8 @@ const main = async (argv: string[]): Promise<number> => {
     case 'status':
     case 'ls':
       return (await import('./commands/status.js')).statusCommand(args[0], { ...target, json: flag(values, 'json') });
+    case 'top':
+      return (await import('./commands/top.js')).topCommand({ ...target, once: flag(values, 'once') });
     case 'restart':
     case 'stop':
     case 'start': {

@@ -30,3 +30,20 @@ export const formatLatency = (ms: number | null): string => {
 /** A clock time in the viewer's zone, to the second. */
 export const formatClock = (epochMs: number): string =>
   new Date(epochMs).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+
+/**
+ * Bytes in the largest binary unit that keeps a number of at least 1.
+ *
+ * @example
+ * formatBytes(157_286_400); // '150 MiB'
+ */
+export const formatBytes = (bytes: number): string => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let index = 0;
+  while (value >= 1024 && index < units.length - 1) {
+    value /= 1024;
+    index += 1;
+  }
+  return `${index === 0 ? Math.round(value) : Number(value.toFixed(1))} ${units[index] ?? 'B'}`;
+};

@@ -4,6 +4,7 @@ import { openEventFeed } from './event-feed.js';
 import { byId } from './dom.js';
 import { startHubsView } from './hubs-view.js';
 import { startGraphView } from './graph-view.js';
+import { startResourcePoll } from './resource-poll.js';
 import { request } from './http.js';
 import { createPluginTable } from './plugin-table.js';
 import { viewFromBody, type PluginView } from './plugin-view.js';
@@ -113,6 +114,7 @@ openEventFeed({
 });
 
 startHubsView();
+startResourcePoll();
 setInterval(() => table.tick(), 1_000);
 // Components, messages and ages that no event carries: a full look now and then.
 setInterval(() => void refresh(false), 10_000);

@@ -14,6 +14,9 @@ export interface PluginRow {
   critical: HTMLElement;
   uptime: HTMLElement;
   pid: HTMLElement;
+  /** Written by the resource poll (resource-poll.ts), not from the plugin's view. */
+  cpu: HTMLElement;
+  memory: HTMLElement;
   restarts: HTMLElement;
   latency: HTMLElement;
   spark: SVGSVGElement;
@@ -57,6 +60,8 @@ export const createPluginRow = (name: string): PluginRow => {
     state: cell('state'),
     uptime: cell('uptime num'),
     pid: cell('pid num'),
+    cpu: cell('cpu num', '–'),
+    memory: cell('mem num', '–'),
     restarts: cell('restarts num'),
     latency: cell('latency num'),
     message: cell('message'),
@@ -69,6 +74,8 @@ export const createPluginRow = (name: string): PluginRow => {
     cells.state,
     cells.uptime,
     cells.pid,
+    cells.cpu,
+    cells.memory,
     cells.restarts,
     cells.latency,
     cell('spark', spark),

@@ -5,7 +5,7 @@ import { createPluginRow, drawPluginRow, drawUptime, type PluginRow } from './pl
 import { applyEvent, type PluginView } from './plugin-view.js';
 import type { FeedEvent, PluginState } from './types.js';
 
-const columns = 10;
+const columns = 12;
 // Each open panel follows its own stream; the supervisor serves 64 at most, to everyone.
 const maxOpenDetails = 3;
 const batchMs = 500;

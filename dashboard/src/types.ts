@@ -36,6 +36,10 @@ export type HealthBody = Pick<Api.HealthBody, 'status' | 'timestamp' | 'checks' 
 export type TransitionBody = Api.TransitionBody;
 
 export type PluginGraphBody = Api.PluginGraphBody;
+/** GET /plugins/status, as far as the resource columns read it. */
+export interface ResourcesAnswer {
+  plugins: Array<Pick<Api.PluginProcessBody, 'name' | 'resources'>>;
+}
 
 export type LogLineBody = Pick<Api.LogLineBody, 'at' | 'stream' | 'line'>;
 

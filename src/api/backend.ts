@@ -7,6 +7,7 @@ import type { OutputEntry } from '../model/events.js';
 import type { PluginHistory } from '../supervisor/history.js';
 import type { ReloadResult } from '../supervisor/reload-result.js';
 import type { SnapshotVersion, SupervisorSnapshot } from '../model/status.js';
+import type { ResourceUsage } from '../model/resources.js';
 
 /** What the HTTP API reads and asks of the supervisor; the API changes nothing else. */
 export interface ApiBackend {
@@ -16,6 +17,8 @@ export interface ApiBackend {
   readonly output?: { subscribe(listener: (entry: OutputEntry) => void): () => void };
   /** The current state of everything, taken without running any check. */
   snapshot(): SupervisorSnapshot;
+  /** Each plugin's CPU and memory, sampled on demand (GET /plugins/status); absent, the API shows none. */
+  resources?(): ReadonlyMap<string, ResourceUsage | null>;
   /**
    * The counts that move whenever the snapshot would, but for its
    * clock-derived fields (timestamps, uptimes); cheap to call. The API keys

@@ -7,6 +7,7 @@ import type { Operation } from '../model/operation.js';
 import type { OutputStream } from '../model/output-line.js';
 import type { CheckOutcome, PluginState } from '../model/plugin-state.js';
 import type { DependencyState, DependencyWait, EventLoopLag, LinkStatus, StartupProgress, StoppingProcess } from '../model/status.js';
+import type { ResourceUsage } from '../model/resources.js';
 import type { FederatedService, HubEntry } from '../nats/federation.js';
 import type { Liveness, OverallStatus, PluginSummary, Readiness } from '../supervisor/overall.js';
 
@@ -159,6 +160,8 @@ export interface PluginProcessBody {
   restartWith?: string[];
   /** Its start is held until these are up (state `stopped` meanwhile); absent when not held. */
   waitingFor?: DependencyWait[];
+  /** CPU and memory of its process tree, sampled now; null while no process of it runs (or the backend samples nothing). */
+  resources: ResourceBody | null;
 }
 
 /** A plugin's `readiness:` probe in GET /plugins/status. */
@@ -196,6 +199,9 @@ export interface PluginGraphBody {
   nodes: GraphNodeBody[];
   edges: GraphEdgeBody[];
 }
+
+/** A plugin's resources as the API shows them (README, Resources): the sample with its time as an ISO string. */
+export type ResourceBody = Omit<ResourceUsage, 'sampledAt'> & { sampledAt: string };
 
 /** GET /plugins/status. */
 export interface PluginsStatusBody {

@@ -17,7 +17,7 @@ const status = { ...target, json: { type: 'boolean' } } as const satisfies Recor
 
 /** The commands hale knows. */
 export type CommandName =
-  'run' | 'validate' | 'status' | 'ls' | 'restart' | 'stop' | 'start' | 'signal' | 'logs' | 'healthcheck' | 'reload' | 'init';
+  'run' | 'validate' | 'status' | 'ls' | 'top' | 'restart' | 'stop' | 'start' | 'signal' | 'logs' | 'healthcheck' | 'reload' | 'init';
 
 interface CommandSpec {
   options: Record<string, OptionSpec>;
@@ -31,6 +31,7 @@ const commands: Record<CommandName, CommandSpec> = {
   validate: { options: { config: target.config }, args: [0, 0] },
   status: { options: status, args: [0, 1] },
   ls: { options: status, args: [0, 1] },
+  top: { options: { ...target, once: { type: 'boolean' } }, args: [0, 0] },
   restart: { options: control, args: [0, 1] },
   stop: { options: control, args: [0, 1] },
   start: { options: control, args: [0, 1] },

@@ -1,4 +1,5 @@
 import type { PluginsHealthBody, PluginsStatusBody, ReadinessProbeBody } from '../api/bodies.js';
+import { describeResources } from './resource-columns.js';
 import type { ApiClient } from '../client/api-client.js';
 import { exitCodes, failWith } from './exit-codes.js';
 import { fitWidth, terminalWidth } from './fit-width.js';
@@ -59,6 +60,7 @@ export const showPlugin = async (client: ApiClient, name: string, json: boolean)
     ['critical', plugin.critical ? 'yes' : 'no'],
     ['pid', plugin.pid === null ? '-' : String(plugin.pid)],
     ['uptime', plugin.uptimeSeconds === null ? '-' : formatSpan(plugin.uptimeSeconds * 1_000)],
+    ['resources', describeResources(row?.resources)],
     ['command', row === undefined ? null : clean([row.executable, ...row.args].join(' '))],
     ['address', row?.address ?? null],
     ['depends on', plugin.dependsOn === undefined ? null : plugin.dependsOn.join(', ')],

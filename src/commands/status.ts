@@ -4,6 +4,7 @@ import { fitWidth, terminalWidth } from './fit-width.js';
 import { formatSpan, formatTable } from './format-duration.js';
 import { describeLastCheck, showPlugin } from './status-detail.js';
 import { resolveTarget, type TargetFlags } from './target.js';
+import { formatCpu, formatMemory, readResources } from './resource-columns.js';
 
 // A serving plugin's own words say most; any other state is explained by why it was entered.
 const messageOf = (p: PluginBody): string =>
@@ -11,7 +12,7 @@ const messageOf = (p: PluginBody): string =>
 
 /**
  * `hale status [NAME] [--json]` (and `hale ls`): every plugin of a running
- * hale as a table (name, state, pid, uptime, restarts, last check, message
+ * hale as a table (name, state, pid, CPU, memory, uptime, restarts, last check, message
  * or reason), its dependencies after it; with NAME, that plugin in detail;
  * with --json, the API's answer as it is. Lines are cut (with `…`) only to
  * fit a terminal. Exit 0 whenever hale answered; 5 for an unknown NAME.
@@ -22,7 +23,7 @@ const messageOf = (p: PluginBody): string =>
 export const statusCommand = async (name: string | undefined, flags: TargetFlags & { json?: boolean | undefined }): Promise<number> => {
   const client = await resolveTarget(flags, process.env);
   if (name !== undefined) return showPlugin(client, name, flags.json === true);
-  const answer = await client.get<HealthBody>('/health', [503]);
+  const [answer, resources] = await Promise.all([client.get<HealthBody>('/health', [503]), readResources(client)]);
   if (!answer.ok) return failWith(answer);
   const health = answer.body;
   if (flags.json === true) {
@@ -36,6 +37,8 @@ export const statusCommand = async (name: string | undefined, flags: TargetFlags
     // Held for its dependencies: stopped, but not by anyone's wish; its reason says for what.
     p.waitingFor === undefined ? p.state : 'waiting',
     p.pid === null ? '-' : String(p.pid),
+    formatCpu(resources.get(plugin) ?? null),
+    formatMemory(resources.get(plugin) ?? null),
     p.uptimeSeconds === null ? '-' : formatSpan(p.uptimeSeconds * 1_000),
     String(p.restartCount),
     describeLastCheck(p.lastCheckTime, p.responseTimeMs, now),
@@ -47,7 +50,7 @@ export const statusCommand = async (name: string | undefined, flags: TargetFlags
   );
   if (rows.length > 0)
     process.stdout.write(
-      `${fitWidth(formatTable([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST CHECK', 'MESSAGE'], ...rows]), width)}\n`,
+      `${fitWidth(formatTable([['NAME', 'STATE', 'PID', 'CPU', 'MEM', 'UPTIME', 'RESTARTS', 'LAST CHECK', 'MESSAGE'], ...rows]), width)}\n`,
     );
   const checks = Object.entries(health.checks ?? {});
   if (checks.length > 0) {

@@ -6,7 +6,7 @@ const exits = `Exit: 0 done, 1 it failed, 2 bad usage, 3 hale unreachable, 4 tok
 
 const statusUsage = `Usage: hale status [NAME] [--json] [--url URL] [--token TOKEN] [-c FILE]
 
-Every plugin of a running hale: name, state, pid, uptime, restarts, last check, and its message (or, when it
+Every plugin of a running hale: name, state, pid, CPU, memory, uptime, restarts, last check, and its message (or, when it
 does not serve, why); then its checks. On a terminal, lines are cut to its width. \`hale ls\` is the same.
 With NAME, that plugin in detail: why it is in its state and since when, pid, command, restarts, last exit,
 components and latest checks.
@@ -34,6 +34,16 @@ Checks the config and exits: 0 when valid, 2 with every error as file:line:col: 
 `,
   status: statusUsage,
   ls: statusUsage.replace('Usage: hale status', 'Usage: hale ls'),
+  top: `Usage: hale top [--once] [--url URL] [--token TOKEN] [-c FILE]
+
+A live view of a running hale, as pm2 monit: each plugin's state, pid, CPU (percent of one core), memory (its
+process tree's, or its cgroup's), processes, restarts and uptime, read again each second. q or Ctrl-C quits.
+When stdout is not a terminal, or with --once, one snapshot is printed and hale top exits.
+
+  --once              print one snapshot and exit
+${target}
+${exits}
+`,
   reload: `Usage: hale reload [--json] [--url URL] [--token TOKEN] [-c FILE]
 
 Makes the running hale read its config file again and apply it, as SIGHUP does: added plugins start, removed ones
@@ -119,6 +129,7 @@ Commands:
   validate      check the config and exit: 0 when valid, 2 with the errors
   status [NAME] the plugins of a running hale, as a table (--json for all of it); NAME: one in detail
   ls            the same as status
+  top           a live view of every plugin's state, CPU, memory and restarts (--once: one snapshot)
   restart NAME  restart a plugin and wait until it serves (--all: every plugin)
   stop NAME     stop a plugin (it stays stopped until started; --all: every plugin)
   start NAME    start a stopped or failed plugin (--all: every plugin)

@@ -6,6 +6,7 @@ import { formatMiB, maxConfigBytes, maxReportedIssues } from './limits.js';
 import { locateOffset } from './locate.js';
 import { parseYaml } from './parse-yaml.js';
 import { readConfigFile } from './read-config-file.js';
+import { readEnvFile, type EnvFileRead } from './env-file.js';
 import { createConfigSchema } from './schema.js';
 import type { SupervisorConfig } from './types.js';
 import { pathKey, readYamlTree } from './yaml-tree.js';
@@ -24,6 +25,8 @@ export interface ParseConfigOptions {
   env?: Env;
   /** Relative plugin `cwd`s resolve against it; defaults to the file's directory. */
   baseDir?: string;
+  /** Plugins' env files, read already; loadConfig reads them (readEnvFiles). */
+  envFiles?: ReadonlyMap<string, EnvFileRead>;
 }
 
 const isLabel = (file: string): boolean => /^<.+>$/.test(file);
@@ -68,7 +71,7 @@ const capIssues = (issues: ConfigIssue[]): ConfigIssue[] => {
   return [...issues.slice(0, maxReportedIssues), { ...firstLeftOut, path: '', message: `and ${more} more issue${more === 1 ? '' : 's'}` }];
 };
 
-const checkConfigText = (text: string, { file, env = process.env, baseDir }: ParseConfigOptions): ConfigResult => {
+const checkConfigText = (text: string, { file, env = process.env, baseDir, envFiles }: ParseConfigOptions): ConfigResult => {
   const lineCounter = new LineCounter();
   const issueAt = (offset: number, path: ConfigPath, message: string): ConfigIssue => {
     const { line, col } = lineCounter.linePos(offset);
@@ -90,7 +93,12 @@ const checkConfigText = (text: string, { file, env = process.env, baseDir }: Par
   }
 
   const source = isLabel(file) ? file : resolve(file);
-  const schema = createConfigSchema({ source, baseDir: baseDir ?? dirname(resolve(file)), env });
+  const schema = createConfigSchema({
+    source,
+    baseDir: baseDir ?? dirname(resolve(file)),
+    env,
+    ...(envFiles === undefined ? {} : { envFiles }),
+  });
   const checked = schema.safeParse(tree.value, { error: describeZodIssue });
   // A value whose interpolation failed has been reported; the schema's view of its raw text would repeat it.
   const reported = new Set(tree.issues.filter((issue) => issue.valueFailed).map((issue) => pathKey(issue.path)));
@@ -116,7 +124,17 @@ const checkConfigText = (text: string, { file, env = process.env, baseDir }: Par
  */
 export const loadConfig = async (file: string, env: Env = process.env): Promise<ConfigResult> => {
   const read = await readConfigFile(file, maxConfigBytes);
-  if (read.ok) return parseConfigText(read.text, { file, env });
+  if (read.ok) return withEnvFiles(parseConfigText(read.text, { file, env }), read.text, { file, env });
   if (read.reason === 'too_large') return { ok: false, issues: [tooLargeIssue(file, read.bytes)] };
   return { ok: false, issues: [{ file, line: 1, column: 1, path: '', message: read.message }] };
+};
+
+// Env files are read once the config checks (their paths are known then), and the config is checked again with them,
+// so an unreadable file or a bad line is an issue at its plugin's envFile: key, with the config's other issues.
+const withEnvFiles = async (first: ConfigResult, text: string, options: ParseConfigOptions): Promise<ConfigResult> => {
+  if (!first.ok) return first;
+  const paths = [...new Set(first.config.plugins.flatMap((plugin) => (plugin.envFile === null ? [] : [plugin.envFile])))];
+  if (paths.length === 0) return first;
+  const envFiles = new Map(await Promise.all(paths.map(async (path) => [path, await readEnvFile(path)] as const)));
+  return parseConfigText(text, { ...options, envFiles });
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { countField, durationField, optionalDurationField } from './fields.js';
+import { memoryMaxField } from './resource-schema.js';
 import type { BackoffKind, PolicyConfig, RestartPolicy, StopSignal } from './types.js';
 
 /**
@@ -25,6 +26,7 @@ export const defaultPolicy: Readonly<PolicyConfig> = {
   noRestartExitCodes: [78],
   restart: 'always',
   backoff: 'linear',
+  memoryMax: null,
 };
 
 /** Every StopSignal; `satisfies` fails to compile when the union gains one. */
@@ -66,6 +68,7 @@ export const policyShape = {
   noRestartExitCodes: z.array(countField({ min: 0, max: 255 })).optional(),
   restart: z.enum(restartPolicies).optional(),
   backoff: z.enum(backoffKinds).optional(),
+  memoryMax: memoryMaxField.optional(),
 };
 
 /**

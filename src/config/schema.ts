@@ -13,6 +13,9 @@ import { defaultPolicy, overridePolicy, policyShape } from './policy.js';
 import type { DependencyConfig, LogLevel, PluginConfig, SupervisorConfig } from './types.js';
 import { quoteText } from './quote-text.js';
 import { checkPluginGraph } from './plugin-graph.js';
+import { resolveResourceParts, resourceShape, type ResourceParts } from './resource-schema.js';
+import { systemAccounts, type AccountSource } from './account.js';
+import type { EnvFileRead } from './env-file.js';
 
 const pluginName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 // /health/:plugin would never reach a plugin with these names.
@@ -57,6 +60,7 @@ const pluginSchema = closedObject({
   dependsOn: z.array(z.string()).default(() => []),
   restartWith: z.array(z.string()).default(() => []),
   ...policyShape,
+  ...resourceShape,
 });
 
 // Runs even when a plugin has other errors, so every issue shows at once.
@@ -96,6 +100,10 @@ export interface ConfigContext {
   baseDir: string;
   /** Where HALE_API_TOKEN is looked up when the config names no token; process.env by default. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where `user:` and `group:` names are looked up; the machine's /etc/passwd and /etc/group by default. */
+  accounts?: AccountSource;
+  /** Plugins' env files, read already (loadConfig reads them); without, `envFile` is resolved but not read. */
+  envFiles?: ReadonlyMap<string, EnvFileRead>;
 }
 
 /**
@@ -106,7 +114,7 @@ export interface ConfigContext {
  * const result = createConfigSchema({ source: '/etc/hale/supervisor.yaml', baseDir: '/etc/hale' })
  *   .safeParse({ plugins: [{ name: 'greeter', command: 'node' }] });
  */
-export const createConfigSchema = ({ source, baseDir, env = process.env }: ConfigContext) =>
+export const createConfigSchema = ({ source, baseDir, env = process.env, accounts = systemAccounts, envFiles }: ConfigContext) =>
   closedObject({
     api: apiShape.prefault(() => ({})),
     grpc: closedObject({
@@ -128,6 +136,9 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
     const plugins = raw.plugins.map((plugin, index) =>
       resolvePluginParts(plugin, baseDir, (path, message) => fail(['plugins', index, ...path], message)),
     );
+    const resources = raw.plugins.map((plugin, index) =>
+      resolveResourceParts(plugin, { baseDir, accounts, envFiles }, (path, message) => fail(['plugins', index, ...path], message)),
+    );
     const checks = raw.checks.map((check, index) =>
       resolveDependency(check, baseDir, (path, message) => fail(['checks', index, ...path], message)),
     );
@@ -140,7 +151,8 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
     if (!nats.ok) for (const issue of nats.issues) fail(issue.path, issue.message);
     const graph = checkPluginGraph(raw.plugins);
     for (const issue of graph) fail(['plugins', ...issue.path], issue.message);
-    if (!api.ok || !nats.ok || graph.length > 0 || plugins.includes(null) || checks.includes(null)) return z.NEVER;
+    if (!api.ok || !nats.ok || graph.length > 0 || plugins.includes(null) || checks.includes(null) || resources.includes(null))
+      return z.NEVER;
     return {
       source,
       api: api.api,
@@ -153,13 +165,13 @@ export const createConfigSchema = ({ source, baseDir, env = process.env }: Confi
         name: plugin.name,
         command: plugin.command,
         args: plugin.args,
-        env: plugin.env,
         cwd: resolve(baseDir, plugin.cwd ?? '.'),
         critical: plugin.critical,
         address: plugin.address,
         dependsOn: plugin.dependsOn,
         restartWith: plugin.restartWith,
         ...(plugins[index] as PluginParts),
+        ...(resources[index] as ResourceParts),
       })),
       checks: checks as DependencyConfig[],
       nats: nats.nats,

@@ -26,6 +26,8 @@ export interface PolicyConfig {
   restart: RestartPolicy;
   /** How the wait before the n-th automatic restart grows; both are capped by maxRestartBackoff. */
   backoff: BackoffKind;
+  /** Bytes of memory (RSS, or the cgroup's memory.current) past which the plugin is restarted, reason `memory`; null for none. */
+  memoryMax: number | null;
 }
 
 /** systemd's Restart= in three words: restart every end, only a failure, or none. */
@@ -116,6 +118,18 @@ export interface PluginConfig extends PolicyConfig {
   dependsOn: string[];
   /** Of dependsOn: when one of these restarts or stops, this plugin is stopped, and started again once it is back. */
   restartWith: string[];
+  /** Absolute path of the env file whose variables are in `env` (under the plugin's own); null without. */
+  envFile: string | null;
+  /** The user and group the plugin runs as (hale must be root); null runs it as hale's own. */
+  runAs: RunAsConfig | null;
+}
+
+/** Ids to run a plugin with; a null id is left as hale's. Names are kept for messages. */
+export interface RunAsConfig {
+  uid: number | null;
+  gid: number | null;
+  user: string | null;
+  group: string | null;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -20,6 +20,15 @@ export interface ContainedCommand {
   cwd: string;
   /** The whole environment of the plugin; nothing is inherited besides. */
   env: Record<string, string>;
+  /** The user and group to run it as (hale is root); null or absent runs it as hale's own. */
+  runAs?: RunAs | null;
+}
+
+/** Ids to run a plugin with (null keeps hale's); `user` names a passwd entry whose groups it then gets. */
+export interface RunAs {
+  uid: number | null;
+  gid: number | null;
+  user: string | null;
 }
 
 /** How to reach every process of one plugin: its group, its cgroup, its mark. */
@@ -50,6 +59,13 @@ export const planContainedCommand = async (
   const env = markEnvironment(options.env, containment);
   const setpriv = await findParentDeathLauncher();
   const cgroup = containment?.cgroup ?? null;
+  const runAs = options.runAs ?? null;
+  if (runAs !== null && setpriv === null)
+    return {
+      ok: false,
+      code: 'ENOSETPRIV',
+      message: `${options.command}: running it as another user needs util-linux setpriv (2.33 or later) on PATH`,
+    };
   if (setpriv === null && cgroup === null) return { ok: true, ...options, env };
   // A launcher execs the command itself; finding it first keeps a missing or non-executable one our clear spawn error.
   const found = resolveCommand(options.command, { cwd: options.cwd, path: options.env.PATH });
@@ -57,9 +73,23 @@ export const planContainedCommand = async (
     const error = Object.assign(new Error(found.code), { code: found.code });
     return { ok: false, code: found.code, message: describeSpawnError(options.command, options.cwd, error) };
   }
-  const inner = setpriv === null ? { command: found.path, args: options.args } : withParentDeath(setpriv, found.path, options.args);
+  const inner =
+    setpriv === null
+      ? { command: found.path, args: options.args }
+      : withParentDeath(setpriv, found.path, options.args, identityArgs(runAs));
   return { ok: true, cwd: options.cwd, env, ...(cgroup === null ? inner : withCgroup(shell, cgroup, inner.command, inner.args)) };
 };
+
+// After the cgroup is entered (as root), setpriv takes the plugin's ids; its parent-death signal outlives the change.
+const identityArgs = (runAs: RunAs | null): string[] =>
+  runAs === null
+    ? []
+    : [
+        ...(runAs.gid === null ? [] : ['--regid', String(runAs.gid)]),
+        ...(runAs.uid === null ? [] : ['--reuid', String(runAs.uid)]),
+        // A named user gets its groups from /etc/group; an id no file names, none beyond its own.
+        ...(runAs.user !== null && runAs.uid !== null ? ['--init-groups'] : ['--clear-groups']),
+      ];
 
 const markEnvironment = (env: Record<string, string>, containment: SpawnContainment | null): Record<string, string> => {
   if (containment === null) return env;

@@ -25,15 +25,21 @@ export const supportsPdeathsig = (helpText: string): boolean => /--pdeathsig\b/.
 
 /**
  * The command line that runs `command` with SIGTERM as its parent-death
- * signal. setpriv execs the command, so the pid stays the plugin's own.
+ * signal (and the `identity` options, such as --reuid). setpriv execs the
+ * command, so the pid stays the plugin's own.
  *
  * @example
  * withParentDeath('/usr/bin/setpriv', '/usr/bin/node', ['main.js']);
  * // { command: '/usr/bin/setpriv', args: ['--pdeathsig', 'TERM', '--', '/usr/bin/node', 'main.js'] }
  */
-export const withParentDeath = (setpriv: string, command: string, args: readonly string[]): { command: string; args: string[] } => ({
+export const withParentDeath = (
+  setpriv: string,
+  command: string,
+  args: readonly string[],
+  identity: readonly string[] = [],
+): { command: string; args: string[] } => ({
   command: setpriv,
-  args: ['--pdeathsig', 'TERM', '--', command, ...args],
+  args: ['--pdeathsig', 'TERM', ...identity, '--', command, ...args],
 });
 
 let setprivLookup: Promise<string | null> | undefined;

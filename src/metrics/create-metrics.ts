@@ -5,11 +5,15 @@ import type { SupervisorSnapshot } from '../model/status.js';
 import { registerEventMetrics } from './event-metrics.js';
 import { createSnapshotReader } from './snapshot-reader.js';
 import { registerSnapshotGauges } from './snapshot-gauges.js';
+import { registerResourceMetrics } from './resource-metrics.js';
+import type { ResourceUsage } from '../model/resources.js';
 
 /** What the metrics read: the supervisor's events and its snapshot. */
 export interface MetricsSource {
   events: EventBus<SupervisorEvent>;
   snapshot(): SupervisorSnapshot;
+  /** Each plugin's CPU and memory, sampled at scrape time; without it there are no resource metrics. */
+  resources?(): ReadonlyMap<string, ResourceUsage | null>;
 }
 
 export interface HaleMetrics {
@@ -40,6 +44,8 @@ export const createMetrics = (source: MetricsSource): HaleMetrics => {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision });
   const reader = createSnapshotReader(() => source.snapshot());
   registerSnapshotGauges(registry, reader.read);
+  const { resources } = source;
+  if (resources !== undefined) registerResourceMetrics(registry, () => resources.call(source));
   const counted = registerEventMetrics(registry, reader.read);
   const unsubscribe = source.events.subscribe(counted.observe);
   return {

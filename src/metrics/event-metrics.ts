@@ -32,7 +32,7 @@ export const registerEventMetrics = (registry: Registry, read: () => SupervisorS
 
   const restarts = new Counter({
     name: 'hale_plugin_restarts_total',
-    help: 'Restarts of the plugin by cause: crash, unhealthy (failed checks), start_failed or manual.',
+    help: 'Restarts of the plugin by cause: crash, unhealthy (failed checks), start_failed, manual, or memory (past memoryMax).',
     labelNames: ['plugin', 'reason'] as const,
     registers: [registry],
     collect() {

@@ -1,9 +1,9 @@
 import type { SupervisorEvent } from '../model/events.js';
 
 /** Why a plugin was restarted, as `hale_plugin_restarts_total` labels it. */
-export type RestartCause = 'crash' | 'unhealthy' | 'start_failed' | 'manual';
+export type RestartCause = 'crash' | 'unhealthy' | 'start_failed' | 'manual' | 'memory';
 
-export const restartCauses: readonly RestartCause[] = ['crash', 'unhealthy', 'start_failed', 'manual'];
+export const restartCauses: readonly RestartCause[] = ['crash', 'unhealthy', 'start_failed', 'manual', 'memory'];
 
 /** What took a plugin down to unhealthy, which its automatic restart then repairs. */
 export type DownCause = Exclude<RestartCause, 'manual'>;
@@ -11,7 +11,7 @@ export type DownCause = Exclude<RestartCause, 'manual'>;
 /** What one plugin's past events say about its next restart; a plain value. */
 export interface RestartMemory {
   /** Set by an unasked exit or a failed start, which the runner follows at once with its transition. */
-  hint: 'crash' | 'start_failed' | null;
+  hint: 'crash' | 'start_failed' | 'memory' | null;
   /** Why the plugin last went unhealthy; null until it has. */
   downCause: DownCause | null;
   /** The `restarts` of its last transition: an automatic restart raises it, a manual one does not. */
@@ -43,7 +43,8 @@ export interface RestartObservation {
 export const observeRestartEvent = (memory: RestartMemory, event: SupervisorEvent): RestartObservation => {
   switch (event.type) {
     case 'exited':
-      return { memory: event.expected ? memory : { ...memory, hint: 'crash' }, restart: null };
+      // Past memoryMax is counted as a crash (backoff, maxRestarts), under a cause of its own.
+      return { memory: event.expected ? memory : { ...memory, hint: event.memory === undefined ? 'crash' : 'memory' }, restart: null };
     case 'startFailed':
       return { memory: { ...memory, hint: 'start_failed' }, restart: null };
     case 'check':

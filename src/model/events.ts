@@ -37,6 +37,8 @@ export type SupervisorEvent =
       /** The last lines of the plugin's stderr when it crashed; empty for an expected exit. */
       stderr: string;
       at: number;
+      /** Set when it was ended for passing memoryMax: restarted with reason `memory`, counted as a crash. */
+      memory?: MemoryExcess;
     }
   | { type: 'stopped'; plugin: string; generation: number; pid: number; stage: StopStage; durationMs: number; at: number }
   | { type: 'restartScheduled'; plugin: string; delayMs: number; at: number }
@@ -90,4 +92,11 @@ export type SupervisorEventType = SupervisorEvent['type'];
 export interface OutputEntry {
   plugin: string;
   line: OutputLine;
+}
+
+/** A plugin past its memoryMax: `sampled` when hale saw it and ended it, `cgroup` when the kernel did at memory.max. */
+export interface MemoryExcess {
+  bytes: number;
+  limit: number;
+  by: 'sampled' | 'cgroup';
 }

@@ -72,6 +72,7 @@ export const launchPlugin = async (options: LaunchOptions): Promise<LaunchResult
     cwd: config.cwd,
     env: pluginEnvironment(config, options.socketDir),
     containment: options.containment ?? null,
+    runAs: config.runAs,
     signal,
   });
   if (!spawned.ok) return { ok: false, reason: spawned.message, process: null };

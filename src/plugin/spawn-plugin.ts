@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { planContainedCommand, watchContainedProcesses, type SpawnContainment } from '../containment/contain-plugin.js';
+import { planContainedCommand, watchContainedProcesses, type RunAs, type SpawnContainment } from '../containment/contain-plugin.js';
 import { startProcess, type ExitInfo, type StartFailure, type StartResult } from '../process/run-process.js';
 import { createTurnQueue } from '../util/turn-queue.js';
 
@@ -35,6 +35,8 @@ export interface SpawnOptions {
   env: Record<string, string>;
   /** The mark put in its environment, and the cgroup it runs in. */
   containment?: SpawnContainment | null;
+  /** The user and group it runs as; hale's own when absent. */
+  runAs?: RunAs | null;
   /** Aborted while the spawn waits for its turn: nothing is spawned. */
   signal?: AbortSignal;
 }

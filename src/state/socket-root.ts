@@ -28,7 +28,8 @@ const judgeSocketRoot = async (dir: string, uid: number | null, bootId: string |
   }
   // lstat: a symlink is itself, never what it points to.
   if (!found.isDirectory()) return 'not_a_directory';
-  if ((uid !== null && found.uid !== uid) || (found.mode & 0o777) !== 0o700) return 'not_ours';
+  // 0711 once a plugin runs as another user (it must pass through to its own folder).
+  if ((uid !== null && found.uid !== uid) || ((found.mode & 0o777) !== 0o700 && (found.mode & 0o777) !== 0o711)) return 'not_ours';
   let read;
   try {
     read = await readStateFile(join(dir, socketRootMark), maxMarkBytes);

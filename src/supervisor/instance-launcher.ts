@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import type { PluginConfig } from '../config/types.js';
+import type { PluginConfig, RunAsConfig } from '../config/types.js';
+import { ownSocketDir } from './socket-owner.js';
 import type { PluginClient } from '../grpc/plugin-client.js';
 import { launchPlugin, type LaunchOptions, type LaunchResult } from '../plugin/launch.js';
 import type { PluginProcess } from '../plugin/spawn-plugin.js';
@@ -19,7 +20,8 @@ import type { HealthWatch } from '../checks/health-feed.js';
  * const instance = new PluginInstance(config, 1, { socketRoot, log, output, guard, launcher: processLauncher }, hooks);
  */
 export interface InstanceLauncher {
-  makeSocketDir(path: string): Promise<void>;
+  /** Makes the plugin's socket folder (0700), owned by the user it runs as when `runAs` says one. */
+  makeSocketDir(path: string, runAs?: RunAsConfig | null): Promise<void>;
   launch(options: LaunchOptions): Promise<LaunchResult>;
   stop(process: PluginProcess, client: PluginClient | null, options: StopOptions): Promise<StopStage>;
   /** The plugin's health check against what its start connected to. */
@@ -30,8 +32,9 @@ export interface InstanceLauncher {
 
 /** The launcher that spawns real plugin processes. */
 export const processLauncher: InstanceLauncher = {
-  makeSocketDir: async (path) => {
+  makeSocketDir: async (path, runAs) => {
     await mkdir(path, { recursive: true, mode: 0o700 });
+    await ownSocketDir(path, runAs ?? null);
   },
   launch: launchPlugin,
   stop: stopPlugin,

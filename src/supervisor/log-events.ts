@@ -31,7 +31,10 @@ export const logEvents = (bus: EventBus<SupervisorEvent>, log: Logger): (() => v
         log.warn(line, `${plugin}: start failed: ${event.reason}`);
         return;
       case 'exited':
-        log[event.expected ? 'info' : 'warn'](line, `${plugin}: process ${event.pid} exited${event.expected ? '' : ' unexpectedly'}`);
+        log[event.expected ? 'info' : 'warn'](
+          line,
+          `${plugin}: process ${event.pid} exited${event.expected ? '' : ' unexpectedly'}${event.memory === undefined ? '' : ' (memory: past memoryMax)'}`,
+        );
         return;
       case 'spawned':
         log.info(line, `${plugin}: spawned pid ${event.pid}`);

@@ -15,6 +15,8 @@ import type { PluginOutput } from '../plugin/output.js';
 import type { ProcessGuard } from '../containment/process-guard.js';
 import type { StopStage } from '../model/events.js';
 import { processLauncher, type InstanceLauncher } from './instance-launcher.js';
+import { limitCgroupMemory } from '../containment/cgroup-usage.js';
+import type { SpawnContainment } from '../containment/contain-plugin.js';
 
 export interface InstanceDeps {
   socketRoot: string;
@@ -93,6 +95,8 @@ export class PluginInstance {
   private readonly abort = new AbortController();
   private launching: Promise<void> = Promise.resolve();
   private readonly launcher: InstanceLauncher;
+  /** True once its cgroup's memory.max holds memoryMax: the kernel enforces it. */
+  memoryEnforced = false;
 
   constructor(
     private readonly config: PluginConfig,
@@ -117,6 +121,11 @@ export class PluginInstance {
   /** The leader's pid from spawn until the stop is over: what is left of its group still runs under that id. */
   get groupId(): number | null {
     return processOf(this.state)?.pid ?? null;
+  }
+
+  /** The mark and cgroup its processes run in, from spawn on; null before, or without containment. */
+  get containment(): SpawnContainment | null {
+    return processOf(this.state)?.containment ?? null;
   }
 
   get target(): string | null {
@@ -193,7 +202,7 @@ export class PluginInstance {
     const signal = this.abort.signal;
     if (signal.aborted) return;
     const socketDir = join(this.deps.socketRoot, this.config.name);
-    await this.launcher.makeSocketDir(socketDir);
+    await this.launcher.makeSocketDir(socketDir, this.config.runAs);
     // A stop that came while the folder was made: nothing is spawned after it.
     if (signal.aborted) return;
     const result = await this.launcher.launch({
@@ -202,7 +211,7 @@ export class PluginInstance {
       signal,
       log: this.deps.log,
       output: this.deps.output,
-      containment: this.deps.guard.contain(this.config.name, this.generation),
+      containment: this.containFor(),
       onSpawned: (process) => this.adopt(process),
       probe: async () => (await this.launcher.probe(this.config, { client: null, address: null }, signal)()).check,
     });
@@ -240,6 +249,14 @@ export class PluginInstance {
           });
     this.state = { phase: 'up', process, client, address: target, stderrTail, checks, readiness };
     this.hooks.ready(result.launched);
+  }
+
+  private containFor(): SpawnContainment {
+    const containment = this.deps.guard.contain(this.config.name, this.generation);
+    const { memoryMax } = this.config;
+    // Written before the spawn, so the kernel holds the limit from the plugin's first instruction.
+    if (containment.cgroup !== null && memoryMax !== null) this.memoryEnforced = limitCgroupMemory(containment.cgroup, memoryMax);
+    return containment;
   }
 
   private adopt(process: PluginProcess): void {

@@ -30,6 +30,8 @@ export interface RunnerDeps {
    * go on counting from its, and the first process waits until its are gone.
    */
   replaces?: ReplacedRunner;
+  /** Arms the memory watch: a generation with a memoryMax no cgroup enforces was spawned. */
+  watchMemory?: () => void;
 }
 
 /** What a request to restart, stop or start came to. */

@@ -18,6 +18,8 @@ import type { ControlOutcome, RunnerDeps } from './runner-deps.js';
 import { PluginInstance, type InstanceHooks } from './plugin-instance.js';
 import type { ExitRecord, PluginStatus } from '../model/status.js';
 import { hearReadiness, initialReadiness, toReadinessStatus, type ReadinessMemory } from './readiness-memory.js';
+import { PluginResources } from './plugin-resources.js';
+import { describeMemoryExit } from './memory-limit.js';
 
 /**
  * Supervises one plugin: feeds what happens to it into the pure lifecycle and
@@ -61,6 +63,8 @@ export class PluginRunner {
   private firstStartTried: boolean;
   /** The current process's `readiness:` probe, afresh with each process; unused without one. */
   private readiness: ReadinessMemory;
+  /** What to sample of it, and its memoryMax (README, Resources). */
+  readonly resources: PluginResources;
 
   /** `stoppedReason` says why a plugin that is not started yet stays stopped. */
   constructor(
@@ -85,6 +89,7 @@ export class PluginRunner {
     }
     this.policy = toLifecyclePolicy(config);
     this.log = deps.log.child({ plugin: config.name });
+    this.resources = new PluginResources(config, () => this.current, this.log);
     const feed = deps.output;
     this.output = createPluginOutput({
       log: this.log,
@@ -295,6 +300,7 @@ export class PluginRunner {
         spawnedAt = this.now();
         this.lastSpawned = generation;
         this.publish({ type: 'spawned', plugin, generation, pid, at: spawnedAt });
+        if (isCurrent() && this.current !== null && this.resources.spawned(this.current)) this.deps.watchMemory?.();
       },
       ready: (launched) => {
         const at = this.now();
@@ -319,12 +325,24 @@ export class PluginRunner {
       exited: (exit, { pid, stderrTail, expected, ready }) => {
         const at = this.now();
         const stderr = expected ? '' : stderrTail;
-        this.publish({ type: 'exited', plugin, generation, pid, code: exit.code, signal: exit.signal, expected, stderr, at });
+        const memory = this.resources.exitCause(generation);
+        this.publish({
+          type: 'exited',
+          plugin,
+          generation,
+          pid,
+          code: exit.code,
+          signal: exit.signal,
+          expected,
+          stderr,
+          at,
+          ...(memory === null ? {} : { memory }),
+        });
         // A stopped generation's exit is still the last one, until a newer generation has a process.
         if (generation >= this.lastSpawned) this.lastExit = { at, code: exit.code, signal: exit.signal, stderr };
         // Before the handshake, the launch reports the exit as a failed start.
         if (!isCurrent() || expected || !ready) return;
-        this.dispatch({ type: 'exited', reason: describeExit(exit), code: exit.code });
+        this.dispatch({ type: 'exited', reason: memory === null ? describeExit(exit) : describeMemoryExit(memory), code: exit.code });
       },
       checked: (result, by) => {
         this.publish({ type: 'check', plugin, generation, check: result.check, ...(by === 'pushed' ? { pushed: true as const } : {}) });

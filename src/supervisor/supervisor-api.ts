@@ -10,6 +10,7 @@ import type { PluginHistory } from './history.js';
 import type { OutputEntry, SupervisorEvent } from '../model/events.js';
 import type { ControlAction, Operation } from '../model/operation.js';
 import type { ReloadResult } from './reload-result.js';
+import type { ResourceUsage } from '../model/resources.js';
 import type { LinkStatus, PluginStatus, SnapshotVersion, SupervisorPhase, SupervisorSnapshot } from '../model/status.js';
 
 export interface SupervisorOptions {
@@ -72,6 +73,8 @@ export interface Supervisor {
   /** Where the supervisor is in its own life. */
   readonly phase: SupervisorPhase;
   plugin(name: string): PluginStatus | undefined;
+  /** Each plugin's CPU and memory now (a sample at most 250 ms old); null for one with no process running. */
+  resources(): ReadonlyMap<string, ResourceUsage | null>;
   /**
    * A gRPC channel to the plugin's current process, for the host program's
    * own clients of its services; null while none serves. Calls on the channel

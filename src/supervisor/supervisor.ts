@@ -30,6 +30,8 @@ import { retireInOrder } from './stop-order.js';
 import { withGraph } from './graph-status.js';
 import { withDependencyReadiness } from './dependency-readiness.js';
 import type { LinkStatus, StartupProgress, SupervisorSnapshot } from '../model/status.js';
+import { createResourceSampler } from './resource-sampler.js';
+import { createMemoryWatch } from './memory-watch.js';
 
 export type { Supervisor, SupervisorOptions } from './supervisor-api.js';
 
@@ -57,6 +59,9 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   const statusOf = (runner: PluginRunner) =>
     withDependencyReadiness(withGraph(runner.status(), graphOf.get(runner.name), gate.waitingFor(runner.name)), stateOf);
   const channels = createPluginChannels((name) => runners.get(name)?.status());
+  // Sampled when asked (API, metrics, CLI); the watch samples only plugins whose memoryMax no cgroup enforces.
+  const sampler = createResourceSampler();
+  const memoryWatch = createMemoryWatch({ watched: () => [...runners.values()].map((runner) => runner.resources), sampler, log });
 
   const isShuttingDown = (): boolean => state.phase === 'stopping' || state.phase === 'stopped';
 
@@ -116,6 +121,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
         output,
         ...(options.random === undefined ? {} : { random: options.random }),
         ...(replaces === undefined ? {} : { replaces }),
+        watchMemory: memoryWatch.arm,
       },
       held === undefined ? undefined : stoppedByHandReason(held.at, held.reason),
     );
@@ -250,6 +256,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     await reloads;
     // Dependents first: each plugin is asked to stop once every plugin that depends on it is gone.
     await retireInOrder(runners, config.plugins, (runner) => runner.retire(reason));
+    memoryWatch.stop();
     const { dependencies, lag, journal, guard, socketRoot } = stopping.opened;
     dependencies?.stop();
     channels.closeAll();
@@ -287,6 +294,11 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     plugin: (name) => {
       const runner = runners.get(name);
       return runner === undefined ? undefined : statusOf(runner);
+    },
+    resources: () => {
+      const targets = [...runners.values()].flatMap((runner) => runner.resources.target() ?? []);
+      const sampled = sampler.sample(targets);
+      return new Map([...runners.keys()].map((name) => [name, sampled.get(name) ?? null]));
     },
     channel: channels.channel,
     // Before the runners exist a configured plugin's history is what the journal restored: known, maybe empty.

@@ -149,6 +149,12 @@ describe('the dashboard in chromium', () => {
       const allHealthy = plugins.map((name) => `${rowOf(name)}?.dataset.state === 'healthy'`).join(' && ');
       await waitInPage(page, watch, `${allHealthy} && ${streamIs('live')}`, settle, 'both rows healthy and #stream live');
       await waitInPage(page, watch, `document.querySelector('#overall')?.dataset.status === 'healthy'`, 5_000, '#overall healthy');
+      // Each row's CPU and memory come from /plugins/status, read while the page is visible.
+      const cellOf = (name: string, cell: string) => `(${rowOf(name)}?.querySelector('td.${cell}')?.textContent ?? '')`;
+      const resourcesShown = plugins.map(
+        (name) => `/^[\\d.]+%$/.test(${cellOf(name, 'cpu')}) && /^[\\d.]+ MiB$/.test(${cellOf(name, 'mem')})`,
+      );
+      await waitInPage(page, watch, resourcesShown.join(' && '), 5_000, 'CPU and memory cells filled in');
       expect(await page.locator('#overall').textContent()).toContain('healthy');
       expect(await page.locator('#stream').textContent()).toContain('live');
       for (const name of plugins)

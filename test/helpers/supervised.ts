@@ -42,6 +42,9 @@ export const pluginConfig = (name: string, args: string[], overrides: Partial<Pl
   readiness: null,
   dependsOn: [],
   restartWith: [],
+  memoryMax: null,
+  envFile: null,
+  runAs: null,
   ...overrides,
 });
 

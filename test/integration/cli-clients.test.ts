@@ -55,10 +55,12 @@ describe('hale status', () => {
     expect(ran.code).toBe(0);
     const [head, columns, ...rows] = ran.stdout.trim().split('\n');
     expect(head).toBe(`hale 0.1.0 at ${url}: healthy (2 plugins)`);
-    expect(columns).toMatch(/^NAME\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+LAST CHECK\s+MESSAGE$/);
+    expect(columns).toMatch(/^NAME\s+STATE\s+PID\s+CPU\s+MEM\s+UPTIME\s+RESTARTS\s+LAST CHECK\s+MESSAGE$/);
     const greeter = rows.find((row) => row.startsWith('greeter '));
     expect(greeter).toMatch(
-      new RegExp(`^greeter\\s+healthy\\s+${await pidOf('greeter')}\\s+\\d+(ms|s|m\\d\\ds)\\s+0\\s+\\d+\\.\\d ms, \\S+ ago`),
+      new RegExp(
+        `^greeter\\s+healthy\\s+${await pidOf('greeter')}\\s+[\\d.]+%\\s+[\\d.]+ MiB\\s+\\d+(ms|s|m\\d\\ds)\\s+0\\s+\\d+\\.\\d ms, \\S+ ago`,
+      ),
     );
   }, 120_000);
 

@@ -9,6 +9,8 @@ import { toPluginDetailBody, toReadinessBody } from '../plugin-body.js';
 import { uptimeSecondsOf } from '../../model/uptime.js';
 import { readRestartTarget } from '../restart-target.js';
 import { snapshotStatus, summarize } from '../../supervisor/overall.js';
+import type { ResourceUsage } from '../../model/resources.js';
+import { toResourceBody } from '../resource-body.js';
 
 const readMethods = 'GET, HEAD';
 
@@ -26,6 +28,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
   routes.get('/status', (c) => {
     const snapshot = backend.snapshot();
     const ready = readyByName(snapshot.plugins);
+    const resources = backend.resources?.() ?? new Map<string, ResourceUsage | null>();
     const plugins = snapshot.plugins.map((p): PluginProcessBody => ({
       name: p.name,
       version: p.info?.version ?? '',
@@ -49,6 +52,7 @@ export const createPluginRoutes = (options: { backend: ApiBackend; management: M
       ...(p.dependsOn === undefined ? {} : { dependsOn: p.dependsOn }),
       ...(p.restartWith === undefined ? {} : { restartWith: p.restartWith }),
       ...(p.waitingFor === undefined ? {} : { waitingFor: p.waitingFor }),
+      resources: toResourceBody(resources.get(p.name) ?? null),
     }));
     return c.json({
       enabled: true,

@@ -66,6 +66,7 @@ const spelledOutDefaults = {
   noRestartExitCodes: [78],
   restart: 'always',
   backoff: 'linear',
+  memoryMax: null,
 };
 
 describe('a minimal config', () => {
@@ -110,6 +111,8 @@ describe('a minimal config', () => {
           readiness: null,
           dependsOn: [],
           restartWith: [],
+          envFile: null,
+          runAs: null,
         },
       ],
       checks: [],

@@ -52,6 +52,14 @@ const restartsOf = (events: SupervisorEvent[], start: RestartMemory = initialRes
 };
 
 describe('observeRestartEvent', () => {
+  test('an exit for passing memoryMax makes its automatic restart of cause memory, not crash', () => {
+    const pastMemory: SupervisorEvent = { ...exited(false), memory: { bytes: 200, limit: 100, by: 'sampled' } } as SupervisorEvent;
+    expect(restartsOf([pastMemory, transition('healthy', 'unhealthy', 0), transition('unhealthy', 'restarting', 1)])).toEqual(['memory']);
+    expect(
+      restartsOf([pastMemory, transition('healthy', 'unhealthy', 0), exited(false), transition('unhealthy', 'restarting', 1)]),
+    ).toEqual(['memory']);
+  });
+
   test('an unasked exit that took the plugin down makes its automatic restart a crash', () => {
     expect(restartsOf([exited(false), transition('healthy', 'unhealthy', 0), scheduled, transition('unhealthy', 'restarting', 1)])).toEqual(
       ['crash'],

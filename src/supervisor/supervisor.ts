@@ -24,11 +24,8 @@ import { PluginRunner } from './runner.js';
 import type { Supervisor, SupervisorOptions } from './supervisor-api.js';
 import { openedOf, type Opened, type SupervisorState } from './supervisor-state.js';
 import { watchdogComponent } from './watchdog-component.js';
-import { createStartGate } from './start-gate.js';
-import { followRestarts } from './restart-with.js';
+import { wireDependencies } from './dependency-wiring.js';
 import { retireInOrder } from './stop-order.js';
-import { withGraph } from './graph-status.js';
-import { withDependencyReadiness } from './dependency-readiness.js';
 import type { LinkStatus, StartupProgress, SupervisorSnapshot } from '../model/status.js';
 import { createResourceSampler } from './resource-sampler.js';
 import { createMemoryWatch } from './memory-watch.js';
@@ -52,12 +49,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
   const output = createEventBus<OutputEntry>((error) => log.error({ err: error }, 'an output subscriber failed'));
   const history = createHistory(events);
   // dependsOn: starts held until what a plugin depends on is up; restartWith: dependents cycled with a restart.
-  const gate = createStartGate({ runners, graph: () => config.plugins, events, log });
-  followRestarts({ runners, graph: () => config.plugins, gate, events, log });
-  let graphOf = new Map(config.plugins.map((plugin) => [plugin.name, plugin]));
-  const stateOf = (name: string) => runners.get(name)?.state;
-  const statusOf = (runner: PluginRunner) =>
-    withDependencyReadiness(withGraph(runner.status(), graphOf.get(runner.name), gate.waitingFor(runner.name)), stateOf);
+  const { gate, statusOf, setGraph } = wireDependencies({ runners, graph: () => config.plugins, events, log });
   const channels = createPluginChannels((name) => runners.get(name)?.status());
   // Sampled when asked (API, metrics, CLI); the watch samples only plugins whose memoryMax no cgroup enforces.
   const sampler = createResourceSampler();
@@ -148,7 +140,7 @@ export const createSupervisor = (initialConfig: SupervisorConfig, options: Super
     forget: (names) => opened.desired.forget(...names),
     applied: (next) => {
       config = next;
-      graphOf = new Map(next.plugins.map((plugin) => [plugin.name, plugin]));
+      setGraph(next.plugins);
       opened.dependencies.replace(next.checks);
     },
     events,

@@ -11,26 +11,42 @@ export interface ProcStat {
 }
 
 /**
+ * One /proc/PID/stat line cut into its pid and the fields after the command
+ * name (fields[0] is field 3, state; field N is fields[N - 3]), or null.
+ *
+ * @example
+ * splitProcStat('42 (my (odd) name) S 1 42'); // { pid: 42, fields: ['S', '1', '42'] }
+ */
+export const splitProcStat = (text: string): { pid: number; fields: string[] } | null => {
+  // The command name may hold spaces and parentheses; the fields after its last ')' do not.
+  const close = text.lastIndexOf(')');
+  const open = text.indexOf(' (');
+  if (close < 0 || open < 0) return null;
+  const pid = Number(text.slice(0, open));
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  return {
+    pid,
+    fields: text
+      .slice(close + 2)
+      .trim()
+      .split(' '),
+  };
+};
+
+/**
  * Reads one /proc/PID/stat line, or null when it does not parse.
  *
  * @example
  * parseProcStat('42 (node) S 1 42 42 0 -1 4194560 ...'); // { pid: 42, state: 'S', pgid: 42, startTime: '…' }
  */
 export const parseProcStat = (text: string): ProcStat | null => {
-  // The command name may hold spaces and parentheses; the fields after its last ')' do not.
-  const close = text.lastIndexOf(')');
-  const open = text.indexOf(' (');
-  if (close < 0 || open < 0) return null;
-  const pid = Number(text.slice(0, open));
-  const fields = text
-    .slice(close + 2)
-    .trim()
-    .split(' ');
-  // fields[0] is field 3 (state); field N is fields[N - 3].
+  const split = splitProcStat(text);
+  if (split === null) return null;
+  const { pid, fields } = split;
   const state = fields[0];
   const pgid = Number(fields[2]);
   const startTime = fields[19];
-  if (!Number.isInteger(pid) || pid <= 0 || state === undefined || state === '' || !Number.isInteger(pgid)) return null;
+  if (state === undefined || state === '' || !Number.isInteger(pgid)) return null;
   if (startTime === undefined || !/^\d+$/.test(startTime)) return null;
   return { pid, state, pgid, startTime };
 };

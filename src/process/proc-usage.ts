@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { splitProcStat } from './proc-stat.js';
 
 /** What /proc/PID/stat says of one process's use of the machine. */
 export interface ProcUsage {
@@ -23,18 +24,12 @@ export const ticksPerSecond = 100;
  * // { pid: 42, cpuTicks: 183, rssPages: 2500, startTicks: 5000, state: 'S' }
  */
 export const parseProcUsage = (text: string): ProcUsage | null => {
-  const open = text.indexOf(' (');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < 0) return null;
-  const pid = Number(text.slice(0, open));
-  // fields[0] is field 3 (state); field N is fields[N - 3].
-  const fields = text
-    .slice(close + 2)
-    .trim()
-    .split(' ');
+  const split = splitProcStat(text);
+  if (split === null) return null;
+  const { pid, fields } = split;
   const numbers = [11, 12, 13, 14, 19, 21].map((index) => Number(fields[index]));
   const [utime, stime, cutime, cstime, startTicks, rssPages] = numbers;
-  if (!Number.isInteger(pid) || pid <= 0 || fields[0] === undefined || !numbers.every((n) => Number.isFinite(n) && n >= 0)) return null;
+  if (fields[0] === undefined || !numbers.every((n) => Number.isFinite(n) && n >= 0)) return null;
   return {
     pid,
     cpuTicks: (utime ?? 0) + (stime ?? 0) + (cutime ?? 0) + (cstime ?? 0),

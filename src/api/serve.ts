@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createLazyWsServer } from './lazy-ws-server.js';
 import type { AddressInfo, Socket } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { WebSocketServer } from 'ws';
 import { HaleError } from '../errors.js';
 import { createHostGate } from './host-gate.js';
 import { chooseWsProtocol, wsHealthPath, wsMaxClientMessageBytes } from './ws-protocol.js';
@@ -80,7 +80,7 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
   const headersTimeout = Math.min(requestTimeout, 5_000);
   const asked = new WeakSet<object>();
   // A client's message is never needed: one past a few KiB ends its connection (1009).
-  const sockets = new WebSocketServer({
+  const sockets = createLazyWsServer({
     noServer: true,
     maxPayload: wsMaxClientMessageBytes,
     handleProtocols: (offered) => chooseWsProtocol(offered),
@@ -91,7 +91,7 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
     const refusal = gate.refuseUpgrade(env.incoming);
     if (refusal !== null) return new Response(refusal, { status: 421 });
     if (!upgradePaths.has(new URL(request.url).pathname)) return new Response(null, { status: 404 });
-    return options.app.fetch(request, env);
+    return sockets.ready().then(() => options.app.fetch(request, env));
   };
   const withGates =
     (toApp: RequestListener): RequestListener =>
@@ -107,7 +107,7 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
       if (!isUpgradeCall(env)) return options.app.fetch(request, env);
       return upgrade(request, env);
     },
-    websocket: { server: sockets },
+    websocket: { server: sockets.server },
     serverOptions: { requestTimeout, headersTimeout, connectionsCheckingInterval: timeoutCheckMs },
     createServer: ((serverOptions: object, toApp: RequestListener) => createServer(serverOptions, withGates(toApp))) as typeof createServer,
   }) as Server;
@@ -145,9 +145,9 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
       const timer = setTimeout(() => server.closeAllConnections(), options.closeGraceMs ?? 1_000);
       timer.unref();
       // An open WebSocket holds the server open: each is told hale is going away, and cut if it does not answer.
-      for (const socket of sockets.clients) socket.close(1001, 'hale is stopping');
+      for (const socket of sockets.clients()) socket.close(1001, 'hale is stopping');
       const cut = setTimeout(() => {
-        for (const socket of sockets.clients) socket.terminate();
+        for (const socket of sockets.clients()) socket.terminate();
       }, wsCloseGraceMs);
       cut.unref();
       // A keep-alive connection whose answer ends after close began would stay open for keepAliveTimeout (5 s):

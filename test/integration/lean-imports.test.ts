@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHale, stopAllHale, type LogLine } from '../helpers/hale-process.js';
 import { fixture, greeterMain, readHaleNodeFlags, requireBuilt } from '../helpers/paths.js';
 
-// README, "Performance": `hale run` keeps the config parser (zod, yaml) on its reader thread and loads no client command.
+// README, "Performance": `hale run` keeps the config parser (zod, yaml) on its reader thread and loads no client command, nor ws before a WebSocket client comes.
 
 let dir: string;
 beforeAll(() => {
@@ -62,6 +62,8 @@ describe('what `hale run` loads', () => {
     const zodImporters = [...imports].filter(([url]) => url.startsWith('node_modules/zod/')).flatMap(([, from]) => [...from]);
     expect(zodImporters.length).toBeGreaterThan(0);
     for (const from of zodImporters) expect(from).toMatch(/^(node_modules\/zod\/|dist\/config\/)/);
+    // No WebSocket client came: ws is loaded at the first upgrade (src/api/lazy-ws-server.ts).
+    expect([...imports.keys()].filter((url) => url.startsWith('node_modules/ws/'))).toEqual([]);
     for (const client of ['status', 'validate', 'init', 'logs', 'control', 'reload', 'healthcheck', 'locate-config-key'])
       expect(imports.has(`dist/commands/${client}.js`), client).toBe(false);
   }, 60_000);

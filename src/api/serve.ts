@@ -91,7 +91,11 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
     const refusal = gate.refuseUpgrade(env.incoming);
     if (refusal !== null) return new Response(refusal, { status: 421 });
     if (!upgradePaths.has(new URL(request.url).pathname)) return new Response(null, { status: 404 });
-    return sockets.ready().then(() => options.app.fetch(request, env));
+    // ws not loadable (a broken install) is a 503 that says so, never the adapter's 500.
+    return sockets.ready().then(
+      () => options.app.fetch(request, env),
+      () => new Response('the WebSocket library could not be loaded', { status: 503 }),
+    );
   };
   const withGates =
     (toApp: RequestListener): RequestListener =>

@@ -65,9 +65,10 @@ export interface PluginStatus {
   /** The last start failure, with the tail of the plugin's stderr. */
   lastError: string | null;
   /**
-   * Whether it may take work: healthy or degraded, and its `readiness:` probe
-   * (when it has one) passing. Absent in a status built by hand: then it is
-   * ready while healthy or degraded.
+   * Whether it may take work: healthy or degraded, its `readiness:` probe
+   * (when it has one) passing, and (in a supervisor's snapshot) every plugin
+   * in its dependsOn healthy or degraded. Absent in a status built by hand:
+   * then it is ready while healthy or degraded.
    */
   ready?: boolean;
   /** Its `readiness:` probe; null (or absent) when it has none. */

@@ -47,8 +47,9 @@ export interface PluginSummary {
 export const isServing = (state: PluginState): boolean => state === 'healthy' || state === 'degraded';
 
 /**
- * A plugin's own readiness as its status says (its readiness probe and its state, see plugin-ready.ts); a status
- * built by hand without `ready` is ready while it serves.
+ * A plugin's readiness as its status says (its state and readiness probe, see plugin-ready.ts, and in a
+ * supervisor's snapshot its dependencies too); a status built by hand without `ready` is ready while it serves.
+ * Callers still and it with dependenciesDownOf, which also names the dependencies that are down.
  *
  * @example
  * isOwnReady({ state: 'healthy', ready: false }); // false: its readiness probe fails
